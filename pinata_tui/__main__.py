@@ -1,0 +1,3 @@
+from pinata_tui.cli import main
+
+raise SystemExit(main())

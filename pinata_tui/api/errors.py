@@ -1,0 +1,102 @@
+"""Typed errors for everything that can go wrong talking to Pinata.
+
+Messages are written for people: they say what happened and what to do. No
+message ever contains a credential (the client never puts headers in them).
+"""
+
+from __future__ import annotations
+
+MICROCREDITS_PER_CREDIT = 1_000_000
+
+
+class PinataError(Exception):
+    """Base class: ``str(err)`` is a sentence fit to show a user."""
+
+    retryable = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MissingCredential(PinataError):
+    """The call needs a key or JWT that is not configured; nothing was sent."""
+
+    def __init__(self, which: str, hint: str) -> None:
+        super().__init__(f"{which} is not set. {hint}")
+        self.which = which
+
+
+class APIStatusError(PinataError):
+    """The server answered with an HTTP error status."""
+
+    def __init__(self, status: int, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        """What the server itself said (its JSON message, or a summary of a non-JSON page)."""
+
+
+class AuthError(APIStatusError):
+    """401: the credential is missing, wrong or revoked."""
+
+
+class InsufficientCredits(APIStatusError):
+    """402: the account is out of credits."""
+
+    def __init__(
+        self, message: str, *, available_microcredits: int | None, detail: str | None = None
+    ) -> None:
+        super().__init__(402, message, detail=detail)
+        self.available_microcredits = available_microcredits
+
+    @property
+    def available_credits(self) -> float | None:
+        if self.available_microcredits is None:
+            return None
+        return self.available_microcredits / MICROCREDITS_PER_CREDIT
+
+
+class RateLimited(APIStatusError):
+    """429, after the client's retries ran out (or the wait asked for was too long)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None, detail: str | None = None) -> None:
+        super().__init__(429, message, detail=detail)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx: Pinata or a proxy in front of it failed."""
+
+    retryable = True
+
+
+class RequestRejected(APIStatusError):
+    """Any other 4xx: the request itself was refused (bad model id, bad field...)."""
+
+
+class NetworkError(PinataError):
+    """No usable answer at all: connection refused, DNS failure, timeout before a response."""
+
+    retryable = True
+
+
+class ProtocolError(PinataError):
+    """The server answered, but not in the documented shape."""
+
+
+class StreamInterrupted(PinataError):
+    """A streamed reply ended early: cut, stalled, or broken off before ``[DONE]``.
+
+    Carries what had arrived so nothing is lost: ``partial_text`` and, if the
+    server sent it before the break, ``usage``.
+    """
+
+    def __init__(self, reason: str, *, partial_text: str, usage: object | None = None) -> None:
+        received = f" after {len(partial_text):,} characters" if partial_text else " before any text"
+        super().__init__(f"The reply was interrupted{received}: {reason}.")
+        self.reason = reason
+        self.partial_text = partial_text
+        self.usage = usage

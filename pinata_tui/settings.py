@@ -1,0 +1,86 @@
+"""One Settings object for the whole program.
+
+Precedence, highest first: command-line flags > environment > config file > defaults.
+Credentials never appear in ``repr`` (masked), so a Settings object is safe to log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pinata_tui.secrets import mask_key
+
+DEFAULT_BASE_URL = "https://agents.pinata.cloud"
+DEFAULT_MODEL = "anthropic/claude-sonnet-4-6"
+
+ENV_LLM_KEY = "PINATA_LLM_KEY"
+ENV_JWT = "PINATA_JWT"
+ENV_BASE_URL = "PINATA_BASE_URL"
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """How hard the client tries again after 429, 5xx and connection failures."""
+
+    max_attempts: int = 4
+    """Total attempts, the first one included."""
+    base_delay: float = 1.0
+    """First backoff delay in seconds; doubles each attempt, with full jitter."""
+    max_delay: float = 20.0
+    """No single wait is longer than this (unless the server's Retry-After asks for more)."""
+    max_total_wait: float = 60.0
+    """Give up rather than wait longer than this in all."""
+
+
+@dataclass(frozen=True)
+class TimeoutSettings:
+    connect: float = 10.0
+    read: float = 60.0
+    """Longest silence between two chunks of a response before it counts as stalled."""
+    write: float = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str = DEFAULT_BASE_URL
+    llm_key: str | None = field(default=None, repr=False)
+    jwt: str | None = field(default=None, repr=False)
+    model: str = DEFAULT_MODEL
+    system_prompt: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    theme: str | None = None
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
+
+    def __repr__(self) -> str:  # keys masked, everything else shown
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr
+        )
+        return f"Settings({shown}, llm_key={mask_key(self.llm_key)}, jwt={mask_key(self.jwt)})"
+
+    @property
+    def llm_base_url(self) -> str:
+        """The OpenAI-compatible prefix, for reference in docs and messages."""
+        return self.base_url.rstrip("/") + "/v0/llm"
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then the environment, then explicit overrides (flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        if env.get(ENV_BASE_URL, "").strip():
+            values["base_url"] = env[ENV_BASE_URL].strip()
+        if env.get(ENV_LLM_KEY, "").strip():
+            values["llm_key"] = env[ENV_LLM_KEY].strip()
+        if env.get(ENV_JWT, "").strip():
+            values["jwt"] = env[ENV_JWT].strip()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
