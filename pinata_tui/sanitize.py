@@ -1,0 +1,38 @@
+"""Makes model output safe to display: content, never terminal control.
+
+Every control character but newline and tab becomes a visible stand-in, so a reply
+cannot clear the screen, retitle the window or write the clipboard (OSC 52), and
+bidirectional overrides cannot reorder what the reader sees. The mapping is per
+character, so an escape sequence split across two stream chunks is neutralised too.
+"""
+
+from __future__ import annotations
+
+_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
+
+
+def _visible(code: int) -> str:
+    if code < 0x20:
+        return chr(0x2400 + code)  # Unicode control pictures: ␛ for ESC, ␇ for BEL...
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"⟨U+{code:04X}⟩"
+
+
+_TABLE = {code: _visible(code) for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI]}
+del _TABLE[ord("\n")]
+del _TABLE[ord("\t")]
+
+
+def make_displayable(text: str) -> str:
+    """Replace control characters (bar newline and tab) with visible symbols.
+
+    ``\\r\\n`` line ends become plain newlines first, so Windows-style text is not littered with ␍.
+    """
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return text.translate(_TABLE)
+
+
+def has_control_characters(text: str) -> bool:
+    return any(ord(ch) in _TABLE for ch in text)
