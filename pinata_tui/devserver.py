@@ -188,7 +188,7 @@ def _sample_document(seed: int, model: str, prompt: str) -> str:
         "```\n\n"
         "A paragraph of ordinary prose follows, so that the reply wraps across lines and a "
         "reader can watch it stream in at a realistic pace without anything in it being "
-        "meaningful at all. "
+        "meaningful at all.\n\n"
     )
 
 

@@ -1,0 +1,1 @@
+"""Everything Textual. Nothing outside this package imports from it."""

@@ -1,0 +1,198 @@
+"""The Textual app: screens, app-wide bindings (with ids, for the keymap), background loading.
+
+Slow things (the HTTP client's TLS setup, the tokenizer, the catalog from disk and network)
+load in workers after the first frame, never on the start-up path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from pinata_tui.api import PinataClient, PinataError
+from pinata_tui.api.types import ModelInfo
+from pinata_tui.catalog import load_cached_catalog, save_catalog
+from pinata_tui.conversation import Conversation
+from pinata_tui.paths import AppPaths
+from pinata_tui.settings import Settings
+from pinata_tui.state import update_state
+from pinata_tui.tokens import TokenCounter
+from pinata_tui.tui.screens.chat import ChatScreen
+from pinata_tui.tui.screens.help import HelpScreen
+from pinata_tui.tui.screens.model_picker import ModelPicker
+
+
+class PinataChatApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "pinata-chat"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+l", "pick_model", "Models", id="app.models"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    catalog: reactive[list[ModelInfo]] = reactive(list, always_update=True, init=False)
+    catalog_source: reactive[str] = reactive("none", init=False)
+    tokens_ready: reactive[bool] = reactive(False, init=False)
+    balance: reactive[float | None] = reactive(None, init=False, always_update=True)
+    """Available credits, when a JWT is configured (refreshed after each reply)."""
+
+    def __init__(self, settings: Settings, paths: AppPaths, *, demo: bool = False,
+                 conversation: Conversation | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.paths = paths
+        self.demo = demo
+        self.token_counter = TokenCounter()
+        self._client: PinataClient | None = None
+        self._client_lock = asyncio.Lock()
+        self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
+        if demo:
+            self.sub_title = "DEMO"
+
+    # ---------------------------------------------------------- lifecycle
+
+    def on_mount(self) -> None:
+        self.push_screen(ChatScreen(self._initial))
+        self.load_tokenizer()
+        self.load_catalog()
+        self.refresh_balance()
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get_client(self) -> PinataClient:
+        """The one shared client, built off the event loop (TLS context creation is slow)."""
+        async with self._client_lock:
+            if self._client is None:
+                self._client = await asyncio.to_thread(PinataClient, self.settings)
+            return self._client
+
+    @property
+    def chat(self) -> ChatScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ChatScreen):
+                return screen
+        return None
+
+    # ------------------------------------------------------------ workers
+
+    @work(thread=True, group="tokenizer")
+    def load_tokenizer(self) -> None:
+        try:
+            self.token_counter.load()
+        except Exception as exc:  # noqa: BLE001 - counting is optional, chatting is not
+            self.call_from_thread(self.notify, f"Token counting is unavailable: {exc}", severity="warning")
+            return
+        self.call_from_thread(setattr, self, "tokens_ready", True)
+
+    @work(group="catalog")
+    async def load_catalog(self) -> None:
+        cached, _ = await asyncio.to_thread(load_cached_catalog, self.paths.catalog_cache)
+        if cached:
+            self.catalog_source = "cache"
+            self.catalog = cached
+        try:
+            client = await self.get_client()
+            live = await client.models()
+        except PinataError as exc:
+            if not cached:
+                self.catalog_source = "unavailable"
+                self.notify(f"Could not load the model catalog: {exc}", severity="warning", timeout=8)
+            return
+        self.catalog_source = "live"
+        self.catalog = live
+        try:
+            await asyncio.to_thread(save_catalog, self.paths.catalog_cache, live)
+        except OSError:
+            pass  # the cache is a convenience; the live list is already in use
+
+    @work(group="balance", exclusive=True)
+    async def refresh_balance(self) -> None:
+        """The credit balance, when a JWT is configured; screens watch ``balance``."""
+        if not self.settings.jwt:
+            return
+        try:
+            client = await self.get_client()
+            balance = await client.balance()
+        except PinataError:
+            return
+        self.balance = balance.available
+
+    def model_info(self, model_id: str) -> ModelInfo | None:
+        return next((m for m in self.catalog if m.model_id == model_id), None)
+
+    def remember_model(self, model_id: str) -> None:
+        self.run_worker(asyncio.to_thread(update_state, self.paths.state_file, last_model=model_id),
+                        group="state", exit_on_error=False)
+
+    # ------------------------------------------------------------ actions
+
+    def action_pick_model(self) -> None:
+        chat = self.chat
+        if chat is None:
+            return
+        if not self.catalog:
+            self.notify("The model catalog has not loaded yet (see the status bar).", severity="warning")
+            return
+        note = "(cached list: the live one could not be fetched)" if self.catalog_source == "cache" else ""
+
+        async def chosen(model_id: str | None) -> None:
+            if model_id:
+                await chat.switch_model(model_id)
+            chat.prompt.focus()
+
+        self.push_screen(ModelPicker(self.catalog, chat.conversation.model, note=note), chosen)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        bindings: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            if binding.description and binding.description not in seen:
+                seen.add(binding.description)
+                bindings.append((self.get_key_display(binding), binding.description))
+        self.push_screen(HelpScreen(bindings))
+
+    def copy_text(self, text: str, what: str) -> None:
+        """OSC 52 (works over SSH) always; pyperclip as well where a local clipboard exists."""
+        self.copy_to_clipboard(text)
+        self._copy_with_pyperclip(text)
+        self.notify(f"Copied the {what} ({len(text):,} characters).")
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_with_pyperclip(self, text: str) -> None:
+        try:
+            import pyperclip
+
+            pyperclip.copy(text)
+        except Exception:  # noqa: BLE001 - no local clipboard (headless, SSH): OSC 52 did the job
+            pass
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        chat = self.chat
+        yield SystemCommand("Choose model", "Pick a model from Pinata's live catalog", self.action_pick_model)
+        yield SystemCommand("Help: keys", "Show every key binding", self.action_help)
+        if chat is not None:
+            yield SystemCommand("New conversation", "Start a fresh conversation", chat.action_new_conversation)
+            yield SystemCommand("Retry / regenerate", "Resend the failed prompt or regenerate the last reply",
+                                chat.action_retry)
+            yield SystemCommand("Continue reply", "Ask the model to carry on a stopped or interrupted reply",
+                                chat.action_continue_reply)
+            yield SystemCommand("Stop reply", "Stop the reply that is streaming", chat.action_stop)
+            yield SystemCommand("Copy last reply", "Copy the last reply to the clipboard",
+                                chat.action_copy_last_reply)
+            yield SystemCommand("Open editor", "Write the prompt in $EDITOR", chat.action_open_editor)
+            yield SystemCommand("Jump to end", "Scroll to the newest message and follow", chat.action_jump_to_end)

@@ -1,0 +1,67 @@
+"""The out-of-credits warning shown on a 402, instead of a stack trace."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Static
+
+from pinata_tui.api.client import BILLING_URL
+from pinata_tui.api.errors import MICROCREDITS_PER_CREDIT
+
+
+class CreditsBanner(Vertical):
+    """Hidden until ``show_out_of_credits``; dismissed by its button, or after a successful reply."""
+
+    available_microcredits: reactive[int | None] = reactive(None, init=False)
+    balance: reactive[float | None] = reactive(None, init=False)
+
+    class Dismissed(Message):
+        pass
+
+    class ResendRequested(Message):
+        pass
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="credits-text")
+        with Horizontal(id="credits-actions"):
+            yield Button("Resend (Ctrl+R)", id="credits-resend", variant="warning", compact=True)
+            yield Button("Dismiss", id="credits-dismiss", compact=True)
+
+    def show_out_of_credits(self, available_microcredits: int | None) -> None:
+        self.available_microcredits = available_microcredits
+        self.balance = None
+        self.display = True
+        self._render_text()
+
+    def hide(self) -> None:
+        self.display = False
+
+    def watch_balance(self) -> None:
+        self._render_text()
+
+    def _render_text(self) -> None:
+        text = Text()
+        text.append("Out of credits. ", style="bold")
+        micro = self.available_microcredits
+        if micro is None:
+            text.append("Pinata did not say how many credits remain. ")
+        else:
+            text.append(f"Available: {micro / MICROCREDITS_PER_CREDIT:,.6f} credits ({micro:,} microcredits). ")
+        if self.balance is not None:
+            text.append(f"Live balance: {self.balance:,.6f} credits. ")
+        text.append("Requests fail until you top up: buy credits in the Billing dashboard at ")
+        text.append(BILLING_URL, style="underline")
+        text.append(", or turn on auto top-up (`pinata-chat credits topup`). Your prompt was kept.")
+        self.query_one("#credits-text", Static).update(text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "credits-dismiss":
+            self.hide()
+            self.post_message(self.Dismissed())
+        elif event.button.id == "credits-resend":
+            self.post_message(self.ResendRequested())

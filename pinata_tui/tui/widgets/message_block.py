@@ -1,0 +1,109 @@
+"""A settled message in the conversation: who wrote it, and its text. Focusable to copy."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from pinata_tui.conversation import ChatMessage, MessageStatus
+from pinata_tui.sanitize import make_displayable
+
+STATUS_LABELS = {
+    MessageStatus.STREAMING: ("streaming…", "italic"),
+    MessageStatus.STOPPED: ("stopped", "bold yellow"),
+    MessageStatus.INTERRUPTED: ("interrupted", "bold red"),
+    MessageStatus.ERROR: ("not sent", "bold red"),
+}
+
+
+def code_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(language, code) for each fenced or indented code block, in order."""
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    return [(t.info.strip(), t.content) for t in tokens if t.type in ("fence", "code_block")]
+
+
+class CopyRequested(Message):
+    """A message block asks the app to copy text (the app knows how: pyperclip or OSC 52)."""
+
+    def __init__(self, text: str, what: str) -> None:
+        super().__init__()
+        self.text = text
+        self.what = what
+
+
+class CodeBlockChoiceRequested(Message):
+    """A message with several code blocks asks the user which one to copy."""
+
+    def __init__(self, blocks: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.blocks = blocks
+
+
+class MessageBlock(Vertical, can_focus=True):
+    """Base for user and assistant messages: a header line and a body."""
+
+    BINDINGS = [
+        Binding("y,c", "copy_message", "Copy message", id="message.copy"),
+        Binding("k", "copy_code", "Copy code", id="message.copy_code"),
+    ]
+
+    def __init__(self, message: ChatMessage, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.message = message
+
+    def header_text(self) -> Text:
+        raise NotImplementedError
+
+    def refresh_header(self) -> None:
+        self.query_one(".message-header", Static).update(self.header_text())
+
+    def action_copy_message(self) -> None:
+        self.post_message(CopyRequested(self.message.content, "message"))
+
+    def action_copy_code(self) -> None:
+        blocks = code_blocks(self.message.content)
+        if not blocks:
+            self.notify("This message has no code block.", severity="warning")
+        elif len(blocks) == 1:
+            self.post_message(CopyRequested(blocks[0][1], "code block"))
+        else:
+            self.post_message(CodeBlockChoiceRequested(blocks))
+
+
+class UserMessage(MessageBlock):
+    """What the user sent: shown literally (no Markdown, no markup)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.header_text(), classes="message-header")
+        yield Static(Text(make_displayable(self.message.content)), classes="message-body")
+
+    def header_text(self) -> Text:
+        text = Text("You", style="bold")
+        if self.message.status == MessageStatus.ERROR:
+            text.append("  · not sent", style="bold red")
+        return text
+
+    def mark_not_sent(self) -> None:
+        self.message.status = MessageStatus.ERROR
+        self.add_class("-not-sent")
+        self.refresh_header()
+
+
+class Notice(Static):
+    """A line in the conversation about what happened: an error, a retry, a hint."""
+
+    def __init__(self, text: str, *, kind: str = "info") -> None:
+        super().__init__(Text(make_displayable(text)), classes=f"notice -{kind}")
+
+
+class ModelSwitchMarker(Static):
+    """Shows where in the conversation the model changed."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(Text(f"── switched to {model_id} ──"), classes="switch-marker")
+        self.model_id = model_id

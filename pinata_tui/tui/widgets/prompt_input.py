@@ -1,0 +1,86 @@
+"""The prompt box: multi-line, Enter sends, recall of earlier prompts with Up."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class PromptInput(TextArea):
+    """Enter sends; Shift+Enter, Alt+Enter or Ctrl+J insert a newline (Ctrl+J works in every terminal)."""
+
+    BINDINGS = [
+        Binding("shift+enter,alt+enter,ctrl+j", "newline", "Newline", id="prompt.newline", show=False),
+    ]
+
+    class Submitted(Message):
+        """The user pressed Enter on a non-empty prompt."""
+
+        def __init__(self, prompt: "PromptInput", text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
+                         compact=True, highlight_cursor_line=False)
+        self.placeholder = "Message (Enter to send, Ctrl+J for a new line, F1 for help)"
+        self.sent_history: list[str] = []
+        self._recall: int | None = None
+
+    def remember(self, text: str) -> None:
+        if text and (not self.sent_history or self.sent_history[-1] != text):
+            self.sent_history.append(text)
+        self._recall = None
+
+    def restore(self, text: str) -> bool:
+        """Put a prompt that could not be sent back in the box, unless the user is writing a new one."""
+        if self.text.strip():
+            return False
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+        return True
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.text
+            if text.strip():
+                self.post_message(self.Submitted(self, text))
+            return
+        if event.key == "up" and self._recall_allowed():
+            event.stop()
+            event.prevent_default()
+            self._step_recall(-1)
+            return
+        if event.key == "down" and self._recall is not None:
+            event.stop()
+            event.prevent_default()
+            self._step_recall(+1)
+            return
+        await super()._on_key(event)
+
+    def _recall_allowed(self) -> bool:
+        """Up recalls when the box is empty, or already shows a recalled prompt unchanged."""
+        if not self.sent_history:
+            return False
+        if not self.text:
+            return True
+        return self._recall is not None and self.text == self.sent_history[self._recall]
+
+    def _step_recall(self, step: int) -> None:
+        index = len(self.sent_history) if self._recall is None else self._recall
+        index += step
+        if index >= len(self.sent_history):
+            self._recall = None
+            self.load_text("")
+            return
+        self._recall = max(0, index)
+        self.load_text(self.sent_history[self._recall])
+        self.move_cursor(self.document.end)

@@ -1,0 +1,50 @@
+"""One line at the bottom: model, context tokens, last reply's speed, cost, balance, connection."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from pinata_tui.pricing import format_usd
+
+CONNECTION_STYLES = {
+    "idle": "dim",
+    "waiting": "bold yellow",
+    "streaming": "bold green",
+    "retrying": "bold yellow",
+    "error": "bold red",
+    "offline": "bold red",
+}
+
+
+class StatusBar(Widget):
+    """Reactive fields, one render. The screen sets fields; nothing here reaches elsewhere."""
+
+    model: reactive[str] = reactive("")
+    context_tokens: reactive[int | None] = reactive(None)
+    tokens_are_estimate: reactive[bool] = reactive(True)
+    last_reply: reactive[str] = reactive("")
+    cost: reactive[float] = reactive(0.0)
+    cost_is_estimate: reactive[bool] = reactive(False)
+    balance: reactive[float | None] = reactive(None)
+    connection: reactive[str] = reactive("idle")
+    connection_detail: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        sep = ("  │  ", "dim")
+        state = self.connection + (f" {self.connection_detail}" if self.connection_detail else "")
+        parts: list[tuple[str, str] | str] = [
+            ("● ", CONNECTION_STYLES.get(self.connection, "")), state, sep, (self.model or "no model", "bold"), sep,
+        ]
+        if self.context_tokens is None:
+            parts.append(("ctx …", "dim"))
+        else:
+            approx = "~" if self.tokens_are_estimate else ""
+            parts.append(f"ctx {approx}{self.context_tokens:,} tok")
+        if self.last_reply:
+            parts += [sep, self.last_reply]
+        parts += [sep, format_usd(self.cost, estimate=self.cost_is_estimate)]
+        if self.balance is not None:
+            parts += [sep, f"{self.balance:,.2f} credits"]
+        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
