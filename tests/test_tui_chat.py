@@ -177,7 +177,7 @@ async def test_catalog_is_cached_on_disk_and_used_when_offline(server, tmp_path)
     async with app.run_test() as pilot:
         await ready(pilot)
         assert app.catalog_source == "live"
-    assert (tmp_path / "cache" / "catalog.json").exists()
+        await until(pilot, (tmp_path / "cache" / "catalog.json").exists, what="the cache file")
     offline = make_app(server, tmp_path, base_url="http://127.0.0.1:9")
     async with offline.run_test() as pilot:
         await until(pilot, lambda: offline.catalog_source == "cache" and len(offline.catalog) > 5)

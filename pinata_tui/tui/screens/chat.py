@@ -24,10 +24,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
 from pinata_tui.api import (
+    APIStatusError,
     AuthError,
     Finished,
     InsufficientCredits,
     MissingCredential,
+    NetworkError,
     PinataError,
     RateLimited,
     Retrying,
@@ -56,6 +58,21 @@ if TYPE_CHECKING:
 
 INLINE_COUNT_LIMIT = 4000
 """Drafts longer than this (characters) are counted in a thread, not per keystroke on the loop."""
+
+
+def error_label(exc: PinataError) -> str:
+    """A couple of words for the status bar; the full message goes in the conversation."""
+    if isinstance(exc, InsufficientCredits):
+        return "out of credits"
+    if isinstance(exc, (AuthError, MissingCredential)):
+        return "key rejected" if isinstance(exc, AuthError) else "no key"
+    if isinstance(exc, RateLimited):
+        return "rate limited"
+    if isinstance(exc, APIStatusError):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, NetworkError):
+        return "offline"
+    return "failed"
 
 
 class ChatScreen(Screen[None]):
@@ -259,7 +276,7 @@ class ChatScreen(Screen[None]):
         """Nothing (new) arrived: say why in the conversation and give the prompt back."""
         message = block.message
         status = self.status
-        status.connection, status.connection_detail = "error", f"({type(exc).__name__})"
+        status.connection, status.connection_detail = "error", f"({error_label(exc)})"
         if message.content:
             # A continuation failed: the earlier partial text stays as it was.
             await block.settle(MessageStatus.INTERRUPTED)

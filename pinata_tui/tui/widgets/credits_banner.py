@@ -55,7 +55,7 @@ class CreditsBanner(Vertical):
             text.append(f"Live balance: {self.balance:,.6f} credits. ")
         text.append("Requests fail until you top up: buy credits in the Billing dashboard at ")
         text.append(BILLING_URL, style="underline")
-        text.append(", or turn on auto top-up (`pinata-chat credits topup`). Your prompt was kept.")
+        text.append(", or turn on auto top-up (pinata-chat credits topup). Your prompt was kept.")
         self.query_one("#credits-text", Static).update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

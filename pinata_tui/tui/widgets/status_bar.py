@@ -18,6 +18,13 @@ CONNECTION_STYLES = {
 }
 
 
+def format_credits(amount: float) -> str:
+    """Enough digits that a nearly empty balance does not read as zero."""
+    if amount != 0 and abs(amount) < 1:
+        return f"{amount:,.6f} credits"
+    return f"{amount:,.2f} credits"
+
+
 class StatusBar(Widget):
     """Reactive fields, one render. The screen sets fields; nothing here reaches elsewhere."""
 
@@ -46,5 +53,5 @@ class StatusBar(Widget):
             parts += [sep, self.last_reply]
         parts += [sep, format_usd(self.cost, estimate=self.cost_is_estimate)]
         if self.balance is not None:
-            parts += [sep, f"{self.balance:,.2f} credits"]
+            parts += [sep, format_credits(self.balance)]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")

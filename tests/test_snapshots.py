@@ -1,0 +1,64 @@
+"""SVG snapshots of the main screens (pytest-textual-snapshot). Update with --snapshot-update."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from pinata_tui.devserver import Fault
+
+from tests.tui_helpers import chat, make_app, ready, send_and_wait
+
+SIZE = (110, 36)
+REPLY = (
+    "## Sorting in Python\n\n"
+    "Use `sorted()` for a **new** list, or `list.sort()` in place:\n\n"
+    "```python\nnumbers = [3, 1, 2]\nprint(sorted(numbers))  # [1, 2, 3]\n```\n\n"
+    "| function | returns |\n|---|---|\n| `sorted()` | a new list |\n| `list.sort()` | `None` |\n\n"
+    "- stable\n- accepts `key=` and `reverse=`\n"
+)
+
+
+async def steady(pilot: Pilot) -> None:
+    """Make the frame repeatable: no blinking cursor, no measured speed."""
+    screen = chat(pilot.app)
+    screen.prompt.cursor_blink = False
+    if screen.status.last_reply:
+        screen.status.last_reply = "120 tok · 85 tok/s"
+    await pilot.pause()
+
+
+def test_chat_with_a_streamed_markdown_reply(server, tmp_path, snap_compare):
+    server.state.reply_override = REPLY
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await send_and_wait(pilot, "How do I sort a list in Python?")
+        await steady(pilot)
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_model_picker(server, tmp_path, snap_compare):
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await steady(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        pilot.app.screen.query_one("#picker-filter").cursor_blink = False
+        await pilot.press(*"anthropic")
+        await pilot.pause()
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_credits_banner(server, tmp_path, snap_compare):
+    server.state.balance_micro = 1_234
+    server.state.add_fault(Fault(status=402))
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await send_and_wait(pilot, "Summarise this article for me")
+        await pilot.app.workers.wait_for_complete()
+        await steady(pilot)
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SIZE, run_before=run_before)
