@@ -21,6 +21,8 @@ class MessageStatus(str, Enum):
     """The stream broke (cut, stalled, app killed); the partial text is kept."""
     ERROR = "error"
     """The request failed before any text arrived."""
+    DISCARDED = "discarded"
+    """Replaced by a regenerated reply: kept in the store, not shown or sent."""
 
 
 @dataclass
@@ -66,7 +68,8 @@ class Conversation:
         if self.system_prompt:
             history.append({"role": "system", "content": self.system_prompt})
         for message in self.messages:
-            if message.role in ("user", "assistant") and message.content and message.status != MessageStatus.ERROR:
+            if (message.role in ("user", "assistant") and message.content
+                    and message.status not in (MessageStatus.ERROR, MessageStatus.DISCARDED)):
                 history.append({"role": message.role, "content": message.content})
         return history
 

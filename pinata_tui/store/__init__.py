@@ -1,0 +1,10 @@
+"""SQLite persistence for conversations. Knows nothing of Textual."""
+
+from pinata_tui.store.conversation_store import (
+    ConversationStore,
+    ConversationSummary,
+    SearchHit,
+    StoreError,
+)
+
+__all__ = ["ConversationStore", "ConversationSummary", "SearchHit", "StoreError"]
