@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="API base URL (default: $PINATA_BASE_URL or Pinata's)")
     parser.add_argument("--demo", action="store_true",
                         help="run against a built-in local server: no account or key needed")
+    opening = parser.add_mutually_exclusive_group()
+    opening.add_argument("-c", "--continue", dest="continue_last", action="store_true",
+                         help="reopen the most recent conversation")
+    opening.add_argument("--conversation", type=int, metavar="ID", help="open the saved conversation ID")
     return parser
 
 
@@ -50,7 +54,8 @@ def run_tui(args: argparse.Namespace) -> int:
     from pinata_tui.tui.app import PinataChatApp  # Textual loads only now
 
     try:
-        PinataChatApp(settings, paths, demo=args.demo).run()
+        PinataChatApp(settings, paths, demo=args.demo, open_conversation=args.conversation,
+                      continue_last=args.continue_last).run()
     finally:
         if server is not None:
             server.stop()

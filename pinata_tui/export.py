@@ -7,8 +7,10 @@ Exports never contain credentials: the configured keys are masked wherever they 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from pinata_tui.api.events import Usage
@@ -156,3 +158,22 @@ def from_json(text: str, *, default_model: str) -> Conversation:
     if not conversation.messages:
         raise InvalidImport("the conversation has no user or assistant messages")
     return conversation
+
+
+def export_filename(conversation: Conversation, fmt: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", (conversation.title or "conversation").lower()).strip("-")[:40]
+    return f"pinata-chat-{conversation.id or 'unsaved'}-{slug or 'conversation'}.{fmt}"
+
+
+def write_export(conversation: Conversation, fmt: str, *, directory: Path | None = None,
+                 fallback_dir: Path | None = None, secrets: tuple[str | None, ...] = ()) -> Path:
+    """Write to ``directory`` (default: the current folder), or ``fallback_dir`` if that is not writable."""
+    text = to_json(conversation, secrets=secrets) if fmt == "json" else to_markdown(conversation, secrets=secrets)
+    name = export_filename(conversation, "json" if fmt == "json" else "md")
+    target = (directory or Path.cwd())
+    if not os.access(target, os.W_OK) and fallback_dir is not None:
+        target = fallback_dir
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / name
+    path.write_text(text, encoding="utf-8")
+    return path.resolve()

@@ -7,7 +7,8 @@ load in workers after the first frame, never on the start-up path.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -22,10 +23,15 @@ from pinata_tui.conversation import Conversation
 from pinata_tui.paths import AppPaths
 from pinata_tui.settings import Settings
 from pinata_tui.state import update_state
+from pinata_tui.store import ConversationStore, StoreError
 from pinata_tui.tokens import TokenCounter
 from pinata_tui.tui.screens.chat import ChatScreen
 from pinata_tui.tui.screens.help import HelpScreen
+from pinata_tui.tui.screens.history import HistoryChoice, HistoryScreen
 from pinata_tui.tui.screens.model_picker import ModelPicker
+
+
+T = TypeVar("T")
 
 
 class PinataChatApp(App[None]):
@@ -35,6 +41,7 @@ class PinataChatApp(App[None]):
 
     BINDINGS = [
         Binding("ctrl+l", "pick_model", "Models", id="app.models"),
+        Binding("f2", "history", "Chats", id="app.history"),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -46,14 +53,22 @@ class PinataChatApp(App[None]):
     """Available credits, when a JWT is configured (refreshed after each reply)."""
 
     def __init__(self, settings: Settings, paths: AppPaths, *, demo: bool = False,
-                 conversation: Conversation | None = None) -> None:
+                 conversation: Conversation | None = None, open_conversation: int | None = None,
+                 continue_last: bool = False) -> None:
         super().__init__()
         self.settings = settings
         self.paths = paths
         self.demo = demo
         self.token_counter = TokenCounter()
+        self.store: ConversationStore | None = None
+        self.store_error: str | None = None
+        self._store_ready = asyncio.Event()
+        self._store_problem_shown = False
+        self._open_on_start = open_conversation
+        self._continue_last = continue_last
         self._client: PinataClient | None = None
         self._client_lock = asyncio.Lock()
+        self.keymap: dict[str, str] = {}
         self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
         if demo:
             self.sub_title = "DEMO"
@@ -62,6 +77,7 @@ class PinataChatApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(ChatScreen(self._initial))
+        self.open_store()
         self.load_tokenizer()
         self.load_catalog()
         self.refresh_balance()
@@ -69,6 +85,8 @@ class PinataChatApp(App[None]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+        if self.store is not None:
+            self.store.close()
 
     async def get_client(self) -> PinataClient:
         """The one shared client, built off the event loop (TLS context creation is slow)."""
@@ -83,6 +101,55 @@ class PinataChatApp(App[None]):
             if isinstance(screen, ChatScreen):
                 return screen
         return None
+
+    # -------------------------------------------------------------- store
+
+    @work(thread=True, group="store")
+    def open_store(self) -> None:
+        """Open the database off the event loop; then reopen the conversation asked for, if any."""
+        store: ConversationStore | None = None
+        error: str | None = None
+        wanted = self._open_on_start
+        conversation: Conversation | None = None
+        try:
+            store = ConversationStore(self.paths.database)
+            if wanted is None and self._continue_last:
+                wanted = store.last_conversation_id()
+            if wanted is not None:
+                conversation = store.load(wanted)
+        except StoreError as exc:
+            error = str(exc)
+        except KeyError:
+            error = None
+            self.call_from_thread(self.notify, f"There is no conversation {wanted}; starting a new one.",
+                                  severity="warning", timeout=8)
+        self.call_from_thread(self._store_opened, store, error, conversation)
+
+    async def _store_opened(self, store: ConversationStore | None, error: str | None,
+                            conversation: Conversation | None) -> None:
+        self.store, self.store_error = store, error
+        self._store_ready.set()
+        chat = self.chat
+        if chat is None:
+            return
+        if error:
+            await chat.view.add_notice(f"History is off: {error} This session's messages are not saved.",
+                                       kind="error")
+        elif conversation is not None:
+            await chat.open_conversation(conversation)
+
+    async def persist(self, write: Callable[[ConversationStore], T]) -> T | None:
+        """Run a store call in a thread once the store is open. Problems are shown, never raised."""
+        await self._store_ready.wait()
+        if self.store is None:
+            return None
+        try:
+            return await asyncio.to_thread(write, self.store)
+        except StoreError as exc:
+            if not self._store_problem_shown:
+                self._store_problem_shown = True
+                self.notify(f"Could not save to history: {exc}", severity="error", timeout=15)
+            return None
 
     # ------------------------------------------------------------ workers
 
@@ -153,17 +220,61 @@ class PinataChatApp(App[None]):
 
         self.push_screen(ModelPicker(self.catalog, chat.conversation.model, note=note), chosen)
 
+    async def action_history(self) -> None:
+        chat = self.chat
+        if chat is None or isinstance(self.screen, HistoryScreen):
+            return
+        await self._store_ready.wait()
+        if self.store is None:
+            self.notify(f"History is off: {self.store_error}", severity="error", timeout=10)
+            return
+
+        async def chosen(choice: HistoryChoice | None) -> None:
+            if choice is not None:
+                if choice.conversation_id is None:
+                    await chat.action_new_conversation()
+                else:
+                    await self.open_saved(choice.conversation_id)
+            chat.prompt.focus()
+
+        self.push_screen(HistoryScreen(self.store, chat.conversation.id), chosen)
+
+    async def open_saved(self, conversation_id: int) -> None:
+        chat = self.chat
+        if chat is None:
+            return
+        try:
+            conversation = await self.persist(lambda store: store.load(conversation_id))
+        except KeyError:
+            conversation = None
+        if conversation is None:
+            self.notify(f"Conversation {conversation_id} could not be opened.", severity="error")
+            return
+        await chat.open_conversation(conversation)
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        bindings: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for key, active in self.active_bindings.items():
-            binding = active.binding
-            if binding.description and binding.description not in seen:
-                seen.add(binding.description)
-                bindings.append((self.get_key_display(binding), binding.description))
-        self.push_screen(HelpScreen(bindings))
+        self.push_screen(HelpScreen(self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every app and chat binding, with the user's keymap applied."""
+        from textual.binding import Binding as _Binding
+
+        rows: list[tuple[str, str]] = []
+        for binding in [*ChatScreen.BINDINGS, *self.BINDINGS]:
+            assert isinstance(binding, _Binding)
+            keys = self.keymap.get(binding.id or "", binding.key)
+            shown = " / ".join(self.get_key_display(binding.__class__(k.strip(), binding.action))
+                               for k in keys.split(","))
+            if binding.description and all(d != binding.description for _, d in rows):
+                rows.append((shown, binding.description))
+        return rows
+
+    def apply_keymap(self, keymap: dict[str, str]) -> None:
+        """Remap bindings by id (from config.toml's [keymap]); help shows the remapped keys."""
+        self.keymap = dict(keymap)
+        self.set_keymap(self.keymap)
 
     def copy_text(self, text: str, what: str) -> None:
         """OSC 52 (works over SSH) always; pyperclip as well where a local clipboard exists."""
@@ -185,6 +296,8 @@ class PinataChatApp(App[None]):
         chat = self.chat
         yield SystemCommand("Choose model", "Pick a model from Pinata's live catalog", self.action_pick_model)
         yield SystemCommand("Help: keys", "Show every key binding", self.action_help)
+        yield SystemCommand("Conversations", "Browse, search, open, rename and delete saved conversations",
+                            self.action_history)
         if chat is not None:
             yield SystemCommand("New conversation", "Start a fresh conversation", chat.action_new_conversation)
             yield SystemCommand("Retry / regenerate", "Resend the failed prompt or regenerate the last reply",
@@ -196,3 +309,7 @@ class PinataChatApp(App[None]):
                                 chat.action_copy_last_reply)
             yield SystemCommand("Open editor", "Write the prompt in $EDITOR", chat.action_open_editor)
             yield SystemCommand("Jump to end", "Scroll to the newest message and follow", chat.action_jump_to_end)
+            yield SystemCommand("Export conversation as Markdown", "Write this conversation to a .md file",
+                                chat.action_export)
+            yield SystemCommand("Export conversation as JSON", "Write this conversation to a .json file "
+                                "(OpenAI messages plus metadata)", lambda: chat.action_export("json"))

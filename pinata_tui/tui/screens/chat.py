@@ -22,6 +22,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from pinata_tui.api import (
     APIStatusError,
@@ -56,6 +57,9 @@ from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 if TYPE_CHECKING:
     from pinata_tui.tui.app import PinataChatApp
 
+CHECKPOINT_SECONDS = 1.0
+"""A streaming reply is saved at least this often, so a crash loses at most this much text."""
+
 INLINE_COUNT_LIMIT = 4000
 """Drafts longer than this (characters) are counted in a thread, not per keystroke on the loop."""
 
@@ -80,9 +84,10 @@ class ChatScreen(Screen[None]):
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
         Binding("ctrl+g", "continue_reply", "Continue", id="chat.continue"),
-        Binding("ctrl+t", "open_editor", "Editor", id="chat.editor"),
-        Binding("ctrl+o", "copy_last_reply", "Copy reply", id="chat.copy_last"),
+        Binding("ctrl+t", "open_editor", "Editor", id="chat.editor", show=False),
+        Binding("ctrl+o", "copy_last_reply", "Copy reply", id="chat.copy_last", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new"),
+        Binding("ctrl+s", "export", "Export", id="chat.export", show=False),
         Binding("ctrl+end", "jump_to_end", "Jump to end", show=False, id="chat.end"),
         Binding("end", "jump_to_end", "Jump to end", show=False, id="chat.end_reading"),
     ]
@@ -175,9 +180,11 @@ class ChatScreen(Screen[None]):
     async def send(self, text: str) -> None:
         """Add the user's message, then stream a reply to the whole history."""
         self._failed_prompt = None
-        user = self.conversation.add(ChatMessage("user", text))
+        conversation = self.conversation
+        user = conversation.add(ChatMessage("user", text))
         self._count(user)
         user_block = await self.view.add_user(user)
+        await self.app.persist(lambda store: store.save_message(conversation, user))  # before sending
         await self._start_reply(user_block=user_block)
 
     async def _start_reply(self, *, user_block: UserMessage | None, continuing: AssistantMessage | None = None) -> None:
@@ -202,13 +209,14 @@ class ChatScreen(Screen[None]):
     async def stream_reply(self, block: AssistantMessage, history: list[dict[str, str]],
                            user_block: UserMessage | None) -> None:
         message = block.message
+        conversation = self.conversation
         settings = self.app.settings
-        model = self.conversation.model
+        model = conversation.model
         status = self.status
+        last_checkpoint = time.monotonic()
         status.connection, status.connection_detail = "waiting", ""
         first_delta: float | None = None
         usage: Usage | None = None
-        text_before = len(message.content)
         try:
             client = await self.app.get_client()
             async for event in client.stream_chat(model, history, max_tokens=settings.max_tokens,
@@ -219,6 +227,12 @@ class ChatScreen(Screen[None]):
                         self._stop_retry_countdown()
                         status.connection = "streaming"
                     block.append_text(event.text)
+                    if message.id is None:  # the reply's row exists from its first text on
+                        await self.app.persist(lambda store: store.save_message(conversation, message))
+                        last_checkpoint = time.monotonic()
+                    elif time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                        await self.app.persist(lambda store: store.checkpoint(message))
+                        last_checkpoint = time.monotonic()
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, Retrying):
@@ -226,19 +240,20 @@ class ChatScreen(Screen[None]):
                 elif isinstance(event, Finished):
                     pass
         except asyncio.CancelledError:
-            await self._settle(block, MessageStatus.STOPPED, usage, first_delta)
+            await self._settle(conversation, block, MessageStatus.STOPPED, usage, first_delta)
             status.connection, status.connection_detail = "idle", "(stopped)"
             raise
         except StreamInterrupted as exc:
-            await self._settle(block, MessageStatus.INTERRUPTED, usage or exc.usage, first_delta)  # type: ignore[arg-type]
+            await self._settle(conversation, block, MessageStatus.INTERRUPTED, usage or exc.usage,  # type: ignore[arg-type]
+                               first_delta)
             status.connection, status.connection_detail = "error", "(interrupted)"
             await self.view.add_notice(
                 f"{exc} The partial reply is kept. Ctrl+R retries; Ctrl+G asks the model to continue.",
                 kind="error")
         except PinataError as exc:
-            await self._failed(block, user_block, exc, had_text=len(message.content) > text_before)
+            await self._failed(conversation, block, user_block, exc)
         else:
-            await self._settle(block, MessageStatus.COMPLETE, usage, first_delta)
+            await self._settle(conversation, block, MessageStatus.COMPLETE, usage, first_delta)
             status.connection, status.connection_detail = "idle", ""
             self.banner.hide()
             self.app.refresh_balance()
@@ -247,19 +262,19 @@ class ChatScreen(Screen[None]):
             self._set_streaming(False)
             self._current_reply = None
 
-    async def _settle(self, block: AssistantMessage, state: MessageStatus, usage: Usage | None,
-                      first_delta: float | None) -> None:
-        """Record usage, cost and speed, and render the reply's final form once."""
+    async def _settle(self, conversation: Conversation, block: AssistantMessage, state: MessageStatus,
+                      usage: Usage | None, first_delta: float | None) -> None:
+        """Record usage, cost and speed, save, and render the reply's final form once."""
         message = block.message
         if usage is not None:
             message.usage = usage
         self._count(message)
-        model_info = self.app.model_info(message.model or self.conversation.model)
+        model_info = self.app.model_info(message.model or conversation.model)
         if message.usage is not None:
             message.cost = reply_cost(message.usage, model_info)
             message.cost_is_estimate = False
         elif message.content and model_info is not None and self.app.tokens_ready:
-            prompt_tokens = sum(m.tokens or 0 for m in self.conversation.messages if m is not message)
+            prompt_tokens = sum(m.tokens or 0 for m in conversation.messages if m is not message)
             estimate = Usage(prompt_tokens, message.tokens or 0, prompt_tokens + (message.tokens or 0))
             message.cost = reply_cost(estimate, model_info)
             message.cost_is_estimate = True
@@ -268,11 +283,14 @@ class ChatScreen(Screen[None]):
             elapsed = max(time.monotonic() - first_delta, 1e-3)
             approx = "" if message.usage else "~"
             self.status.last_reply = f"{approx}{completion:,} tok · {completion / elapsed:,.0f} tok/s"
+        message.status = state
+        if message.content:
+            await self.app.persist(lambda store: store.save_message(conversation, message))
         await block.settle(state)
         self._update_totals()
 
-    async def _failed(self, block: AssistantMessage, user_block: UserMessage | None, exc: PinataError,
-                      *, had_text: bool) -> None:
+    async def _failed(self, conversation: Conversation, block: AssistantMessage, user_block: UserMessage | None,
+                      exc: PinataError) -> None:
         """Nothing (new) arrived: say why in the conversation and give the prompt back."""
         message = block.message
         status = self.status
@@ -280,14 +298,18 @@ class ChatScreen(Screen[None]):
         if message.content:
             # A continuation failed: the earlier partial text stays as it was.
             await block.settle(MessageStatus.INTERRUPTED)
+            await self.app.persist(lambda store: store.save_message(conversation, message))
         else:
             message.error = str(exc)
-            self.conversation.messages.remove(message)
+            conversation.messages.remove(message)
             await block.remove()
             if user_block is not None:
                 user_block.mark_not_sent()
-                self._failed_prompt = user_block.message.content
-                self.prompt.restore(user_block.message.content)
+                user = user_block.message
+                user.error = str(exc)
+                self._failed_prompt = user.content
+                self.prompt.restore(user.content)
+                await self.app.persist(lambda store: store.save_message(conversation, user))
         if isinstance(exc, InsufficientCredits):
             self.banner.show_out_of_credits(exc.available_microcredits)
             self.banner.balance = self.app.balance
@@ -356,6 +378,7 @@ class ChatScreen(Screen[None]):
         self.conversation.messages.remove(reply)
         for block in blocks:
             await block.remove()
+        await self.app.persist(lambda store: store.discard_message(reply))  # kept, not shown
         await self._start_reply(user_block=None)
 
     async def action_continue_reply(self) -> None:
@@ -376,15 +399,53 @@ class ChatScreen(Screen[None]):
             return
         self.app.copy_text(reply.content, "reply")
 
+    async def stop_streaming(self) -> None:
+        """Stop the reply (it is saved as stopped) and wait until it has settled."""
+        for worker in [w for w in self.workers if w.group == "reply" and w.node is self]:
+            worker.cancel()
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+
     async def action_new_conversation(self) -> None:
-        if self.streaming:
-            self.workers.cancel_group(self, "reply")
+        await self.stop_streaming()
         self.conversation = Conversation(model=self.conversation.model,
                                          system_prompt=self.conversation.system_prompt)
         self._failed_prompt = None
         await self.view.remove_children()
         self.status.last_reply = ""
         self._update_totals()
+
+    async def open_conversation(self, conversation: Conversation) -> None:
+        """Show a saved conversation; the next reply continues it with its last model."""
+        await self.stop_streaming()
+        self.conversation = conversation
+        self._failed_prompt = None
+        self.status.model = conversation.model
+        self.status.last_reply = ""
+        await self.view.load(conversation)
+        self._recount_all()
+        self._update_totals()
+        self.refresh_bindings()
+
+    def action_export(self, fmt: str = "md") -> None:
+        if not self.conversation.messages:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        self._export(fmt)
+
+    @work(thread=True, group="export")
+    def _export(self, fmt: str) -> None:
+        from pinata_tui.export import write_export
+
+        settings = self.app.settings
+        try:
+            path = write_export(self.conversation, fmt, fallback_dir=self.app.paths.data_dir / "exports",
+                                secrets=(settings.llm_key, settings.jwt))
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.notify, f"Exported to {path}", timeout=10)
+        self.app.call_from_thread(self.view.add_notice, f"Exported this conversation to {path}")
 
     def action_open_editor(self) -> None:
         """Compose the prompt in $VISUAL / $EDITOR; what is saved replaces the prompt box."""
@@ -426,6 +487,8 @@ class ChatScreen(Screen[None]):
         if self.conversation.messages:
             await self.view.add_block(ModelSwitchMarker(model_id))
         self.app.remember_model(model_id)
+        conversation = self.conversation
+        await self.app.persist(lambda store: store.set_model(conversation))
         self._recount_all()
 
     # ------------------------------------------------------------- events
@@ -510,6 +573,8 @@ class ChatScreen(Screen[None]):
     def _recount_all(self) -> None:
         """After a model switch (another encoding) or once the tokenizer loads: off the event loop."""
         counter = self.app.token_counter
+        if not counter.loaded:
+            return  # the tokenizer-ready watcher recounts when it has loaded
         model = self.conversation.model
         for message in list(self.conversation.messages):
             message.tokens = counter.count_message(message.content, model)

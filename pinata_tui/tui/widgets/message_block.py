@@ -78,6 +78,10 @@ class MessageBlock(Vertical, can_focus=True):
 class UserMessage(MessageBlock):
     """What the user sent: shown literally (no Markdown, no markup)."""
 
+    def __init__(self, message: ChatMessage, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)
+        self.set_class(message.status == MessageStatus.ERROR, "-not-sent")
+
     def compose(self) -> ComposeResult:
         yield Static(self.header_text(), classes="message-header")
         yield Static(Text(make_displayable(self.message.content)), classes="message-body")

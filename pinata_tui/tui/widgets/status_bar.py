@@ -39,7 +39,7 @@ class StatusBar(Widget):
     connection_detail: reactive[str] = reactive("")
 
     def render(self) -> Text:
-        sep = ("  │  ", "dim")
+        sep = (" │ ", "dim")
         state = self.connection + (f" {self.connection_detail}" if self.connection_detail else "")
         parts: list[tuple[str, str] | str] = [
             ("● ", CONNECTION_STYLES.get(self.connection, "")), state, sep, (self.model or "no model", "bold"), sep,

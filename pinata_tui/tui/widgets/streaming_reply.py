@@ -72,6 +72,7 @@ class AssistantMessage(MessageBlock):
     def __init__(self, message: ChatMessage, **kwargs: object) -> None:
         super().__init__(message, **kwargs)
         self.waiting_note = ""
+        self.set_class(message.is_partial, "-partial")
 
     def compose(self) -> ComposeResult:
         yield Static(self.header_text(), classes="message-header")

@@ -1,0 +1,64 @@
+"""Small modal questions: confirm a destructive step, or ask for one line of text."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes / no. Enter on the focused button; Esc is always no."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, question: str, *, yes: str = "Yes", danger: bool = False) -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="dialog-no", compact=True)
+                yield Button(self.yes, id="dialog-yes", variant="error" if self.danger else "primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "dialog-yes")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TextDialog(ModalScreen[str | None]):
+    """One line of text (a title, say). Enter accepts; Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, question: str, value: str = "", *, password: bool = False) -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+        self.password = password
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question))
+            yield Input(self.value, password=self.password, id="dialog-input")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,185 @@
+"""Browse, search, open, rename and delete saved conversations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pinata_tui.pricing import format_usd
+from pinata_tui.sanitize import make_displayable
+from pinata_tui.store import ConversationStore, ConversationSummary, SearchHit
+from pinata_tui.tui.screens.dialogs import ConfirmDialog, TextDialog
+
+
+@dataclass(frozen=True)
+class HistoryChoice:
+    """What the user chose: open a conversation, or start a new one (id None)."""
+
+    conversation_id: int | None
+
+
+def when(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp)
+    if time.time() - timestamp < 20 * 3600:
+        return moment.strftime("today %H:%M") if moment.date() == datetime.now().date() else moment.strftime("%a %H:%M")
+    return moment.strftime("%Y-%m-%d")
+
+
+def summary_row(item: ConversationSummary, current: bool) -> Text:
+    row = Text(no_wrap=True, overflow="ellipsis")
+    row.append("● " if current else "  ", style="bold green")
+    row.append(f"{make_displayable(item.title)[:48]:<50}", style="bold" if current else "")
+    row.append(f"{when(item.updated_at):<12}", style="dim")
+    row.append(f"{item.model[:30]:<32}", style="cyan")
+    row.append(f"{format_usd(item.cost):>9}")
+    return row
+
+
+def hit_row(hit: SearchHit, matches: int) -> Text:
+    row = Text(no_wrap=True, overflow="ellipsis")
+    row.append(f"{make_displayable(hit.title)[:40]:<42}", style="bold")
+    row.append(f"{matches:>3} × ", style="cyan")
+    row.append(make_displayable(hit.snippet), style="dim")
+    return row
+
+
+def group_hits(hits: list[SearchHit]) -> list[tuple[SearchHit, int]]:
+    """One row per conversation (its newest matching message), with how many messages matched."""
+    first: dict[int, SearchHit] = {}
+    counts: dict[int, int] = {}
+    for hit in hits:
+        first.setdefault(hit.conversation_id, hit)
+        counts[hit.conversation_id] = counts.get(hit.conversation_id, 0) + 1
+    return [(hit, counts[cid]) for cid, hit in first.items()]
+
+
+class HistoryScreen(ModalScreen[HistoryChoice | None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="history.close"),
+        Binding("ctrl+n", "new", "New chat", id="history.new"),
+        Binding("f2", "rename", "Rename", id="history.rename"),
+        Binding("delete,ctrl+d", "delete", "Delete", id="history.delete"),
+        Binding("down", "focus_list", "List", show=False, id="history.down"),
+    ]
+
+    def __init__(self, store: ConversationStore, current_id: int | None) -> None:
+        super().__init__()
+        self.store = store
+        self.current_id = current_id
+        self._titles: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="history"):
+            yield Static(Text("Conversations", style="bold"), id="history-title")
+            yield Input(placeholder="Search every message (full text)…", id="history-search")
+            yield OptionList(id="history-list")
+            yield Static(Text("Enter opens · F2 renames · Del deletes · Ctrl+N starts a new one · Esc closes",
+                              style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#history-search", Input).focus()
+        self.refresh_list("")
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one("#history-list", OptionList)
+
+    @work(thread=True, exclusive=True, group="history-query")
+    def refresh_list(self, query: str) -> None:
+        if query.strip():
+            grouped = group_hits(self.store.search(query, limit=500))
+            titles = {h.conversation_id: h.title for h, _ in grouped}
+            options = [Option(hit_row(h, n), id=f"{h.conversation_id}:{h.message_id}") for h, n in grouped]
+            empty = "No message matches."
+        else:
+            items = self.store.list_conversations()
+            titles = {c.id: c.title for c in items}
+            options = [Option(summary_row(c, c.id == self.current_id), id=str(c.id)) for c in items]
+            empty = "No saved conversations yet."
+        self.app.call_from_thread(self._show, options, empty, titles)
+
+    def _show(self, options: list[Option], empty: str, titles: dict[int, str]) -> None:
+        self._titles = titles
+        self.options.clear_options()
+        if options:
+            self.options.add_options(options)
+            self.options.highlighted = 0
+        else:
+            self.options.add_option(Option(Text(empty, style="dim"), disabled=True))
+
+    def _highlighted_id(self) -> int | None:
+        index = self.options.highlighted
+        if index is None:
+            return None
+        option = self.options.get_option_at_index(index)
+        return int(option.id.split(":")[0]) if option.id else None
+
+    @on(Input.Changed, "#history-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.refresh_list(event.value)
+
+    @on(Input.Submitted, "#history-search")
+    def _open_first(self) -> None:
+        chosen = self._highlighted_id()
+        if chosen is not None:
+            self.dismiss(HistoryChoice(chosen))
+
+    @on(OptionList.OptionSelected, "#history-list")
+    def _open(self) -> None:
+        chosen = self._highlighted_id()
+        if chosen is not None:
+            self.dismiss(HistoryChoice(chosen))
+
+    @work(thread=True, group="history-change")
+    def _change(self, change: Callable[[], None]) -> None:
+        """Write off the event loop, then list again."""
+        change()
+        self.app.call_from_thread(self._list_again)
+
+    def _list_again(self) -> None:
+        self.refresh_list(self.query_one("#history-search", Input).value)
+
+    def action_focus_list(self) -> None:
+        self.options.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_new(self) -> None:
+        self.dismiss(HistoryChoice(None))
+
+    def action_rename(self) -> None:
+        chosen = self._highlighted_id()
+        if chosen is None:
+            return
+        def renamed(title: str | None) -> None:
+            if title is not None and title.strip():
+                self._change(lambda: self.store.rename(chosen, title))
+
+        self.app.push_screen(TextDialog("New title:", self._titles.get(chosen, "")), renamed)
+
+    def action_delete(self) -> None:
+        chosen = self._highlighted_id()
+        if chosen is None:
+            return
+        title = self._titles.get(chosen, "this conversation")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                if chosen == self.current_id:
+                    self.current_id = None
+                self._change(lambda: self.store.delete(chosen))
+
+        self.app.push_screen(ConfirmDialog(f"Delete “{title}” and all its messages? This cannot be undone.",
+                                           yes="Delete", danger=True), confirmed)

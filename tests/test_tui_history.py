@@ -1,0 +1,242 @@
+"""History in the TUI: every message saved, reopened, searched, renamed, deleted, exported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, OptionList
+
+from pinata_tui.api import Usage
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.devserver import DEV_LLM_KEY
+from pinata_tui.paths import AppPaths
+from pinata_tui.store import ConversationStore
+from pinata_tui.tui.screens.dialogs import ConfirmDialog, TextDialog
+from pinata_tui.tui.screens.history import HistoryScreen
+from pinata_tui.tui.widgets.conversation_view import PAGE_SIZE, LoadEarlier
+from pinata_tui.tui.widgets.message_block import MessageBlock, Notice
+from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+
+from tests.tui_helpers import chat, make_app, ready, send_and_wait, type_and_send, until
+
+
+def stored(home: Path) -> ConversationStore:
+    return ConversationStore(AppPaths.under(home).database)
+
+
+def history_rows(app) -> list[str]:
+    options = app.screen.query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_every_exchange_is_saved_as_it_happens(server, tmp_path):
+    server.state.tokens_per_second = 60
+    server.state.reply_tokens = 300
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await type_and_send(pilot, "Save me")
+        # The user's message is on disk before the reply is complete, the reply as it streams.
+        await until(pilot, lambda: screen.conversation.id is not None and len(screen.conversation.messages) == 2
+                    and screen.conversation.messages[1].id is not None, what="the reply row")
+        with stored(tmp_path) as store:
+            saved = store.load(screen.conversation.id)
+        assert saved.messages[0].content == "Save me"
+        assert saved.messages[1].status == MessageStatus.STREAMING
+        await until(pilot, lambda: len(screen.conversation.messages[1].content) > 200, timeout=15)
+        await pilot.press("escape")
+        await until(pilot, lambda: not screen.streaming)
+        await pilot.pause(0.2)
+        with stored(tmp_path) as store:
+            reply = store.load(screen.conversation.id).messages[1]
+        assert reply.status == MessageStatus.STOPPED
+        assert reply.content == screen.conversation.messages[1].content
+
+
+async def test_a_complete_reply_is_saved_with_usage_and_cost(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "Hello")
+        conversation = chat(app).conversation
+        await pilot.pause(0.2)
+    with stored(tmp_path) as store:
+        [summary] = store.list_conversations()
+        reply = store.load(summary.id).messages[1]
+    assert summary.title == "Hello" and summary.model == "anthropic/claude-sonnet-4-6"
+    assert reply.status == MessageStatus.COMPLETE and reply.content == conversation.messages[1].content
+    assert reply.usage == conversation.messages[1].usage and reply.cost == conversation.messages[1].cost
+
+
+async def test_a_prompt_that_could_not_be_sent_is_kept_as_not_sent(server, tmp_path):
+    server.state.balance_micro = 0
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "out of money")
+        await pilot.pause(0.2)
+    with stored(tmp_path) as store:
+        [message] = store.load(store.last_conversation_id()).messages
+    assert (message.content, message.status) == ("out of money", MessageStatus.ERROR)
+    assert "Out of credits" in message.error
+
+
+async def test_regenerated_reply_is_kept_in_the_file_but_not_shown(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "again please")
+        first = chat(app).conversation.messages[1]
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(server.state.chat_requests()) == 2 and not chat(app).streaming)
+        await pilot.pause(0.2)
+        conversation_id = chat(app).conversation.id
+    with stored(tmp_path) as store:
+        messages = store.load(conversation_id).messages
+        assert [m.role for m in messages] == ["user", "assistant"] and messages[1].id != first.id
+        import sqlite3
+
+        conn = sqlite3.connect(AppPaths.under(tmp_path).database)
+        status = conn.execute("SELECT status FROM messages WHERE id = ?", (first.id,)).fetchone()[0]
+    assert status == "discarded"
+
+
+async def test_history_screen_opens_a_saved_conversation_and_continues_it(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "About otters")
+        first_id = chat(app).conversation.id
+        first_reply = chat(app).conversation.messages[1].content
+        await pilot.press("ctrl+n")
+        await send_and_wait(pilot, "About quokkas")
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 2)
+        rows = history_rows(app)
+        assert "About quokkas" in rows[0] and rows[0].startswith("●") and "About otters" in rows[1]
+        assert "claude-sonnet-4-6" in rows[1] and "$" in rows[1]
+        await pilot.press("down", "down", "enter")
+        await until(pilot, lambda: chat(app).conversation.id == first_id)
+        screen = chat(app)
+        assert [m.content for m in screen.conversation.messages] == ["About otters", first_reply]
+        assert len(screen.view.query(MessageBlock)) == 2
+        await send_and_wait(pilot, "More otters")
+        assert server.state.chat_requests()[-1]["body"]["messages"][:2] == [
+            {"role": "user", "content": "About otters"}, {"role": "assistant", "content": first_reply}]
+        await pilot.pause(0.2)
+    with stored(tmp_path) as store:
+        assert len(store.load(first_id).messages) == 4
+        assert len(store.list_conversations()) == 2
+
+
+async def test_history_search_rename_and_delete(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "Tell me about the capybara")
+        await pilot.press("ctrl+n")
+        await send_and_wait(pilot, "Tell me about the axolotl")
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 2)
+        await pilot.press(*"capybara")
+        await until(pilot, lambda: len(history_rows(app)) == 1 and "«capybara»" in history_rows(app)[0])
+        app.screen.query_one(Input).value = ""
+        await until(pilot, lambda: len(history_rows(app)) == 2)
+        await pilot.press("down", "f2")
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one(Input).value = "Axolotl facts"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and "Axolotl facts" in history_rows(app)[0])
+        await pilot.press("delete")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # cancel: nothing deleted
+        await pilot.pause(0.2)
+        assert len(history_rows(app)) == 2
+        await pilot.press("delete")
+        await pilot.click("#dialog-yes")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 1)
+        assert "capybara" in history_rows(app)[0]
+    with stored(tmp_path) as store:
+        assert [c.title for c in store.list_conversations()] == ["Tell me about the capybara"]
+
+
+async def test_continue_reopens_the_last_conversation(server, tmp_path):
+    with stored(tmp_path) as store:
+        old = Conversation(model="openai/gpt-5-mini")
+        for role, text in [("user", "old question"), ("assistant", "old answer")]:
+            store.save_message(old, old.add(ChatMessage(role, text, model="openai/gpt-5-mini")))
+    app = make_app(server, tmp_path)
+    app._continue_last = True
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: chat(app).conversation.id == old.id)
+        assert chat(app).status.model == "openai/gpt-5-mini"
+        await send_and_wait(pilot, "new question")
+        body = server.state.chat_requests()[-1]["body"]
+        assert body["model"] == "openai/gpt-5-mini" and len(body["messages"]) == 3
+
+
+async def test_a_corrupt_database_is_reported_and_left_alone(server, tmp_path):
+    database = AppPaths.under(tmp_path).database
+    database.parent.mkdir(parents=True)
+    database.write_bytes(b"garbage, not sqlite" * 50)
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: app.store_error is not None)
+        texts = [str(n.render()) for n in chat(app).view.query(Notice)]
+        assert any("History is off" in t and str(database) in t for t in texts)
+        await send_and_wait(pilot, "still works")
+        assert chat(app).conversation.messages[-1].status == MessageStatus.COMPLETE
+    assert database.read_bytes() == b"garbage, not sqlite" * 50
+
+
+async def test_a_thousand_message_conversation_opens_a_page_at_a_time(server, tmp_path):
+    with stored(tmp_path) as store:
+        big = Conversation(model="anthropic/claude-sonnet-4-6")
+        for i in range(500):
+            store.save_message(big, big.add(ChatMessage("user", f"question {i}")))
+            store.save_message(big, big.add(ChatMessage(
+                "assistant", f"## Answer {i}\n\n- a point\n\n```py\nprint({i})\n```\n",
+                model="anthropic/claude-sonnet-4-6", usage=Usage(10, 10, 20))))
+    app = make_app(server, tmp_path, )
+    app._open_on_start = big.id
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await until(pilot, lambda: screen.conversation.id == big.id and screen.view.query(MessageBlock))
+        assert len(screen.view.query(MessageBlock)) == PAGE_SIZE
+        assert len(screen.conversation.messages) == 1000
+        loader = screen.view.query_one(LoadEarlier)
+        assert "960 earlier messages" in str(loader.render())
+        last = screen.view.query(AssistantMessage).last()
+        assert "print(499)" in last.message.content
+        loader.focus()  # scrolling it into view may load a page by itself, as scrolling up does
+        await pilot.press("enter")
+        await until(pilot, lambda: len(screen.view.query(MessageBlock)) >= 2 * PAGE_SIZE)
+        await pilot.pause(0.2)
+        mounted = len(screen.view.query(MessageBlock))
+        assert mounted % PAGE_SIZE == 0
+        assert f"{1000 - mounted:,} earlier" in str(screen.view.query_one(LoadEarlier).render())
+        first_shown = screen.view.query(MessageBlock).first().message
+        assert first_shown is screen.conversation.messages[1000 - mounted]
+        counter = app.token_counter
+        expected = sum(counter.count_message(m.content, big.model) for m in screen.conversation.messages)
+        assert expected > 10_000
+        await until(pilot, lambda: screen.status.context_tokens == expected,
+                    what=f"{expected} tokens in context, not {screen.status.context_tokens}")
+
+
+async def test_export_from_the_tui_writes_markdown_and_says_where(server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, f"my key {DEV_LLM_KEY} leaked")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any("Exported" in str(n.render()) for n in chat(app).view.query(Notice)))
+    [path] = tmp_path.glob("pinata-chat-*.md")
+    text = path.read_text()
+    assert text.startswith("# my key") and "## Assistant · anthropic/claude-sonnet-4-6" in text
+    assert DEV_LLM_KEY not in text
