@@ -1,62 +1,326 @@
 """The ``pinata-chat`` entry point: parses flags, then runs the TUI or a subcommand.
 
 Textual is imported only when the TUI actually starts, so subcommands stay fast.
+Errors are one readable line on stderr and a distinct exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from pinata_tui import __version__
+from pinata_tui.ask import EXIT_CODES, EXIT_CTRL_C, EXIT_OK, EXIT_USAGE, AskRequest, build_prompt, exit_code_for, run_ask
+from pinata_tui.cli_support import CliError, load
+from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.paths import AppPaths
-from pinata_tui.settings import Settings
 from pinata_tui.state import load_state
+
+EPILOG = (
+    "Keys in the app: Enter sends, Ctrl+J adds a line, Esc stops a reply, Ctrl+L picks a model,\n"
+    "F2 lists conversations, F1 shows every key.\n\n"
+    "Exit codes:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pinata-chat",
-        description="Chat with Pinata Inference models in your terminal.",
-        epilog="Keys: Enter sends, Ctrl+J adds a line, Esc stops, Ctrl+L picks a model, F1 lists every key.",
+        description="Chat with Pinata Inference models in your terminal. With no command, opens the app.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"pinata-chat {__version__}")
     parser.add_argument("-m", "--model", help="model for this session, e.g. anthropic/claude-sonnet-4-6")
-    parser.add_argument("--base-url", help="API base URL (default: $PINATA_BASE_URL or Pinata's)")
+    parser.add_argument("--base-url", help="API base URL (default: $PINATA_BASE_URL, config, or Pinata's)")
     parser.add_argument("--demo", action="store_true",
                         help="run against a built-in local server: no account or key needed")
     opening = parser.add_mutually_exclusive_group()
     opening.add_argument("-c", "--continue", dest="continue_last", action="store_true",
                          help="reopen the most recent conversation")
     opening.add_argument("--conversation", type=int, metavar="ID", help="open the saved conversation ID")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="stream one reply to stdout (reads stdin when piped)",
+                              description="Send one prompt and stream the reply to stdout as plain text. "
+                              "Piped stdin is appended to the prompt: git diff | pinata-chat ask 'review this'",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ask.add_argument("prompt", nargs="?", help="the prompt (optional when stdin is piped)")
+    ask.add_argument("-m", "--model", dest="ask_model", help="model id")
+    ask.add_argument("-s", "--system", help="system prompt")
+    ask.add_argument("--json", action="store_true", help="print the whole response, usage and cost as JSON")
+    ask.add_argument("--no-save", action="store_true", help="do not save the exchange to history")
+    ask.add_argument("--max-tokens", type=int, help="cap the reply's length")
+    ask.add_argument("--temperature", type=float)
+
+    models = commands.add_parser("models", help="list Pinata's model catalog with prices")
+    models.add_argument("filter", nargs="?", help="only ids containing this text")
+    models.add_argument("--provider", help="only this provider (e.g. anthropic)")
+    models.add_argument("--json", action="store_true", help="machine-readable output")
+
+    commands.add_parser("status", help="is inference enabled for your account? (needs PINATA_JWT)")
+    enable = commands.add_parser("enable", help="mint an inference key and save it to the config (needs PINATA_JWT)")
+    enable.add_argument("--yes", action="store_true", help="do not ask before replacing an existing key")
+    disable = commands.add_parser("disable", help="revoke the inference key (needs PINATA_JWT)")
+    disable.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    credits = commands.add_parser("credits", help="show the credit balance (needs PINATA_JWT)")
+    credit_commands = credits.add_subparsers(dest="credits_command", metavar="SUBCOMMAND")
+    topup = credit_commands.add_parser("topup", help="show or set auto top-up")
+    topup.add_argument("--threshold", type=float, help="buy when available credits drop below this (at least 5)")
+    topup.add_argument("--amount", type=int, help="credits to buy each time (a positive whole number)")
+    topup.add_argument("--off", action="store_true", help="turn auto top-up off")
+
+    config = commands.add_parser("config", help="show or change config.toml")
+    config_commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    config_commands.add_parser("path", help="print where config.toml lives")
+    config_commands.add_parser("show", help="print every setting, its value (keys masked) and its source")
+    config_set = config_commands.add_parser(
+        "set", help="set a setting", description="Settings: " + ", ".join(OPTIONS) + ", keymap.<binding id>")
+    config_set.add_argument("key")
+    config_set.add_argument("value")
+    config_unset = config_commands.add_parser("unset", help="remove a setting from config.toml")
+    config_unset.add_argument("key")
+
+    export = commands.add_parser("export", help="write a saved conversation as Markdown or JSON")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, help="conversation id (see the app's F2 list)")
+    which.add_argument("--last", action="store_true", help="the most recent conversation")
+    export.add_argument("-o", "--output", help="file to write (default: stdout)")
+    export.add_argument("--format", choices=("md", "json"), default=None,
+                        help="md (default, or from the -o suffix) or json")
+
+    importer = commands.add_parser("import", help="import a conversation from a JSON export")
+    importer.add_argument("file")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    return run_tui(args)
-
-
-def run_tui(args: argparse.Namespace) -> int:
+    args = build_parser().parse_args(argv)
     paths = AppPaths.default()
+    try:
+        if args.command is None:
+            return run_tui(args, paths)
+        handler = HANDLERS[args.command]
+        return handler(args, paths)
+    except CliError as exc:
+        print(f"pinata-chat: {exc}", file=sys.stderr)
+        return exc.code
+    except ConfigError as exc:
+        print(f"pinata-chat: bad configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pinata-chat: stopped.", file=sys.stderr)
+        return EXIT_CTRL_C
+    except BrokenPipeError:
+        return EXIT_OK  # the reader went away (| head): not an error
+
+
+# ---------------------------------------------------------------- the app
+
+
+def run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
+    loaded = load(paths, base_url=args.base_url)
+    settings = loaded.settings
     remembered = load_state(paths.state_file).get("last_model")
-    settings = Settings.from_env(base_url=args.base_url)
-    model = args.model or (remembered if isinstance(remembered, str) else None)
+    model = args.model or (remembered if isinstance(remembered, str) and "model" not in loaded.sources else None)
     if model:
         settings = settings.replace(model=model)
     server = None
+    scratch = None
     if args.demo:
+        import tempfile
+
         from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer, ServerState
 
         server = PinataDevServer(state=ServerState(tokens_per_second=60, reply_tokens=180)).start()
         settings = settings.replace(base_url=server.url, llm_key=DEV_LLM_KEY, jwt=DEV_JWT)
+        # Demo chats live in a throwaway folder, never in the real history.
+        scratch = tempfile.TemporaryDirectory(prefix="pinata-chat-demo-")
+        demo_paths = AppPaths.under(Path(scratch.name))
+        paths = AppPaths(paths.config_dir, demo_paths.data_dir, demo_paths.cache_dir, demo_paths.state_dir)
     from pinata_tui.tui.app import PinataChatApp  # Textual loads only now
 
+    app = PinataChatApp(settings, paths, demo=args.demo, open_conversation=args.conversation,
+                        continue_last=args.continue_last, demo_server=server)
+    app.apply_keymap(loaded.keymap)
     try:
-        PinataChatApp(settings, paths, demo=args.demo, open_conversation=args.conversation,
-                      continue_last=args.continue_last).run()
+        app.run()
     finally:
         if server is not None:
             server.stop()
-    return 0
+        if scratch is not None:
+            scratch.cleanup()
+    return app.return_code or 0
+
+
+# -------------------------------------------------------------------- ask
+
+
+def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
+    flags: dict[str, Any] = {"base_url": args.base_url, "max_tokens": args.max_tokens,
+                             "temperature": args.temperature}
+    settings = load(paths, **flags).settings
+    prompt = build_prompt(args.prompt, sys.stdin)
+    if not prompt:
+        raise CliError("give a prompt, or pipe text in: pinata-chat ask \"explain this\" < file.txt", EXIT_USAGE)
+    request = AskRequest(prompt=prompt, model=args.ask_model or args.model or settings.model,
+                         system_prompt=args.system or settings.system_prompt, as_json=args.json,
+                         save=not args.no_save)
+    return asyncio.run(run_ask(request, settings, paths.database))
+
+
+# ---------------------------------------------------------------- catalog
+
+
+def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pinata_tui.api import PinataClient
+    from pinata_tui.catalog import load_cached_catalog, save_catalog
+    from pinata_tui.api import PinataError
+    from pinata_tui.pricing import format_price
+
+    settings = load(paths, base_url=args.base_url).settings
+
+    async def fetch():
+        async with PinataClient(settings) as client:
+            return await client.models()
+
+    try:
+        models = asyncio.run(fetch())
+        try:
+            save_catalog(paths.catalog_cache, models)
+        except OSError:
+            pass
+    except PinataError as exc:
+        models, _ = load_cached_catalog(paths.catalog_cache)
+        if not models:
+            raise CliError(str(exc), exit_code_for(exc)) from None
+        print(f"pinata-chat: {exc} Showing the catalog cached earlier.", file=sys.stderr)
+    if args.provider:
+        models = [m for m in models if m.provider.lower() == args.provider.lower()]
+    if args.filter:
+        models = [m for m in models if args.filter.lower() in m.model_id.lower()]
+    if args.json:
+        print(json.dumps([m.to_json() for m in models], indent=2))
+        return EXIT_OK
+    if not models:
+        print("No model matches.", file=sys.stderr)
+        return EXIT_OK
+    width = max(len(m.model_id) for m in models)
+    print(f"{'MODEL':<{width}}  {'INPUT':>9}  {'OUTPUT':>9}  {'CACHE READ':>10}   (USD per 1M tokens)")
+    for m in models:
+        print(f"{m.model_id:<{width}}  {format_price(m.input_per_1m):>9}  {format_price(m.output_per_1m):>9}  "
+              f"{format_price(m.cache_read_per_1m):>10}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------ export/import
+
+
+def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pinata_tui.export import to_json, to_markdown
+    from pinata_tui.store import ConversationStore, StoreError
+
+    settings = load(paths).settings
+    fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "md")
+    try:
+        with ConversationStore(paths.database) as store:
+            conversation_id = store.last_conversation_id() if args.last else args.id
+            if conversation_id is None:
+                raise CliError("there are no saved conversations yet.")
+            try:
+                conversation = store.load(conversation_id)
+            except KeyError:
+                raise CliError(f"there is no conversation {conversation_id}.") from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    secrets = (settings.llm_key, settings.jwt)
+    text = to_json(conversation, secrets=secrets) if fmt == "json" else to_markdown(conversation, secrets=secrets)
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote conversation {conversation.id} to {Path(args.output).resolve()}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pinata_tui.export import InvalidImport, from_json
+    from pinata_tui.store import ConversationStore, StoreError
+
+    settings = load(paths).settings
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from None
+    try:
+        conversation = from_json(text, default_model=settings.model)
+    except InvalidImport as exc:
+        raise CliError(f"{args.file} is not a conversation: {exc}", EXIT_USAGE) from None
+    try:
+        with ConversationStore(paths.database) as store:
+            messages, conversation.messages = conversation.messages, []
+            store.create_conversation(conversation)
+            for message in messages:
+                conversation.messages.append(message)
+                store.save_message(conversation, message)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Imported {len(messages)} messages as conversation {conversation.id}: "
+          f"{conversation.title or '(untitled)'}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ config
+
+
+def cmd_config(args: argparse.Namespace, paths: AppPaths) -> int:
+    path = paths.config_file
+    if args.config_command == "path":
+        print(path)
+    elif args.config_command == "show":
+        loaded = load(paths)
+        print(f"# {path}{'' if path.exists() else ' (not created yet)'}")
+        width = max(len(key) for key, _, _ in describe(loaded))
+        for key, value, source in describe(loaded):
+            print(f"{key:<{width}}  {value:<40}  ({source})")
+    elif args.config_command == "set":
+        value: Any = args.value
+        had_comments = set_value(path, args.key, value)
+        shown = "(hidden)" if args.key in ("llm_key", "jwt") else repr(args.value)
+        print(f"Set {args.key} = {shown} in {path}")
+        if had_comments:
+            print("Note: comments in config.toml are not kept when pinata-chat rewrites it.", file=sys.stderr)
+    elif args.config_command == "unset":
+        removed = unset_value(path, args.key)
+        print(f"Removed {args.key} from {path}" if removed else f"{args.key} was not set in {path}")
+    return EXIT_OK
+
+
+def _account_commands() -> dict[str, Callable[[argparse.Namespace, AppPaths], int]]:
+    from pinata_tui import cli_account
+
+    return {"status": cli_account.cmd_status, "enable": cli_account.cmd_enable,
+            "disable": cli_account.cmd_disable, "credits": cli_account.cmd_credits}
+
+
+def _lazy(name: str) -> Callable[[argparse.Namespace, AppPaths], int]:
+    return lambda args, paths: _account_commands()[name](args, paths)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
+    "ask": cmd_ask,
+    "models": cmd_models,
+    "export": cmd_export,
+    "import": cmd_import,
+    "config": cmd_config,
+    "status": _lazy("status"),
+    "enable": _lazy("enable"),
+    "disable": _lazy("disable"),
+    "credits": _lazy("credits"),
+}

@@ -1,4 +1,4 @@
-"""One Settings object for the whole program.
+"""One Settings object for the whole program (built by ``config.load_settings``).
 
 Precedence, highest first: command-line flags > environment > config file > defaults.
 Credentials never appear in ``repr`` (masked), so a Settings object is safe to log.
@@ -7,8 +7,6 @@ Credentials never appear in ``repr`` (masked), so a Settings object is safe to l
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,17 +68,3 @@ class Settings:
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
-        """Defaults, then the environment, then explicit overrides (flags)."""
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        if env.get(ENV_BASE_URL, "").strip():
-            values["base_url"] = env[ENV_BASE_URL].strip()
-        if env.get(ENV_LLM_KEY, "").strip():
-            values["llm_key"] = env[ENV_LLM_KEY].strip()
-        if env.get(ENV_JWT, "").strip():
-            values["jwt"] = env[ENV_JWT].strip()
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)

@@ -42,6 +42,23 @@ def drain(master: int, stop: threading.Event) -> None:
             return
 
 
+def drain_all(master: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> str:
+    """Everything the process writes to its terminal until it exits."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=10)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 def reply_row(database: str) -> tuple[str, str] | None:
     try:
         conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)

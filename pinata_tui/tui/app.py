@@ -54,11 +54,13 @@ class PinataChatApp(App[None]):
 
     def __init__(self, settings: Settings, paths: AppPaths, *, demo: bool = False,
                  conversation: Conversation | None = None, open_conversation: int | None = None,
-                 continue_last: bool = False) -> None:
+                 continue_last: bool = False, demo_server: object | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.paths = paths
         self.demo = demo
+        self.demo_server = demo_server
+        """The in-process dev server in demo mode (a PinataDevServer), for the demo's fault commands."""
         self.token_counter = TokenCounter()
         self.store: ConversationStore | None = None
         self.store_error: str | None = None
