@@ -97,6 +97,8 @@ class Fault:
     """Send a chunk that is not JSON after this many content chunks, then carry on."""
     drop_done: bool = False
     """End the body cleanly but without ``data: [DONE]``."""
+    delay: float = 0.0
+    """Seconds to wait before answering at all (any route)."""
     route: str = "chat"
     times: int = 1
 
@@ -284,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _apply_fault(self, fault: Fault | None) -> bool:
         """Answer with the fault's status if it has one. True when the request is done."""
+        if fault is not None and fault.delay:
+            self.server.stopping.wait(fault.delay)
         if fault is None or fault.status is None:
             return False
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}

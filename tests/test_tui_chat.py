@@ -255,6 +255,7 @@ async def test_missing_key_is_explained_in_the_conversation(server, tmp_path):
     app = make_app(server, tmp_path, llm_key=None)
     async with app.run_test(size=(110, 40)) as pilot:
         await ready(pilot)
+        await pilot.press("escape")  # skip the welcome screen
         await send_and_wait(pilot, "hello")
         assert any("PINATA_LLM_KEY" in n for n in notices(app))
         assert server.state.chat_requests() == []

@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -28,8 +30,13 @@ from pinata_tui.tokens import TokenCounter
 from pinata_tui.tui.screens.chat import ChatScreen
 from pinata_tui.tui.screens.help import HelpScreen
 from pinata_tui.tui.screens.history import HistoryChoice, HistoryScreen
+from pinata_tui.tui.screens.dialogs import ConfirmDialog
 from pinata_tui.tui.screens.model_picker import ModelPicker
+from pinata_tui.tui.screens.welcome import WelcomeChoice, WelcomeScreen
 
+
+if TYPE_CHECKING:
+    from pinata_tui.devserver import PinataDevServer
 
 T = TypeVar("T")
 
@@ -54,13 +61,14 @@ class PinataChatApp(App[None]):
 
     def __init__(self, settings: Settings, paths: AppPaths, *, demo: bool = False,
                  conversation: Conversation | None = None, open_conversation: int | None = None,
-                 continue_last: bool = False, demo_server: object | None = None) -> None:
+                 continue_last: bool = False, demo_server: PinataDevServer | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.paths = paths
         self.demo = demo
         self.demo_server = demo_server
-        """The in-process dev server in demo mode (a PinataDevServer), for the demo's fault commands."""
+        """The in-process stand-in server in demo mode; the demo's palette commands steer it."""
+        self._owned_demo_server: PinataDevServer | None = None
         self.token_counter = TokenCounter()
         self.store: ConversationStore | None = None
         self.store_error: str | None = None
@@ -70,6 +78,7 @@ class PinataChatApp(App[None]):
         self._continue_last = continue_last
         self._client: PinataClient | None = None
         self._client_lock = asyncio.Lock()
+        self._retired_clients: list[PinataClient] = []
         self.keymap: dict[str, str] = {}
         self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
         if demo:
@@ -83,12 +92,16 @@ class PinataChatApp(App[None]):
         self.load_tokenizer()
         self.load_catalog()
         self.refresh_balance()
+        if not self.settings.llm_key and not self.demo:
+            self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        for client in [*self._retired_clients, *([self._client] if self._client else [])]:
+            await client.aclose()
         if self.store is not None:
             self.store.close()
+        if self._owned_demo_server is not None:
+            await asyncio.to_thread(self._owned_demo_server.stop)
 
     async def get_client(self) -> PinataClient:
         """The one shared client, built off the event loop (TLS context creation is slow)."""
@@ -152,6 +165,161 @@ class PinataChatApp(App[None]):
                 self._store_problem_shown = True
                 self.notify(f"Could not save to history: {exc}", severity="error", timeout=15)
             return None
+
+    # ------------------------------------------------------------ keys
+
+    async def use_settings(self, settings: Settings) -> None:
+        """Switch credentials or server; the next request builds a fresh client.
+
+        The old client may still serve a request in flight, so it is retired, not closed, until exit.
+        """
+        if self._client is not None:
+            self._retired_clients.append(self._client)
+        self.settings, self._client = settings, None
+
+    async def on_welcome_screen_chosen(self, event: WelcomeScreen.Chosen) -> None:
+        screen, choice = event.screen, event.choice
+        if choice.kind == "demo":
+            await self.start_demo()
+            screen.dismiss()
+            return
+        if choice.kind == "key":
+            await self.use_settings(self.settings.replace(llm_key=choice.secret))
+            problem = await self._save_config("llm_key", choice.secret)
+            screen.dismiss()
+            await self._say("Inference key saved." if problem is None else
+                            f"The key works for this session but was not saved: {problem}", problem is not None)
+            self.refresh_balance()
+            return
+        # Enable with a JWT: the new key is shown once, so it is saved before anything else.
+        await self.use_settings(self.settings.replace(jwt=choice.secret))
+        try:
+            key = await (await self.get_client()).enable()
+        except PinataError as exc:
+            screen.report(str(exc), error=True)
+            return
+        problem = await self._save_config("llm_key", key)
+        await self.use_settings(self.settings.replace(llm_key=key))
+        if choice.remember_jwt:
+            await self._save_config("jwt", choice.secret)
+        screen.dismiss()
+        if problem is None:
+            await self._say("Inference enabled: a new key was minted and saved in config.toml.")
+        else:
+            await self._say(f"Inference enabled, but the key could not be saved ({problem}). Pinata shows it "
+                            f"only once — copy it now: {key}", True)
+        self.refresh_balance()
+
+    async def _save_config(self, key: str, value: str) -> str | None:
+        from pinata_tui.config import ConfigError, set_value
+
+        try:
+            await asyncio.to_thread(set_value, self.paths.config_file, key, value)
+        except (OSError, ConfigError) as exc:
+            return str(exc)
+        return None
+
+    async def _say(self, text: str, error: bool = False) -> None:
+        chat = self.chat
+        if chat is not None:
+            await chat.view.add_notice(text, kind="error" if error else "info")
+
+    async def start_demo(self) -> None:
+        """Run the rest of the session against an in-process stand-in server."""
+        from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer, ServerState
+
+        if self.demo_server is None:
+            self.demo_server = await asyncio.to_thread(
+                lambda: PinataDevServer(state=ServerState(tokens_per_second=60, reply_tokens=180)).start())
+            self._owned_demo_server = self.demo_server
+        self.demo = True
+        self.sub_title = "DEMO"
+        await self.use_settings(self.settings.replace(base_url=self.demo_server.url, llm_key=DEV_LLM_KEY,
+                                                      jwt=DEV_JWT))
+        chat = self.chat
+        if chat is not None:
+            chat.show_demo_banner()
+        self.load_catalog()
+        self.refresh_balance()
+
+    def _demo_commands(self, server: PinataDevServer) -> Iterable[SystemCommand]:
+        """Let a demo user see the failure paths: they steer the stand-in server's next replies."""
+        from pinata_tui.devserver import Fault
+
+        def run_out() -> None:
+            server.state.balance_micro = 1_234
+            server.state.add_fault(Fault(status=402))
+            self.notify("The next request will find the account out of credits.")
+
+        def top_up() -> None:
+            server.state.balance_micro = 10_000_000
+            self.refresh_balance()
+            self.notify("Demo account topped up to 10 credits.")
+
+        def queue(fault: Fault, what: str) -> Callable[[], None]:
+            def apply() -> None:
+                server.state.add_fault(fault)
+                self.notify(what)
+            return apply
+
+        yield SystemCommand("Demo: run out of credits", "The next request gets a 402 (see the credits banner)",
+                            run_out)
+        yield SystemCommand("Demo: top up credits", "Give the demo account 10 credits again", top_up)
+        yield SystemCommand("Demo: rate limit the next reply", "A 429 with Retry-After: 3 (watch the countdown)",
+                            queue(Fault(status=429, retry_after="3"), "The next request will be rate limited once."))
+        yield SystemCommand("Demo: cut the next reply", "The connection drops mid-reply (then try Ctrl+G)",
+                            queue(Fault(cut_after=40), "The next reply will be cut off part-way."))
+        yield SystemCommand("Demo: server error page", "A proxy's 502 HTML page, three times",
+                            queue(Fault(status=502, html=True, times=3), "The next request will hit a 502."))
+
+    async def key_status(self) -> None:
+        try:
+            status = await (await self.get_client()).status()
+        except PinataError as exc:
+            await self._say(str(exc), True)
+            return
+        since = f", key created {status.created_at:%Y-%m-%d %H:%M UTC}" if status.created_at else ""
+        from pinata_tui.secrets import mask_key
+
+        await self._say(f"Inference is {'enabled' if status.enabled else 'not enabled'}{since}. "
+                        f"This app uses the key {mask_key(self.settings.llm_key)}.")
+
+    def key_enable(self) -> None:
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                key = await (await self.get_client()).enable()
+            except PinataError as exc:
+                await self._say(str(exc), True)
+                return
+            problem = await self._save_config("llm_key", key)
+            await self.use_settings(self.settings.replace(llm_key=key))
+            if problem is None:
+                await self._say("A new inference key was minted and saved; the old one is revoked.")
+            else:
+                await self._say(f"A new key was minted but not saved ({problem}). Pinata shows it only once — "
+                                f"copy it now: {key}", True)
+
+        self.push_screen(ConfirmDialog("Mint a new inference key? Enabling again revokes the current key: "
+                                       "anything still using it (other machines, scripts) gets 401 errors.",
+                                       yes="Mint new key", danger=True), confirmed)
+
+    def key_disable(self) -> None:
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await (await self.get_client()).disable()
+            except PinataError as exc:
+                await self._say(str(exc), True)
+                return
+            await self._say("Inference disabled: the key is revoked. Chat requests will fail (401) until you "
+                            "enable again. Your credits are untouched.")
+
+        self.push_screen(ConfirmDialog("Disable inference? This revokes your inference key at once: replies in "
+                                       "flight may be cut off and later requests get 401. Credits are untouched.",
+                                       yes="Revoke key", danger=True), confirmed)
 
     # ------------------------------------------------------------ workers
 
@@ -300,6 +468,13 @@ class PinataChatApp(App[None]):
         yield SystemCommand("Help: keys", "Show every key binding", self.action_help)
         yield SystemCommand("Conversations", "Browse, search, open, rename and delete saved conversations",
                             self.action_history)
+        yield SystemCommand("Key: status", "Is inference enabled for this account? (needs the JWT)",
+                            self.key_status)
+        yield SystemCommand("Key: enable", "Mint a new inference key and save it (revokes the old one)",
+                            self.key_enable)
+        yield SystemCommand("Key: disable", "Revoke the inference key (asks first)", self.key_disable)
+        if self.demo and self.demo_server is not None:
+            yield from self._demo_commands(self.demo_server)
         if chat is not None:
             yield SystemCommand("New conversation", "Start a fresh conversation", chat.action_new_conversation)
             yield SystemCommand("Retry / regenerate", "Resend the failed prompt or regenerate the last reply",

@@ -107,9 +107,11 @@ class ChatScreen(Screen[None]):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        if self.app.demo:
-            yield Static("DEMO MODE — replies come from a local stand-in server; no account, no real model.",
-                         id="demo-banner")
+        demo = Static("DEMO MODE — replies come from a local stand-in server; no account, no real model. "
+                      "Ctrl+P → 'Demo' to try failures (out of credits, rate limit, cut stream).",
+                      id="demo-banner")
+        demo.display = self.app.demo
+        yield demo
         banner = CreditsBanner(id="credits-banner")
         banner.display = False
         yield banner
@@ -414,6 +416,9 @@ class ChatScreen(Screen[None]):
         await self.view.remove_children()
         self.status.last_reply = ""
         self._update_totals()
+
+    def show_demo_banner(self) -> None:
+        self.query_one("#demo-banner").display = True
 
     async def open_conversation(self, conversation: Conversation) -> None:
         """Show a saved conversation; the next reply continues it with its last model."""

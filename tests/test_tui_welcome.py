@@ -1,0 +1,127 @@
+"""First run without a key, and key management from the command palette."""
+
+from __future__ import annotations
+
+import stat
+
+from textual.widgets import Checkbox, Input
+
+from pinata_tui.config import read_config
+from pinata_tui.conversation import MessageStatus
+from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY
+from pinata_tui.paths import AppPaths
+from pinata_tui.tui.screens.dialogs import ConfirmDialog
+from pinata_tui.tui.screens.welcome import WelcomeScreen
+from pinata_tui.tui.widgets.message_block import Notice
+
+from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+
+
+def notices(app) -> list[str]:
+    return [str(n.render()) for n in chat(app).view.query(Notice)]
+
+
+async def test_first_run_with_a_pasted_key(server, tmp_path):
+    app = make_app(server, tmp_path, llm_key=None, jwt=None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        key_input = app.screen.query_one("#welcome-key", Input)
+        assert key_input.password and app.screen.query_one("#welcome-jwt", Input).password
+        await pilot.press(*DEV_LLM_KEY, "enter")
+        await until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
+        assert app.settings.llm_key == DEV_LLM_KEY
+        config = AppPaths.under(tmp_path).config_file
+        assert read_config(config)["llm_key"] == DEV_LLM_KEY
+        assert stat.S_IMODE(config.stat().st_mode) == 0o600
+        await send_and_wait(pilot, "hi")
+        assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
+
+
+async def test_first_run_enabling_with_a_jwt_saves_the_new_key_first(server, tmp_path):
+    server.state.enabled, server.state.llm_keys = False, set()
+    app = make_app(server, tmp_path, llm_key=None, jwt=None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        app.screen.query_one("#welcome-jwt", Input).value = DEV_JWT
+        app.screen.query_one("#welcome-jwt", Input).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
+        [key] = server.state.llm_keys
+        saved = read_config(AppPaths.under(tmp_path).config_file)
+        assert saved["llm_key"] == key and "jwt" not in saved  # the JWT only when asked
+        assert any("Inference enabled" in n for n in notices(app)) and all(key not in n for n in notices(app))
+        await send_and_wait(pilot, "hi")
+        assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
+
+
+async def test_first_run_can_remember_the_jwt(server, tmp_path):
+    app = make_app(server, tmp_path, llm_key=None, jwt=None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        app.screen.query_one("#welcome-jwt", Input).value = DEV_JWT
+        app.screen.query_one("#welcome-remember", Checkbox).value = True
+        await pilot.click("#welcome-enable")
+        await until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
+        assert read_config(AppPaths.under(tmp_path).config_file)["jwt"] == DEV_JWT
+
+
+async def test_first_run_with_a_bad_jwt_says_so_and_stays(server, tmp_path):
+    app = make_app(server, tmp_path, llm_key=None, jwt=None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        app.screen.query_one("#welcome-jwt", Input).value = "not-the-jwt"
+        await pilot.click("#welcome-enable")
+        await until(pilot, lambda: "rejected the Pinata JWT" in str(app.screen.query_one("#welcome-status").render()))
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not AppPaths.under(tmp_path).config_file.exists()
+
+
+async def test_first_run_demo(server, tmp_path):
+    app = make_app(server, tmp_path, llm_key=None, jwt=None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        await pilot.click("#welcome-demo")
+        await until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
+        assert app.demo and app.settings.base_url != server.url
+        assert chat(app).query_one("#demo-banner").display
+        await send_and_wait(pilot, "show me")
+        assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
+        assert server.state.chat_requests() == []  # it went to the demo's own server
+        assert not AppPaths.under(tmp_path).config_file.exists()
+
+
+async def test_palette_key_commands(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        await app.key_status()
+        assert any("Inference is enabled" in n and "pk-…cdef" in n for n in notices(app))
+        app.key_disable()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#dialog-yes")
+        await until(pilot, lambda: any("Inference disabled" in n for n in notices(app)))
+        assert not server.state.enabled
+        app.key_enable()
+        await pilot.pause()
+        await pilot.click("#dialog-yes")
+        await until(pilot, lambda: any("new inference key was minted" in n for n in notices(app)))
+        [key] = server.state.llm_keys
+        assert app.settings.llm_key == key
+        assert read_config(AppPaths.under(tmp_path).config_file)["llm_key"] == key
+        await send_and_wait(pilot, "works again")
+        assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
+
+
+async def test_switching_settings_while_a_request_is_in_flight_does_not_crash(server, tmp_path):
+    from pinata_tui.devserver import Fault
+
+    server.state.add_fault(Fault(route="models", delay=1.0))
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await until(pilot, lambda: app._client is not None, what="the catalog request to start")
+        await app.use_settings(app.settings.replace(llm_key=DEV_LLM_KEY))
+        await until(pilot, lambda: app.catalog_source == "live", what="the slow catalog to arrive")
+        await send_and_wait(pilot, "still fine")
+        assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
