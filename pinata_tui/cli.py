@@ -19,7 +19,7 @@ from pinata_tui.ask import EXIT_CODES, EXIT_CTRL_C, EXIT_OK, EXIT_USAGE, AskRequ
 from pinata_tui.cli_support import CliError, load
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.paths import AppPaths
-from pinata_tui.state import load_state
+from pinata_tui.state import remembered
 
 EPILOG = (
     "Keys in the app: Enter sends, Ctrl+J adds a line, Esc stops a reply, Ctrl+L picks a model,\n"
@@ -127,10 +127,12 @@ def main(argv: list[str] | None = None) -> int:
 def run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
     loaded = load(paths, base_url=args.base_url)
     settings = loaded.settings
-    remembered = load_state(paths.state_file).get("last_model")
-    model = args.model or (remembered if isinstance(remembered, str) and "model" not in loaded.sources else None)
-    if model:
-        settings = settings.replace(model=model)
+    for key, setting in (("last_model", "model"), ("theme", "theme")):
+        value = remembered(paths.state_file, key, paths.config_file, config_sets_it=setting in loaded.sources)
+        if isinstance(value, str):
+            settings = settings.replace(**{setting: value})
+    if args.model:
+        settings = settings.replace(model=args.model)
     server = None
     scratch = None
     if args.demo:

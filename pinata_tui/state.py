@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,3 +25,29 @@ def update_state(path: Path, **changes: Any) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def remember(path: Path, key: str, value: Any) -> None:
+    """Record a choice the user made in the app, with when it was made."""
+    update_state(path, **{key: value, f"{key}_at": time.time()})
+
+
+def remembered(path: Path, key: str, config_file: Path, *, config_sets_it: bool) -> Any:
+    """The remembered choice, unless config.toml sets the same thing and was edited after it.
+
+    The newest decision wins: picking a theme in the app beats an older config.toml, and
+    editing config.toml afterwards beats the remembered pick.
+    """
+    state = load_state(path)
+    value = state.get(key)
+    if value is None:
+        return None
+    if config_sets_it:
+        try:
+            edited = config_file.stat().st_mtime
+        except OSError:
+            edited = 0.0
+        chosen = state.get(f"{key}_at")
+        if not isinstance(chosen, (int, float)) or chosen <= edited:
+            return None
+    return value

@@ -24,7 +24,8 @@ from pinata_tui.catalog import load_cached_catalog, save_catalog
 from pinata_tui.conversation import Conversation
 from pinata_tui.paths import AppPaths
 from pinata_tui.settings import Settings
-from pinata_tui.state import update_state
+from pinata_tui.state import remember
+from pinata_tui.theme_files import DEFAULT_THEME
 from pinata_tui.store import ConversationStore, StoreError
 from pinata_tui.tokens import TokenCounter
 from pinata_tui.tui.screens.chat import ChatScreen
@@ -33,6 +34,7 @@ from pinata_tui.tui.screens.history import HistoryChoice, HistoryScreen
 from pinata_tui.tui.screens.dialogs import ConfirmDialog
 from pinata_tui.tui.screens.model_picker import ModelPicker
 from pinata_tui.tui.screens.welcome import WelcomeChoice, WelcomeScreen
+from pinata_tui.tui.themes import register_themes
 
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ class PinataChatApp(App[None]):
     # ---------------------------------------------------------- lifecycle
 
     def on_mount(self) -> None:
+        self._apply_themes()
         self.push_screen(ChatScreen(self._initial))
         self.open_store()
         self.load_tokenizer()
@@ -116,6 +119,26 @@ class PinataChatApp(App[None]):
             if isinstance(screen, ChatScreen):
                 return screen
         return None
+
+    def _apply_themes(self) -> None:
+        """Register themes/*.toml (shipped and the user's) and switch to the configured one."""
+        names, problems = register_themes(self, self.paths.user_themes_dir)
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=12)
+        wanted = self.settings.theme or DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}. Themes: {', '.join(sorted(names))}.",
+                        severity="warning", timeout=12)
+            self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self._themes_ready = True
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked live (command palette) is remembered for next time."""
+        if getattr(self, "_themes_ready", False):
+            self.run_worker(asyncio.to_thread(remember, self.paths.state_file, "theme", theme),
+                            group="state", exit_on_error=False)
 
     # -------------------------------------------------------------- store
 
@@ -369,7 +392,7 @@ class PinataChatApp(App[None]):
         return next((m for m in self.catalog if m.model_id == model_id), None)
 
     def remember_model(self, model_id: str) -> None:
-        self.run_worker(asyncio.to_thread(update_state, self.paths.state_file, last_model=model_id),
+        self.run_worker(asyncio.to_thread(remember, self.paths.state_file, "last_model", model_id),
                         group="state", exit_on_error=False)
 
     # ------------------------------------------------------------ actions
