@@ -39,10 +39,10 @@ def when(timestamp: float) -> str:
 def summary_row(item: ConversationSummary, current: bool) -> Text:
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append("● " if current else "  ", style="bold green")
-    row.append(f"{make_displayable(item.title)[:48]:<50}", style="bold" if current else "")
+    row.append(f"{make_displayable(item.title)[:40]:<42}", style="bold" if current else "")
     row.append(f"{when(item.updated_at):<12}", style="dim")
-    row.append(f"{item.model[:30]:<32}", style="cyan")
-    row.append(f"{format_usd(item.cost):>9}")
+    row.append(f"{item.model[:28]:<29}", style="cyan")
+    row.append(f"{format_usd(item.cost):>8}")
     return row
 
 
