@@ -1,70 +1,22 @@
 """An assistant reply that can stream: the hot path of the app.
 
-Deltas are appended with ``Markdown.append`` (Textual re-parses only from the last block
-it rendered, so finished blocks are never re-rendered) and coalesced to a frame rate:
-``feed`` is a cheap list append, and a background task flushes what accumulated at most
-every ``FRAME_SECONDS``. One ``Markdown.update`` at the end tidies half-open blocks
-(an unclosed code fence, say).
+Each delta is sanitised and fed to a ``StreamingMarkdown`` (see ``markdown_lines``), which
+draws at most once a frame, renders finished blocks once into cached lines and redraws only
+the unfinished tail.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
 from pinata_tui.sanitize import make_displayable
+from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown
 from pinata_tui.tui.widgets.message_block import STATUS_LABELS, MessageBlock
 
-FRAME_SECONDS = 1 / 30
-
-
-class StreamingMarkdown(Markdown):
-    """Markdown that takes text in pieces, rendering at most once a frame."""
-
-    def __init__(self, markdown: str = "", **kwargs: object) -> None:
-        super().__init__(markdown, **kwargs)  # type: ignore[arg-type]
-        self._unflushed: list[str] = []
-        self._flush_wake = asyncio.Event()
-        self._flush_task: asyncio.Task[None] | None = None
-
-    def feed(self, text: str) -> None:
-        if not text:
-            return
-        self._unflushed.append(text)
-        self._flush_wake.set()
-        if self._flush_task is None:
-            self._flush_task = asyncio.create_task(self._flush_loop())
-
-    async def _flush_loop(self) -> None:
-        while True:
-            await self._flush_wake.wait()
-            self._flush_wake.clear()
-            if self._unflushed:
-                chunk = "".join(self._unflushed)
-                self._unflushed.clear()
-                await self.append(chunk)
-            await asyncio.sleep(FRAME_SECONDS)
-
-    async def finish(self, full_text: str) -> None:
-        """Stop streaming and show ``full_text`` (already sanitised) tidily, once."""
-        if self._flush_task is not None:
-            self._flush_task.cancel()
-            try:
-                await self._flush_task
-            except asyncio.CancelledError:
-                pass
-            self._flush_task = None
-        self._unflushed.clear()
-        await self.update(full_text)
-
-    def on_unmount(self) -> None:
-        if self._flush_task is not None:
-            self._flush_task.cancel()
-
+__all__ = ["AssistantMessage", "StreamingMarkdown"]
 
 class AssistantMessage(MessageBlock):
     """A reply: a header naming the model that wrote it (and its status), and Markdown."""

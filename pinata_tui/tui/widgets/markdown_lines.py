@@ -1,0 +1,221 @@
+"""Markdown rendered to cached lines: one light widget per reply, however long the reply.
+
+Textual's ``Markdown`` widget mounts a widget per block (and more for tables and code), and
+the whole tree is laid out again on every change, so a long reply, or a long history, gets
+slower and slower. Here a reply is a single Line API widget: finished blocks are rendered
+once with Rich into cached ``Strip`` lines, and only the unfinished tail is rendered again,
+at most once a frame. Lines are re-rendered only when the width or the theme changes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.console import Console
+from rich.markdown import Heading, Markdown, MarkdownElement
+from rich.style import Style
+from rich.theme import Theme
+from textual.color import Color, ColorParseError
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
+
+FRAME_SECONDS = 1 / 30
+LONG_TAIL = 4_000
+"""A tail longer than this (one huge paragraph) is redrawn less often: its cost grows with it."""
+
+_FENCES = ("```", "~~~")
+
+
+class LeftHeading(Heading):
+    LEVEL_ALIGN: ClassVar = {f"h{i}": "left" for i in range(1, 7)}
+
+
+class ReplyMarkdown(Markdown):
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
+
+
+def settle_point(text: str, start: int) -> int:
+    """Where the finished blocks of ``text[start:]`` end: after the last blank line outside a code fence.
+
+    Text before such a blank line will not change how it renders, whatever comes next.
+    """
+    if text.find("\n\n", start) < 0 and text.find("\n\r\n", start) < 0:
+        return start
+    in_fence = False
+    point = start
+    position = start
+    previous_blank = False
+    for line in text[start:].splitlines(keepends=True):
+        position += len(line)
+        stripped = line.strip()
+        if stripped.startswith(_FENCES):
+            in_fence = not in_fence
+        blank = not stripped
+        if blank and not in_fence and not previous_blank and line.endswith("\n"):
+            point = position
+        previous_blank = blank
+    return point
+
+
+def markdown_theme(variables: dict[str, str], dark: bool) -> Theme:
+    """Rich styles for Markdown, taken from the app's Textual theme."""
+    def color(name: str, fallback: str) -> str:
+        try:
+            return Color.parse(variables[name]).hex6
+        except (KeyError, ColorParseError):
+            return fallback
+
+    primary = color("primary", "magenta")
+    secondary = color("secondary", primary)
+    accent = color("accent", "yellow")
+    muted = color("foreground-muted", "bright_black")
+    panel = color("panel", "black" if dark else "white")
+    return Theme({
+        "markdown.h1": f"bold underline {primary}",
+        "markdown.h2": f"bold {primary}",
+        "markdown.h3": f"bold {secondary}",
+        "markdown.h4": "bold",
+        "markdown.h5": "italic",
+        "markdown.h6": "italic dim",
+        "markdown.code": f"{accent} on {panel}",
+        "markdown.link": f"underline {secondary}",
+        "markdown.link_url": f"underline {secondary}",
+        "markdown.item.bullet": f"bold {primary}",
+        "markdown.item.number": f"bold {primary}",
+        "markdown.block_quote": f"italic {muted}",
+        "markdown.hr": muted,
+        "markdown.table.border": muted,
+        "markdown.table.header": f"bold {primary}",
+    }, inherit=True)
+
+
+class StreamingMarkdown(Widget):
+    """Markdown that can grow in pieces (``feed``) and is drawn from cached lines."""
+
+    DEFAULT_CSS = """
+    StreamingMarkdown {
+        height: auto;
+    }
+    """
+
+    def __init__(self, markdown: str = "", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._text = markdown
+        self._settled_upto = len(markdown)
+        """Everything before this index is settled; a finished message is settled whole."""
+        self._chunks: list[str] = [markdown] if markdown else []
+        self._settled_lines: list[Strip] = []
+        self._rendered_chunks = 0
+        self._tail_lines: list[Strip] = []
+        self._width = 0
+        self._theme_key: tuple[object, ...] = ()
+        self._unflushed: list[str] = []
+        self._flush_timer: Timer | None = None
+        self._flush_pending = False
+        self._last_flush = 0.0
+
+    # ------------------------------------------------------------ content
+
+    @property
+    def source(self) -> str:
+        return self._text + "".join(self._unflushed)
+
+    def feed(self, text: str) -> None:
+        """Take more text. Cheap: drawing happens at most once a frame."""
+        if not text:
+            return
+        self._unflushed.append(text)
+        if not self._flush_pending:
+            self._flush_pending = True
+            tail = len(self._text) - self._settled_upto
+            frame = FRAME_SECONDS * (1 + tail // LONG_TAIL)
+            delay = self._last_flush + frame - time.monotonic()
+            if delay > 0:
+                self._flush_timer = self.set_timer(delay, self._flush, name="markdown-flush")
+            else:
+                self.call_later(self._flush)
+
+    def _flush(self) -> None:
+        if not self._flush_pending:
+            return  # finish() got there first
+        self._flush_pending = False
+        self._flush_timer = None
+        self._last_flush = time.monotonic()
+        if self._unflushed:
+            self._text += "".join(self._unflushed)
+            self._unflushed.clear()
+        point = settle_point(self._text, self._settled_upto)
+        if point > self._settled_upto:
+            self._chunks.append(self._text[self._settled_upto:point])
+            self._settled_upto = point
+        self._redraw()
+
+    async def finish(self, full_text: str) -> None:
+        """The reply is over: ``full_text`` (already sanitised) is settled, and drawn, once."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._flush_pending = False
+        self._unflushed.clear()
+        if not full_text.startswith(self._text[: self._settled_upto]):
+            self._chunks, self._settled_upto = [], 0
+            self._settled_lines, self._rendered_chunks = [], 0
+        self._text = full_text
+        if len(full_text) > self._settled_upto:
+            self._chunks.append(full_text[self._settled_upto:])
+            self._settled_upto = len(full_text)
+        self._redraw()
+
+    # ---------------------------------------------------------- rendering
+
+    def _render(self, markdown: str, width: int) -> list[Strip]:
+        if not markdown.strip():
+            return []
+        console: Console = self.app.console
+        dark = self.app.current_theme.dark
+        renderable = ReplyMarkdown(markdown, code_theme="monokai" if dark else "friendly", hyperlinks=False)
+        options = console.options.update(width=width, max_width=width, min_width=width, highlight=False)
+        base = self.rich_style  # the colours this widget sits on (backgrounds resolved through its parents)
+        with console.use_theme(markdown_theme(self.app.theme_variables, dark)):
+            lines = console.render_lines(renderable, options, style=Style(color=base.color, bgcolor=base.bgcolor),
+                                         pad=True)
+        return [Strip(line, width) for line in lines]
+
+    def _ensure_rendered(self, width: int) -> None:
+        """Bring the cached lines up to date with the text, the width and the theme."""
+        theme_key = (self.app.theme, self.rich_style.color, self.rich_style.bgcolor)
+        if width != self._width or theme_key != self._theme_key:
+            self._width, self._theme_key = width, theme_key
+            self._settled_lines, self._rendered_chunks = [], 0
+            self._tail_lines = self._render(self._text[self._settled_upto:], width) if width else []
+        while self._rendered_chunks < len(self._chunks) and width:
+            self._settled_lines.extend(self._render(self._chunks[self._rendered_chunks], width))
+            self._rendered_chunks += 1
+
+    def _redraw(self) -> None:
+        before = len(self._settled_lines) + len(self._tail_lines)
+        if self._width:
+            self._ensure_rendered(self._width)
+            self._tail_lines = self._render(self._text[self._settled_upto:], self._width)
+        after = len(self._settled_lines) + len(self._tail_lines)
+        self.refresh(layout=after != before or not self._width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._ensure_rendered(width)
+        return len(self._settled_lines) + len(self._tail_lines)
+
+    def render_line(self, y: int) -> Strip:
+        settled = self._settled_lines
+        if y < len(settled):
+            return settled[y]
+        y -= len(settled)
+        if y < len(self._tail_lines):
+            return self._tail_lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def on_unmount(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
