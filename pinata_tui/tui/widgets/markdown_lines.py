@@ -17,12 +17,15 @@ from rich.markdown import Heading, Markdown, MarkdownElement
 from rich.style import Style
 from rich.theme import Theme
 from textual.color import Color, ColorParseError
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
 FRAME_SECONDS = 1 / 30
+HEIGHT_STEP = 8
+"""While streaming, the height grows in steps of this many lines: each change of height means a
+layout and a repaint of the whole screen, so one step per 8 new lines instead of one per line."""
 LONG_TAIL = 4_000
 """A tail longer than this (one huge paragraph) is redrawn less often: its cost grows with it."""
 
@@ -116,6 +119,7 @@ class StreamingMarkdown(Widget):
         self._flush_timer: Timer | None = None
         self._flush_pending = False
         self._last_flush = 0.0
+        self._streaming = False
 
     # ------------------------------------------------------------ content
 
@@ -128,6 +132,7 @@ class StreamingMarkdown(Widget):
         if not text:
             return
         self._unflushed.append(text)
+        self._streaming = True
         if not self._flush_pending:
             self._flush_pending = True
             tail = len(self._text) - self._settled_upto
@@ -159,6 +164,7 @@ class StreamingMarkdown(Widget):
             self._flush_timer.stop()
             self._flush_timer = None
         self._flush_pending = False
+        self._streaming = False
         self._unflushed.clear()
         if not full_text.startswith(self._text[: self._settled_upto]):
             self._chunks, self._settled_upto = [], 0
@@ -171,7 +177,8 @@ class StreamingMarkdown(Widget):
 
     # ---------------------------------------------------------- rendering
 
-    def _render(self, markdown: str, width: int) -> list[Strip]:
+    def _render(self, markdown: str, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
+        """Render to lines; lines equal to the same line in ``reuse`` keep that Strip (and its caches)."""
         if not markdown.strip():
             return []
         console: Console = self.app.console
@@ -182,7 +189,9 @@ class StreamingMarkdown(Widget):
         with console.use_theme(markdown_theme(self.app.theme_variables, dark)):
             lines = console.render_lines(renderable, options, style=Style(color=base.color, bgcolor=base.bgcolor),
                                          pad=True)
-        return [Strip(line, width) for line in lines]
+        old = reuse or []
+        return [old[i] if i < len(old) and old[i].cell_length == width and list(old[i]) == line
+                else Strip(line, width) for i, line in enumerate(lines)]
 
     def _ensure_rendered(self, width: int) -> None:
         """Bring the cached lines up to date with the text, the width and the theme."""
@@ -196,16 +205,41 @@ class StreamingMarkdown(Widget):
             self._rendered_chunks += 1
 
     def _redraw(self) -> None:
-        before = len(self._settled_lines) + len(self._tail_lines)
-        if self._width:
-            self._ensure_rendered(self._width)
-            self._tail_lines = self._render(self._text[self._settled_upto:], self._width)
-        after = len(self._settled_lines) + len(self._tail_lines)
-        self.refresh(layout=after != before or not self._width)
+        """Draw what changed: new settled lines and the tail. Only rows that differ are repainted."""
+        if not self._width:
+            self.refresh(layout=True)
+            return
+        height_before = self._height()
+        settled_before = len(self._settled_lines)
+        old_tail = self._tail_lines
+        self._ensure_rendered(self._width)
+        settled_after = len(self._settled_lines)
+        if settled_after != settled_before:
+            old_tail = []  # the tail now starts elsewhere: nothing to compare with
+        new_tail = self._render(self._text[self._settled_upto:], self._width, reuse=old_tail)
+        self._tail_lines = new_tail
+        if self._height() != height_before:
+            self.refresh(layout=True)
+            return
+        if settled_after != settled_before:
+            first_row = settled_before
+        else:
+            first = next((i for i, (a, b) in enumerate(zip(old_tail, new_tail)) if a is not b),
+                         min(len(old_tail), len(new_tail)))
+            first_row = settled_after + first
+        rows = max(settled_before + len(old_tail), settled_after + len(new_tail)) - first_row
+        if rows > 0:
+            self.refresh(Region(0, first_row, self._width, rows))
+
+    def _height(self) -> int:
+        lines = len(self._settled_lines) + len(self._tail_lines)
+        if self._streaming and lines:
+            return -(-lines // HEIGHT_STEP) * HEIGHT_STEP
+        return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._ensure_rendered(width)
-        return len(self._settled_lines) + len(self._tail_lines)
+        return self._height()
 
     def render_line(self, y: int) -> Strip:
         settled = self._settled_lines
