@@ -7,8 +7,8 @@ import os
 import sys
 
 from pinata_tui.api import PinataClient
-from pinata_tui.api.client import BILLING_URL, validate_topup
-from pinata_tui.api.errors import PinataError
+from pinata_tui.api.client import validate_topup
+from pinata_tui.api.errors import BILLING_URL, PinataError
 from pinata_tui.ask import EXIT_AUTH, EXIT_OK, EXIT_USAGE, exit_code_for
 from pinata_tui.cli_support import CliError, confirm, load
 from pinata_tui.config import ConfigError, set_value

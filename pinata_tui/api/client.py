@@ -20,6 +20,7 @@ import httpx
 
 from pinata_tui import __version__
 from pinata_tui.api.errors import (
+    BILLING_URL,
     AuthError,
     InsufficientCredits,
     MICROCREDITS_PER_CREDIT,
@@ -48,8 +49,6 @@ from pinata_tui.settings import ENV_JWT, ENV_LLM_KEY, Settings
 Auth = Literal["llm", "jwt", None]
 Message = dict[str, str]
 RetryObserver = Callable[[Retrying], Awaitable[None] | None]
-
-BILLING_URL = "https://agents.pinata.cloud"
 
 CHAT_PATH = "/v0/llm/chat/completions"
 MODELS_PATH = "/v0/llm/models"

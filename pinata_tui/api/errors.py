@@ -7,6 +7,8 @@ message ever contains a credential (the client never puts headers in them).
 from __future__ import annotations
 
 MICROCREDITS_PER_CREDIT = 1_000_000
+BILLING_URL = "https://agents.pinata.cloud"
+"""Credits are bought in the Billing dashboard of the Agents app, not through the API."""
 
 
 class PinataError(Exception):

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from pinata_tui.api import PinataClient, PinataError
+from pinata_tui.api.errors import PinataError
 from pinata_tui.api.types import ModelInfo
 from pinata_tui.catalog import load_cached_catalog, save_catalog
 from pinata_tui.conversation import Conversation
@@ -38,9 +38,16 @@ from pinata_tui.tui.themes import register_themes
 
 
 if TYPE_CHECKING:
+    from pinata_tui.api.client import PinataClient
     from pinata_tui.devserver import PinataDevServer
 
 T = TypeVar("T")
+
+
+def _make_client(settings: Settings) -> PinataClient:
+    from pinata_tui.api.client import PinataClient  # httpx loads here, in a worker thread
+
+    return PinataClient(settings)
 
 
 class PinataChatApp(App[None]):
@@ -85,18 +92,25 @@ class PinataChatApp(App[None]):
         self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
         if demo:
             self.sub_title = "DEMO"
+        # Before the first stylesheet parse: choosing a theme later would parse it all again.
+        self._theme_problems = self._apply_themes()
 
     # ---------------------------------------------------------- lifecycle
 
     def on_mount(self) -> None:
-        self._apply_themes()
+        for problem in self._theme_problems:
+            self.notify(problem, severity="warning", timeout=12)
         self.push_screen(ChatScreen(self._initial))
-        self.open_store()
-        self.load_tokenizer()
-        self.load_catalog()
-        self.refresh_balance()
         if not self.settings.llm_key and not self.demo:
             self.push_screen(WelcomeScreen())
+        # The first frame comes first: background loading (which holds the GIL at times) starts after it.
+        self.call_after_refresh(self._load_in_background)
+
+    def _load_in_background(self) -> None:
+        self.open_store()
+        self.load_catalog()
+        self.refresh_balance()
+        self.set_timer(0.3, self.load_tokenizer)  # the heaviest (a 1.7 MB BPE file): a moment later still
 
     async def on_unmount(self) -> None:
         for client in [*self._retired_clients, *([self._client] if self._client else [])]:
@@ -110,7 +124,7 @@ class PinataChatApp(App[None]):
         """The one shared client, built off the event loop (TLS context creation is slow)."""
         async with self._client_lock:
             if self._client is None:
-                self._client = await asyncio.to_thread(PinataClient, self.settings)
+                self._client = await asyncio.to_thread(_make_client, self.settings)
             return self._client
 
     @property
@@ -120,19 +134,17 @@ class PinataChatApp(App[None]):
                 return screen
         return None
 
-    def _apply_themes(self) -> None:
-        """Register themes/*.toml (shipped and the user's) and switch to the configured one."""
+    def _apply_themes(self) -> list[str]:
+        """Register themes/*.toml (shipped and the user's), switch to the configured one; return problems."""
         names, problems = register_themes(self, self.paths.user_themes_dir)
-        for problem in problems:
-            self.notify(problem, severity="warning", timeout=12)
         wanted = self.settings.theme or DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
-            self.notify(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}. Themes: {', '.join(sorted(names))}.",
-                        severity="warning", timeout=12)
+            problems.append(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}. Themes: {', '.join(sorted(names))}.")
             self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self._themes_ready = True
+        return problems
 
     def watch_theme(self, theme: str) -> None:
         """A theme picked live (command palette) is remembered for next time."""

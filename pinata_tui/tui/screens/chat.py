@@ -21,29 +21,27 @@ from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from pinata_tui.api import (
+from pinata_tui.api.errors import (
     APIStatusError,
     AuthError,
-    Finished,
     InsufficientCredits,
     MissingCredential,
     NetworkError,
     PinataError,
     RateLimited,
-    Retrying,
     StreamInterrupted,
-    TextDelta,
-    Usage,
 )
+from pinata_tui.api.events import Finished, Retrying, TextDelta, Usage
 from pinata_tui.catalog import close_matches
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.pricing import reply_cost
 from pinata_tui.tui.screens.code_block_picker import CodeBlockPicker
 from pinata_tui.tui.widgets.conversation_view import ConversationView
 from pinata_tui.tui.widgets.credits_banner import CreditsBanner
+from pinata_tui.tui.widgets.key_hints import KeyHints
 from pinata_tui.tui.widgets.message_block import (
     CodeBlockChoiceRequested,
     CopyRequested,
@@ -121,7 +119,7 @@ class ChatScreen(Screen[None]):
         yield more
         yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield KeyHints()
 
     @property
     def view(self) -> ConversationView:

@@ -9,8 +9,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
-from pinata_tui.api.client import BILLING_URL
-from pinata_tui.api.errors import MICROCREDITS_PER_CREDIT
+from pinata_tui.api.errors import BILLING_URL, MICROCREDITS_PER_CREDIT
 
 
 class CreditsBanner(Vertical):

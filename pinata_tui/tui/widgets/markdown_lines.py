@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from functools import cache
+
 from rich.console import Console
-from rich.markdown import Heading, Markdown, MarkdownElement
 from rich.style import Style
 from rich.theme import Theme
 from textual.color import Color, ColorParseError
@@ -32,12 +33,18 @@ LONG_TAIL = 4_000
 _FENCES = ("```", "~~~")
 
 
-class LeftHeading(Heading):
-    LEVEL_ALIGN: ClassVar = {f"h{i}": "left" for i in range(1, 7)}
+@cache
+def reply_markdown_class() -> type:
+    """Rich's Markdown with left-aligned headings. Imported on first use: it pulls in Pygments."""
+    from rich.markdown import Heading, Markdown, MarkdownElement
 
+    class LeftHeading(Heading):
+        LEVEL_ALIGN: ClassVar = {f"h{i}": "left" for i in range(1, 7)}
 
-class ReplyMarkdown(Markdown):
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
+    class ReplyMarkdown(Markdown):
+        elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
+
+    return ReplyMarkdown
 
 
 def settle_point(text: str, start: int) -> int:
@@ -183,7 +190,7 @@ class StreamingMarkdown(Widget):
             return []
         console: Console = self.app.console
         dark = self.app.current_theme.dark
-        renderable = ReplyMarkdown(markdown, code_theme="monokai" if dark else "friendly", hyperlinks=False)
+        renderable = reply_markdown_class()(markdown, code_theme="monokai" if dark else "friendly", hyperlinks=False)
         options = console.options.update(width=width, max_width=width, min_width=width, highlight=False)
         base = self.rich_style  # the colours this widget sits on (backgrounds resolved through its parents)
         with console.use_theme(markdown_theme(self.app.theme_variables, dark)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +22,8 @@ STATUS_LABELS = {
 
 def code_blocks(markdown: str) -> list[tuple[str, str]]:
     """(language, code) for each fenced or indented code block, in order."""
+    from markdown_it import MarkdownIt
+
     tokens = MarkdownIt("commonmark").parse(markdown)
     return [(t.info.strip(), t.content) for t in tokens if t.type in ("fence", "code_block")]
 
