@@ -182,6 +182,7 @@ class PinataChatApp(App[None]):
         chat = self.chat
         if chat is None:
             return
+        await chat.ready.wait()
         if error:
             await chat.view.add_notice(f"History is off: {error} This session's messages are not saved.",
                                        kind="error")

@@ -101,6 +101,8 @@ class ChatScreen(Screen[None]):
         self._retry_label = ""
         self._failed_prompt: str | None = None
         self._current_reply: AssistantMessage | None = None
+        self.ready = asyncio.Event()
+        """Set once composed and mounted: the app waits for it before showing a saved conversation."""
 
     # ------------------------------------------------------------ layout
 
@@ -149,6 +151,7 @@ class ChatScreen(Screen[None]):
             self._recount_all()
         self.prompt.focus()
         self.refresh_bindings()
+        self.ready.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":

@@ -15,7 +15,7 @@ from pinata_tui.tui.widgets.message_block import MessageBlock, ModelSwitchMarker
 from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
 
-PAGE_SIZE = 40
+PAGE_SIZE = 20
 """Messages mounted at a time when a saved conversation opens; earlier ones load on demand."""
 
 

@@ -9,12 +9,18 @@ at most once a frame. Lines are re-rendered only when the width or the theme cha
 
 from __future__ import annotations
 
+import io
+import itertools
+import queue
+import threading
 import time
+from dataclasses import dataclass
 from typing import ClassVar
 
 from functools import cache
 
 from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
 from textual.color import Color, ColorParseError
@@ -45,6 +51,84 @@ def reply_markdown_class() -> type:
         elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
 
     return ReplyMarkdown
+
+
+class BackgroundRenderer:
+    """Renders finished messages off the event loop, most recently requested first, in one thread.
+
+    Last in, first out: the page just opened renders bottom-up (the newest message first, since
+    it was mounted last), and when the user scrolls up, the page just loaded jumps the queue.
+
+    Rendering a long reply with Rich takes tens of milliseconds; a saved conversation holds
+    hundreds. On the event loop that freezes the app; here the loop only receives the lines,
+    in batches (one layout per batch, not one per message).
+    """
+
+    BATCH_SECONDS = 0.05
+
+    def __init__(self) -> None:
+        self._queue: queue.PriorityQueue[tuple[int, int, RenderJob]] = queue.PriorityQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+
+    def submit(self, job: "RenderJob") -> None:
+        self._queue.put((-next(self._order), 0, job))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        consoles: dict[int, Console] = {}
+        while True:
+            batch: list[tuple[RenderJob, list[list[Segment]]]] = []
+            deadline = time.monotonic() + self.BATCH_SECONDS
+            while time.monotonic() < deadline or not batch:
+                try:
+                    _, _, job = self._queue.get(timeout=0.5 if not batch else 0.01)
+                except queue.Empty:
+                    if batch:
+                        break
+                    continue
+                console = consoles.get(job.width)
+                if console is None:
+                    console = consoles[job.width] = Console(width=job.width, color_system="truecolor",
+                                                            force_terminal=True, legacy_windows=False,
+                                                            file=io.StringIO())
+                markdown = reply_markdown_class()(job.text, code_theme="monokai" if job.dark else "friendly",
+                                                  hyperlinks=False)
+                with console.use_theme(job.theme):
+                    lines = console.render_lines(
+                        markdown, console.options.update(width=job.width, max_width=job.width,
+                                                         min_width=job.width, highlight=False),
+                        style=job.style, pad=True)
+                batch.append((job, lines))
+            try:
+                batch[0][0].app.call_from_thread(_deliver, batch)
+            except RuntimeError:  # the app has closed: nothing to show the lines on
+                pass
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything the renderer thread needs, captured on the event loop (DOM reads are not thread-safe)."""
+
+    widget: "StreamingMarkdown"
+    app: object
+    text: str
+    width: int
+    theme: Theme
+    dark: bool
+    style: Style
+
+
+def _deliver(batch: list[tuple[RenderJob, list[list[Segment]]]]) -> None:
+    for job, lines in batch:
+        job.widget.receive_lines(job.width, lines)
+
+
+RENDERER = BackgroundRenderer()
 
 
 def settle_point(text: str, start: int) -> int:
@@ -111,8 +195,12 @@ class StreamingMarkdown(Widget):
     }
     """
 
+    BACKGROUND_MIN_CHARS = 1500
+    """A finished message at least this long renders in the background thread."""
+
     def __init__(self, markdown: str = "", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._waiting_for: tuple[int, tuple[object, ...]] | None = None
         self._text = markdown
         self._settled_upto = len(markdown)
         """Everything before this index is settled; a finished message is settled whole."""
@@ -134,12 +222,40 @@ class StreamingMarkdown(Widget):
     def source(self) -> str:
         return self._text + "".join(self._unflushed)
 
+    @property
+    def rendered(self) -> bool:
+        """True once the real lines are drawn (not an estimate awaiting the background renderer)."""
+        return self._waiting_for is None and bool(self._width)
+
+    @property
+    def base_style(self) -> Style:
+        base = self.rich_style
+        return Style(color=base.color, bgcolor=base.bgcolor)
+
+    def _estimate_height(self, width: int) -> int:
+        lines = 0
+        for line in self._text.splitlines() or [""]:
+            lines += 1 + len(line) // max(1, width - 4)
+        return lines
+
+    def receive_lines(self, width: int, lines: list[list[Segment]]) -> None:
+        """Lines from the background renderer (on the event loop)."""
+        if self._waiting_for is None or self._waiting_for[0] != width or width != self._width:
+            return  # stale: the width or the text changed since it was asked for
+        self._waiting_for = None
+        self._settled_lines = [Strip(line, width) for line in lines]
+        self._rendered_chunks = len(self._chunks)
+        self.refresh(layout=True)
+
     def feed(self, text: str) -> None:
         """Take more text. Cheap: drawing happens at most once a frame."""
         if not text:
             return
         self._unflushed.append(text)
         self._streaming = True
+        if self._waiting_for is not None:  # a continued reply: draw it here from now on
+            self._waiting_for = None
+            self._width = 0
         if not self._flush_pending:
             self._flush_pending = True
             tail = len(self._text) - self._settled_upto
@@ -172,6 +288,7 @@ class StreamingMarkdown(Widget):
             self._flush_timer = None
         self._flush_pending = False
         self._streaming = False
+        self._waiting_for = None
         self._unflushed.clear()
         if not full_text.startswith(self._text[: self._settled_upto]):
             self._chunks, self._settled_upto = [], 0
@@ -207,6 +324,16 @@ class StreamingMarkdown(Widget):
             self._width, self._theme_key = width, theme_key
             self._settled_lines, self._rendered_chunks = [], 0
             self._tail_lines = self._render(self._text[self._settled_upto:], width) if width else []
+            if width and not self._streaming and len(self._text) >= self.BACKGROUND_MIN_CHARS:
+                # A long finished message: draw it in the background; estimate its height meanwhile.
+                self._waiting_for = (width, theme_key)
+                dark = self.app.current_theme.dark
+                RENDERER.submit(RenderJob(self, self.app, self._text, width,
+                                          markdown_theme(self.app.theme_variables, dark), dark, self.base_style))
+                return
+            self._waiting_for = None
+        if self._waiting_for is not None:
+            return
         while self._rendered_chunks < len(self._chunks) and width:
             self._settled_lines.extend(self._render(self._chunks[self._rendered_chunks], width))
             self._rendered_chunks += 1
@@ -239,6 +366,8 @@ class StreamingMarkdown(Widget):
             self.refresh(Region(0, first_row, self._width, rows))
 
     def _height(self) -> int:
+        if self._waiting_for is not None:
+            return self._estimate_height(self._width)
         lines = len(self._settled_lines) + len(self._tail_lines)
         if self._streaming and lines:
             return -(-lines // HEIGHT_STEP) * HEIGHT_STEP

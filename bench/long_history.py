@@ -1,0 +1,127 @@
+"""Long history: open a stored conversation of 1,000 messages (~400,000 tokens, Markdown-heavy).
+
+Measures the time from starting the app until its latest messages are on screen, then scrolls
+to the very top (loading every earlier page) and reports the worst frame: the longest the event
+loop was blocked (a probe task asks to wake every 5 ms and records how late it wakes), and the
+peak memory.
+
+    python bench/long_history.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Check, Series, child_report, collect, now, peak_rss_mb, report, run_child
+from bench.workload import markdown_document
+
+MESSAGES = 1000
+
+
+def build_history(home: Path) -> int:
+    from pinata_tui.api.events import Usage
+    from pinata_tui.conversation import ChatMessage, Conversation
+    from pinata_tui.paths import AppPaths
+    from pinata_tui.store import ConversationStore
+
+    with ConversationStore(AppPaths.under(home).database) as store:
+        conversation = Conversation(model="anthropic/claude-sonnet-4-6")
+        for i in range(MESSAGES // 2):
+            store.save_message(conversation, conversation.add(ChatMessage("user", markdown_document(50, seed=i))))
+            store.save_message(conversation, conversation.add(ChatMessage(
+                "assistant", markdown_document(750, seed=i), model="anthropic/claude-sonnet-4-6",
+                usage=Usage(1000, 750, 1750))))
+        return conversation.id  # type: ignore[return-value]
+
+
+async def measure(url: str, home: str, conversation_id: int) -> dict[str, float]:
+    t_start = now()
+    from pinata_tui.devserver import DEV_LLM_KEY
+    from pinata_tui.paths import AppPaths
+    from pinata_tui.settings import Settings
+    from pinata_tui.tui.app import PinataChatApp
+    from pinata_tui.tui.widgets.conversation_view import LoadEarlier
+    from pinata_tui.tui.widgets.streaming_reply import AssistantMessage, StreamingMarkdown
+
+    worst = 0.0
+    probing = True
+
+    async def probe() -> None:
+        nonlocal worst
+        while probing:
+            before = now()
+            await asyncio.sleep(0.005)
+            worst = max(worst, now() - before - 0.005)
+
+    app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)),
+                        open_conversation=conversation_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        probe_task = asyncio.create_task(probe())
+        while True:
+            screen = app.chat
+            replies = screen.view.query(AssistantMessage) if screen else []
+            if screen and screen.conversation.id == conversation_id and replies and \
+                    replies.last().message is screen.conversation.messages[-1] and \
+                    replies.last().query(StreamingMarkdown) and replies.last().body.rendered and \
+                    screen.view.is_vertical_scroll_end:
+                break
+            await asyncio.sleep(0.002)
+        opened = now() - t_start
+        await pilot.pause()
+        worst_while_opening, worst = worst, 0.0
+        view = screen.view
+        while view.query(LoadEarlier) or view.scroll_y > 0:
+            view.scroll_home(animate=False)
+            await pilot.pause(0.02)
+        scrolled = now() - t_start - opened
+        probing = False
+        await probe_task
+        first = view.query(AssistantMessage).first()
+        assert first.message is screen.conversation.messages[1], "scrolled all the way to the first reply"
+        while not (first.query(StreamingMarkdown) and first.body.rendered):
+            await pilot.pause(0.02)
+    return {"open_s": opened, "worst_open_ms": worst_while_opening * 1000, "worst_scroll_ms": worst * 1000,
+            "scroll_s": scrolled, "peak_mb": peak_rss_mb()}
+
+
+def main() -> bool:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", nargs=3, metavar=("URL", "HOME", "ID"))
+    args = parser.parse_args()
+    if args.child:
+        url, home, conversation_id = args.child
+        child_report(asyncio.run(measure(url, home, int(conversation_id))))
+        return True
+
+    from pinata_tui.devserver import PinataDevServer
+
+    with PinataDevServer() as server, tempfile.TemporaryDirectory() as home:
+        conversation_id = build_history(Path(home))
+        data = collect(args.runs, lambda: run_child(Path(__file__), server.url, home, str(conversation_id),
+                                                    timeout=1200))
+    s = {k: Series(k, v, "") for k, v in data.items()}
+    rows = [
+        ("start → latest messages on screen", Series("", data["open_s"], "s")),
+        ("worst frame while opening", Series("", data["worst_open_ms"], "ms")),
+        ("scrolling to the very top took", Series("", data["scroll_s"], "s")),
+        ("worst frame while scrolling to the top", Series("", data["worst_scroll_ms"], "ms")),
+        ("peak memory", Series("", data["peak_mb"], "MB")),
+    ]
+    checks = [
+        Check("latest messages on screen ≤ 1 s", s["open_s"].median <= 1.0, f"{s['open_s'].median:.2f} s"),
+        Check("no frame over 100 ms while scrolling", s["worst_scroll_ms"].median <= 100,
+              f"{s['worst_scroll_ms'].median:.0f} ms"),
+        Check("memory ≤ 300 MB", s["peak_mb"].median <= 300, f"{s['peak_mb'].median:.0f} MB"),
+    ]
+    return report(f"Long history ({MESSAGES:,} messages, Markdown-heavy)", rows, checks)
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if main() else 1)
