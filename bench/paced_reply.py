@@ -36,6 +36,7 @@ async def measure_app(url: str) -> dict[str, float]:
     from pinata_tui.paths import AppPaths
     from pinata_tui.settings import Settings
     from pinata_tui.tui.app import PinataChatApp
+    from pinata_tui.tui.widgets.streaming_reply import StreamingMarkdown
 
     with tempfile.TemporaryDirectory() as home:
         app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)))
@@ -49,8 +50,10 @@ async def measure_app(url: str) -> dict[str, float]:
             await pilot.press("enter")
             latencies: list[float] = []
             typed = ""
+            heights: set[int] = set()
             while not (len(screen.conversation.messages) == 2 and not screen.streaming):
                 await asyncio.sleep(0.15)
+                heights.update(md.size.height for md in screen.view.query(StreamingMarkdown))
                 if not screen.streaming or len(latencies) >= 80:
                     continue
                 char = "abcdefghij"[len(latencies) % 10]
@@ -62,6 +65,7 @@ async def measure_app(url: str) -> dict[str, float]:
                 latencies.append(now() - start)
             elapsed, cpu = now() - t0, cpu_seconds() - cpu0
             assert screen.conversation.messages[1].content.count(" ") > TOKENS * 0.9
+            assert len([h for h in heights if h > 0]) >= 5, f"the reply must grow while it streams: {sorted(heights)}"
     latencies.sort()
     return {"cpu": cpu, "seconds": elapsed, "echo_median_ms": statistics.median(latencies) * 1000,
             "echo_p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000, "keys": len(latencies)}

@@ -55,6 +55,9 @@ from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 if TYPE_CHECKING:
     from pinata_tui.tui.app import PinataChatApp
 
+YIELD_SECONDS = 1 / 30
+"""The stream worker lets other tasks (drawing, keys) run at least this often."""
+
 CHECKPOINT_SECONDS = 1.0
 """A streaming reply is saved at least this often, so a crash loses at most this much text."""
 
@@ -216,7 +219,7 @@ class ChatScreen(Screen[None]):
         settings = self.app.settings
         model = conversation.model
         status = self.status
-        last_checkpoint = time.monotonic()
+        last_checkpoint = last_yield = time.monotonic()
         status.connection, status.connection_detail = "waiting", ""
         first_delta: float | None = None
         usage: Usage | None = None
@@ -224,6 +227,11 @@ class ChatScreen(Screen[None]):
             client = await self.app.get_client()
             async for event in client.stream_chat(model, history, max_tokens=settings.max_tokens,
                                                    temperature=settings.temperature):
+                if time.monotonic() - last_yield >= YIELD_SECONDS:
+                    # A fast burst arrives without real waits: step aside (a real sleep, so the several
+                    # hops from new text to a drawn frame all get to run) and frames keep coming.
+                    await asyncio.sleep(0.002)
+                    last_yield = time.monotonic()
                 if isinstance(event, TextDelta):
                     if first_delta is None:
                         first_delta = time.monotonic()
