@@ -168,9 +168,6 @@ class ServerState:
 
 # ------------------------------------------------------------------ replies
 
-_WORD = "pinata"
-
-
 def estimate_tokens(text: str) -> int:
     """The server's own deterministic token count: about four characters a token."""
     return max(1, math.ceil(len(text) / 4)) if text else 0

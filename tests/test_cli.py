@@ -247,7 +247,7 @@ def test_malformed_config_names_the_file_and_line(env, home):
 def test_precedence_flags_over_env_over_config(server, env, home):
     path = AppPaths.under(home).config_file
     path.parent.mkdir(parents=True)
-    path.write_text(f'model = "openai/gpt-5.1"\nbase_url = "http://127.0.0.1:9"\nllm_key = "wrong-key"\n')
+    path.write_text('model = "openai/gpt-5.1"\nbase_url = "http://127.0.0.1:9"\nllm_key = "wrong-key"\n')
     path.chmod(0o600)
     # env beats config: PINATA_BASE_URL and PINATA_LLM_KEY are set, so the bad file values lose.
     assert run(env, "ask", "hi", "--no-save").returncode == 0

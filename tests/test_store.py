@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest

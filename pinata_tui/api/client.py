@@ -33,7 +33,7 @@ from pinata_tui.api.errors import (
     ServerError,
     APIStatusError,
 )
-from pinata_tui.api.events import Finished, Retrying, StreamEvent, TextDelta, Usage
+from pinata_tui.api.events import Retrying, StreamEvent, Usage
 from pinata_tui.api.streaming import read_chat_stream
 from pinata_tui.api.types import (
     ChatResult,

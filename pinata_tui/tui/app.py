@@ -33,7 +33,7 @@ from pinata_tui.tui.screens.help import HelpScreen
 from pinata_tui.tui.screens.history import HistoryChoice, HistoryScreen
 from pinata_tui.tui.screens.dialogs import ConfirmDialog
 from pinata_tui.tui.screens.model_picker import ModelPicker
-from pinata_tui.tui.screens.welcome import WelcomeChoice, WelcomeScreen
+from pinata_tui.tui.screens.welcome import WelcomeScreen
 from pinata_tui.tui.themes import register_themes
 
 
@@ -214,7 +214,7 @@ class PinataChatApp(App[None]):
         self.settings, self._client = settings, None
 
     async def on_welcome_screen_chosen(self, event: WelcomeScreen.Chosen) -> None:
-        screen, choice = event.screen, event.choice
+        screen, choice = event.screen, event.choice  # a WelcomeChoice
         if choice.kind == "demo":
             await self.start_demo()
             screen.dismiss()

@@ -103,7 +103,6 @@ class ChatScreen(Screen[None]):
         self._retry_deadline: float | None = None
         self._retry_label = ""
         self._failed_prompt: str | None = None
-        self._current_reply: AssistantMessage | None = None
         self.ready = asyncio.Event()
         """Set once composed and mounted: the app waits for it before showing a saved conversation."""
 
@@ -208,7 +207,6 @@ class ChatScreen(Screen[None]):
             history = self.conversation.request_history()
         self.view.jump_to_end()
         self._set_streaming(True)
-        self._current_reply = block
         self.stream_reply(block, history, user_block)
 
     @work(exclusive=True, group="reply")
@@ -271,7 +269,6 @@ class ChatScreen(Screen[None]):
         finally:
             self._stop_retry_countdown()
             self._set_streaming(False)
-            self._current_reply = None
 
     async def _settle(self, conversation: Conversation, block: AssistantMessage, state: MessageStatus,
                       usage: Usage | None, first_delta: float | None) -> None:
