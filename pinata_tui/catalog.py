@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import time
 from pathlib import Path
 
 from pinata_tui.api.types import ModelInfo
+from pinata_tui.files import atomic_write_text
 
 
 def load_cached_catalog(path: Path) -> tuple[list[ModelInfo], float | None]:
@@ -28,12 +28,8 @@ def load_cached_catalog(path: Path) -> tuple[list[ModelInfo], float | None]:
 
 
 def save_catalog(path: Path, models: list[ModelInfo]) -> None:
-    """Write atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"fetched_at": time.time(), "models": [m.to_json() for m in models]}),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    """Written atomically: a reader never sees half a file."""
+    atomic_write_text(path, json.dumps({"fetched_at": time.time(), "models": [m.to_json() for m in models]}))
 
 
 def close_matches(model_id: str, models: list[ModelInfo], n: int = 3) -> list[str]:

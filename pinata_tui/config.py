@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pinata_tui.files import atomic_write_text
 from pinata_tui.secrets import mask_key
 from pinata_tui.settings import (
     ENV_BASE_URL,
@@ -170,22 +170,7 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
     """Write atomically: a temporary file (mode 0600 from birth), then rename over the old one."""
     import tomli_w
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = tomli_w.dumps(dict(data)).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml.tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_text(path, tomli_w.dumps(dict(data)), mode=0o600)
 
 
 def set_value(path: Path, key: str, value: Any) -> bool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
+
+from pinata_tui.files import atomic_write_text
 
 
 def load_state(path: Path) -> dict[str, Any]:
@@ -21,10 +22,7 @@ def update_state(path: Path, **changes: Any) -> None:
     """Merge ``changes`` into the state file, atomically."""
     data = load_state(path)
     data.update(changes)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2))
 
 
 def remember(path: Path, key: str, value: Any) -> None:

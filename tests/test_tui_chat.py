@@ -411,3 +411,14 @@ async def test_editor_composes_the_prompt(server, tmp_path, monkeypatch):
         await pilot.press("ctrl+t")
         await until(pilot, lambda: chat(app).prompt.text == "draft and more from the editor")
     assert not any(name.startswith("pinata-prompt-") for name in os.listdir(os.path.dirname(str(script))))
+
+
+async def test_token_meter_includes_the_system_prompt(server, tmp_path):
+    app = make_app(server, tmp_path, model="openai/gpt-4.1", system_prompt="Answer in French.")
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        expected = app.token_counter.count_message("Answer in French.", "openai/gpt-4.1")
+        await until(pilot, lambda: screen.status.context_tokens == expected)
+        await pilot.press(*"hello world")
+        assert screen.status.context_tokens == expected + 2

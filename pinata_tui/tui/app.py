@@ -465,11 +465,8 @@ class PinataChatApp(App[None]):
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every app and chat binding, with the user's keymap applied."""
-        from textual.binding import Binding as _Binding
-
         rows: list[tuple[str, str]] = []
         for binding in [*ChatScreen.BINDINGS, *self.BINDINGS]:
-            assert isinstance(binding, _Binding)
             keys = self.keymap.get(binding.id or "", binding.key)
             shown = " / ".join(self.get_key_display(binding.__class__(k.strip(), binding.action))
                                for k in keys.split(","))

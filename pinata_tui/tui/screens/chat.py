@@ -100,6 +100,8 @@ class ChatScreen(Screen[None]):
         self.conversation = conversation
         self.streaming = False
         self._draft_tokens = 0
+        self._system_tokens = 0
+        """The system prompt's token count, counted with the messages (not per keystroke)."""
         self._retry_deadline: float | None = None
         self._retry_label = ""
         self._failed_prompt: str | None = None
@@ -589,18 +591,17 @@ class ChatScreen(Screen[None]):
         model = self.conversation.model
         for message in list(self.conversation.messages):
             message.tokens = counter.count_message(message.content, model)
+        system = self.conversation.system_prompt
+        self._system_tokens = counter.count_message(system, model) if system else 0
         draft = counter.count(self.prompt.text, model)
         self.app.call_from_thread(self._set_draft_tokens, draft)
 
     def _update_totals(self) -> None:
         status = self.status
         if self.app.tokens_ready:
-            system = self.conversation.system_prompt
-            counter = self.app.token_counter
-            base = counter.count_message(system, self.conversation.model) if system else 0
             in_context = sum(m.tokens or 0 for m in self.conversation.messages
                              if m.status != MessageStatus.ERROR)
-            status.context_tokens = base + in_context + self._draft_tokens
-            status.tokens_are_estimate = not counter.choice_for(self.conversation.model).exact
+            status.context_tokens = self._system_tokens + in_context + self._draft_tokens
+            status.tokens_are_estimate = not self.app.token_counter.choice_for(self.conversation.model).exact
         status.cost = self.conversation.total_cost
         status.cost_is_estimate = self.conversation.cost_is_estimate
