@@ -32,7 +32,7 @@ async def measure_app(url: str) -> dict[str, float]:
     from pinata_tui.paths import AppPaths
     from pinata_tui.settings import Settings
     from pinata_tui.tui.app import PinataChatApp
-    from pinata_tui.tui.widgets.streaming_reply import StreamingMarkdown
+    from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
     with tempfile.TemporaryDirectory() as home:
         app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)))
@@ -49,7 +49,7 @@ async def measure_app(url: str) -> dict[str, float]:
                 await asyncio.sleep(0.005)
             await pilot.pause()  # the final frame
             elapsed, cpu = now() - t0, cpu_seconds() - cpu0
-            shown = screen.view.query_one(StreamingMarkdown).source
+            shown = screen.view.query_one(AssistantMessage).source
             assert shown == screen.conversation.messages[1].content and len(shown) > 10_000
             assert screen.view.is_vertical_scroll_end, "the last line must be on screen"
     return {"seconds": elapsed, "cpu": cpu, "peak_mb": peak_rss_mb()}

@@ -36,7 +36,7 @@ async def measure_app(url: str) -> dict[str, float]:
     from pinata_tui.paths import AppPaths
     from pinata_tui.settings import Settings
     from pinata_tui.tui.app import PinataChatApp
-    from pinata_tui.tui.widgets.streaming_reply import StreamingMarkdown
+    from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
     with tempfile.TemporaryDirectory() as home:
         app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)))
@@ -53,7 +53,7 @@ async def measure_app(url: str) -> dict[str, float]:
             heights: set[int] = set()
             while not (len(screen.conversation.messages) == 2 and not screen.streaming):
                 await asyncio.sleep(0.15)
-                heights.update(md.size.height for md in screen.view.query(StreamingMarkdown))
+                heights.update(md.size.height for md in screen.view.query(AssistantMessage))
                 if not screen.streaming or len(latencies) >= 80:
                     continue
                 char = "abcdefghij"[len(latencies) % 10]

@@ -20,7 +20,7 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
 from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
-from tests.tui_helpers import chat, make_app, ready, until
+from tests.tui_helpers import chat, make_app, ready, shown_header, until
 
 
 def spawn_in_pty(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
@@ -122,5 +122,5 @@ async def test_sigkill_mid_reply_keeps_the_partial_text(server, tmp_path):
         await ready(pilot)
         await until(pilot, lambda: chat(app).view.query(AssistantMessage))
         block = chat(app).view.query_one(AssistantMessage)
-        assert "interrupted" in str(block.query_one(".message-header").render())
+        assert "interrupted" in shown_header(block)
         assert block.message.content == reply.content

@@ -66,3 +66,47 @@ async def test_resizing_rewraps_the_cached_lines():
         await pilot.resize_terminal(40, 20)
         await pilot.pause()
         assert widget.size.height > wide
+
+
+async def test_the_height_shrinks_to_the_text_when_the_stream_ends():
+    """While streaming the height grows in steps (fewer layouts); at the end it fits the text exactly."""
+    app = Host()
+    async with app.run_test(size=(60, 30)) as pilot:
+        widget = app.query_one(StreamingMarkdown)
+        widget.feed("One short paragraph.\n\nAnother")
+        await pilot.pause(0.1)
+        assert widget.size.height > 3  # rounded up while the reply streams
+        await widget.finish(widget.source)
+        await pilot.pause()
+        assert widget.size.height == 3
+        assert visible_text(widget) == "One short paragraph.\n\nAnother"
+
+
+DOCUMENTS = [
+    "First paragraph.\n\nSecond paragraph.\n\nThird.",
+    "# Title\n\nIntro text that is long enough to wrap across the sixty columns of the test app.\n\n"
+    "- a\n- b\n\nAfter the list.\n\n```python\nx = 1\n\ny = 2\n```\n\n> quoted\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nEnd.",
+    "## Heading\n\n1. one\n2. two\n\n### Sub\n\nText with `code` and **bold**.\n\n---\n\nLast line",
+    "Setext title\n---\n\nUnder it.\n\n***\n\n- loose\n\n- list\n\nDone.",
+]
+
+
+async def test_streamed_in_pieces_it_renders_as_the_whole_document_would():
+    """Finished blocks are rendered piece by piece; the result must match rendering the whole text."""
+    from rich.console import Console
+
+    from pinata_tui.tui.widgets.markdown_lines import reply_markdown_class
+
+    for document in DOCUMENTS:
+        app = Host()
+        async with app.run_test(size=(60, 40)) as pilot:
+            widget = app.query_one(StreamingMarkdown)
+            for start in range(0, len(document), 5):  # a drawn frame after every piece
+                widget.feed(document[start:start + 5])
+                await pilot.pause(0.04)
+            await widget.finish(document)
+            await pilot.pause()
+            console = Console(width=widget.size.width, color_system=None, record=False)
+            whole = console.render_lines(reply_markdown_class()(document), console.options)
+            expected = "\n".join("".join(s.text for s in line).rstrip() for line in whole).rstrip("\n")
+            assert visible_text(widget) == expected

@@ -13,9 +13,9 @@ from pinata_tui.devserver import Fault, generate_reply
 from pinata_tui.tui.screens.help import HelpScreen
 from pinata_tui.tui.screens.model_picker import ModelPicker
 from pinata_tui.tui.widgets.message_block import ModelSwitchMarker, Notice, UserMessage
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage, StreamingMarkdown
+from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, type_and_send, until
+from tests.tui_helpers import chat, make_app, ready, send_and_wait, shown_header, type_and_send, until
 
 
 def notices(app) -> list[str]:
@@ -43,8 +43,8 @@ async def test_send_streams_a_reply_and_records_usage_and_cost(server, tmp_path)
         assert status.context_tokens and status.context_tokens > 60
         assert status.balance is not None and status.balance < 100
         [block] = screen.view.query(AssistantMessage)
-        assert "anthropic/claude-sonnet-4-6" in str(block.query_one(".message-header").render())
-        assert block.query_one(StreamingMarkdown).source == expected
+        assert "anthropic/claude-sonnet-4-6" in shown_header(block)
+        assert block.source == expected
         assert server.state.chat_requests()[-1]["body"]["messages"] == [{"role": "user", "content": "Hello there"}]
         assert screen.prompt.text == ""
 
@@ -89,8 +89,8 @@ async def test_escape_stops_the_stream_and_keeps_the_partial_text(server, tmp_pa
         assert 30 < len(reply.content) < len("".join(generate_reply(
             "anthropic/claude-sonnet-4-6", [{"role": "user", "content": "Tell me a long story"}], 400)))
         [block] = screen.view.query(AssistantMessage)
-        assert "stopped" in str(block.query_one(".message-header").render())
-        assert block.query_one(StreamingMarkdown).source.startswith(reply.content[:20])
+        assert "stopped" in shown_header(block)
+        assert block.source.startswith(reply.content[:20])
         assert screen.prompt.text == "next"
 
 
@@ -149,7 +149,7 @@ async def test_switching_models_sends_the_whole_history_to_the_new_model(server,
         ]
         models = [m.model for m in screen.conversation.messages if m.role == "assistant"]
         assert models == ["anthropic/claude-sonnet-4-6", "openai/gpt-5-mini"]
-        headers = [str(b.query_one(".message-header").render()) for b in screen.view.query(AssistantMessage)]
+        headers = [shown_header(b) for b in screen.view.query(AssistantMessage)]
         assert "claude-sonnet-4-6" in headers[0] and "gpt-5-mini" in headers[1]
 
 
@@ -210,7 +210,7 @@ async def test_402_shows_the_credits_banner_and_keeps_the_prompt(server, tmp_pat
         assert "Live balance: 0.000000" in str(banner.query_one("#credits-text").render())
         assert screen.prompt.text == "Please answer"
         [user] = screen.view.query(UserMessage)
-        assert "not sent" in str(user.query_one(".message-header").render())
+        assert "not sent" in shown_header(user)
         assert screen.conversation.request_history() == []
         assert not screen.view.query(AssistantMessage)
 
@@ -271,7 +271,7 @@ async def test_429_shows_a_retry_countdown_then_succeeds(server, tmp_path):
         await until(pilot, lambda: screen.status.connection == "retrying", what="the countdown")
         assert "in 1 s (attempt 2/3)" in screen.status.connection_detail
         [block] = screen.view.query(AssistantMessage)
-        assert "Rate limited" in str(block.query_one(".message-header").render())
+        assert "Rate limited" in shown_header(block)
         await until(pilot, lambda: not screen.streaming)
         assert screen.conversation.last_reply.status == MessageStatus.COMPLETE
         assert len(server.state.chat_requests()) == 2
@@ -310,7 +310,7 @@ async def test_markup_and_escape_codes_in_a_reply_are_shown_literally(server, tm
         await send_and_wait(pilot, "be evil")
         screen = chat(app)
         assert screen.conversation.last_reply.content == MALICIOUS  # stored verbatim
-        shown = screen.view.query_one(StreamingMarkdown).source
+        shown = screen.view.query_one(AssistantMessage).source
         assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
         assert "␛[2J" in shown and "␛]52;c;ZXZpbA==␇" in shown
         screenshot = app.export_screenshot()

@@ -215,12 +215,13 @@ async def test_a_thousand_message_conversation_opens_a_page_at_a_time(server, tm
         loader.focus()  # scrolling it into view may load a page by itself, as scrolling up does
         await pilot.press("enter")
         await until(pilot, lambda: len(screen.view.query(MessageBlock)) >= 2 * PAGE_SIZE)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: not screen.view.loading)
+        start, end = screen.view.window
         mounted = len(screen.view.query(MessageBlock))
-        assert mounted % PAGE_SIZE == 0
-        assert f"{1000 - mounted:,} earlier" in str(screen.view.query_one(LoadEarlier).render())
+        assert mounted == end - start and start % PAGE_SIZE == 0
+        assert f"{start:,} earlier" in str(screen.view.query_one(LoadEarlier).render())
         first_shown = screen.view.query(MessageBlock).first().message
-        assert first_shown is screen.conversation.messages[1000 - mounted]
+        assert first_shown is screen.conversation.messages[start]
         counter = app.token_counter
         expected = sum(counter.count_message(m.content, big.model) for m in screen.conversation.messages)
         assert expected > 10_000

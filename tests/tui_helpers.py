@@ -63,3 +63,12 @@ async def send_and_wait(pilot: Pilot, text: str) -> None:
     await until(pilot, lambda: len(screen.conversation.messages) > before and not screen.streaming,
                 what="the reply to finish")
     await pilot.pause()
+
+
+def shown_header(block) -> str:
+    """The header line of a message block, as drawn on screen."""
+    from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown
+
+    if isinstance(block, StreamingMarkdown):
+        return block.render_line(0).text
+    return str(block.render()).split("\n", 1)[0]

@@ -7,6 +7,7 @@ load in workers after the first frame, never on the start-up path.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ from pinata_tui.state import remember
 from pinata_tui.theme_files import DEFAULT_THEME
 from pinata_tui.store import ConversationStore, StoreError
 from pinata_tui.tokens import TokenCounter
+from pinata_tui.tui.strip_cycles import avoid_strip_self_references
 from pinata_tui.tui.screens.chat import ChatScreen
 from pinata_tui.tui.screens.help import HelpScreen
 from pinata_tui.tui.screens.history import HistoryChoice, HistoryScreen
@@ -92,6 +94,7 @@ class PinataChatApp(App[None]):
         self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
         if demo:
             self.sub_title = "DEMO"
+        avoid_strip_self_references()
         # Before the first stylesheet parse: choosing a theme later would parse it all again.
         self._theme_problems = self._apply_themes()
 
@@ -367,6 +370,16 @@ class PinataChatApp(App[None]):
             self.call_from_thread(self.notify, f"Token counting is unavailable: {exc}", severity="warning")
             return
         self.call_from_thread(setattr, self, "tokens_ready", True)
+        self.call_from_thread(self._start_up_done)
+
+    def _start_up_done(self) -> None:
+        """The last of start-up's loading is in: keep what it built out of the cyclic GC's way.
+
+        A full collection walks every tracked object. Modules, classes, Textual's and Rich's
+        tables and the tokenizer live as long as the app: frozen (``gc.freeze``), they are no
+        longer walked, and full collections pause the UI for less (they still run as usual).
+        """
+        gc.freeze()
 
     @work(group="catalog")
     async def load_catalog(self) -> None:

@@ -145,8 +145,7 @@ class ChatScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.status.model = self.conversation.model
-        if self.conversation.messages:
-            await self.view.load(self.conversation)
+        await self.view.load(self.conversation)
         self.watch(self.app, "catalog", self._catalog_changed, init=False)
         self.watch(self.app, "tokens_ready", self._tokens_ready, init=False)
         self.watch(self.app, "balance", self._balance_changed)
@@ -384,10 +383,9 @@ class ChatScreen(Screen[None]):
         if reply is None or self.conversation.messages[-1] is not reply:
             self.notify("Nothing to retry: the last message is not a reply.", severity="warning")
             return
-        blocks = [b for b in self.view.query(AssistantMessage) if b.message is reply]
+        await self.view.show_latest()
+        await self.view.remove_message(reply)
         self.conversation.messages.remove(reply)
-        for block in blocks:
-            await block.remove()
         await self.app.persist(lambda store: store.discard_message(reply))  # kept, not shown
         await self._start_reply(user_block=None)
 
@@ -395,9 +393,10 @@ class ChatScreen(Screen[None]):
         reply = self.conversation.last_reply
         if self.streaming or reply is None or not reply.is_partial:
             return
-        blocks = [b for b in self.view.query(AssistantMessage) if b.message is reply]
-        if blocks:
-            await self._start_reply(user_block=None, continuing=blocks[-1])
+        await self.view.show_latest()
+        block = self.view.block_for(reply)
+        if isinstance(block, AssistantMessage):
+            await self._start_reply(user_block=None, continuing=block)
 
     def action_jump_to_end(self) -> None:
         self.view.jump_to_end()
@@ -421,7 +420,7 @@ class ChatScreen(Screen[None]):
         self.conversation = Conversation(model=self.conversation.model,
                                          system_prompt=self.conversation.system_prompt)
         self._failed_prompt = None
-        await self.view.remove_children()
+        await self.view.load(self.conversation)
         self.status.last_reply = ""
         self._update_totals()
 

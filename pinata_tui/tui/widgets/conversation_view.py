@@ -1,10 +1,27 @@
-"""The scrolling conversation pane. Follows the stream unless the user scrolled up to read."""
+"""The scrolling conversation pane: a sliding window over the conversation.
+
+Only a window of about ``WINDOW_PAGES`` pages of messages is mounted at a time, however long
+the conversation: Textual lays out every mounted widget whenever anything changes size, so a
+thousand mounted messages would make every frame slow. Scrolling near either end of the window
+mounts the next page there and unmounts the page furthest away.
+
+The view keeps the reader's place itself ("scroll anchoring", as browsers do): when content
+above the viewport changes height (a page mounted above, a page unmounted above, a long reply
+whose real lines replace its estimated height), the scroll offset moves by the same amount in
+the same layout pass, so the text being read does not jump. At the end of the conversation it
+follows the stream instead (Textual's ``anchor``), unless the user scrolled up to read.
+"""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
 
 from rich.text import Text
 from textual import events
 from textual.containers import VerticalScroll
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -15,43 +32,68 @@ from pinata_tui.tui.widgets.message_block import MessageBlock, ModelSwitchMarker
 from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
 
-PAGE_SIZE = 20
-"""Messages mounted at a time when a saved conversation opens; earlier ones load on demand."""
+PAGE_SIZE = 10
+"""Messages mounted or unmounted at a time."""
+WINDOW_PAGES = 3
+"""At most this many pages stay mounted (more while a reply streams in the last one)."""
 
 
-class LoadEarlier(Static, can_focus=True):
-    """Stands for the messages not mounted yet. Click, Enter, or scroll to the top to load a page."""
+class PageLoader(Static, can_focus=True):
+    """Stands for messages not mounted. Click it, press Enter on it, or scroll towards it."""
 
     class Pressed(Message):
-        pass
+        def __init__(self, loader: "PageLoader") -> None:
+            super().__init__()
+            self.loader = loader
 
     def set_count(self, count: int) -> None:
-        self.update(Text(f"↑ {count:,} earlier message{'s' if count != 1 else ''} — click, press Enter "
-                         "or scroll up to load more", style="dim italic"))
+        raise NotImplementedError
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.post_message(self.Pressed())
+        self.post_message(self.Pressed(self))
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
-            self.post_message(self.Pressed())
+            self.post_message(self.Pressed(self))
 
 
-def build_blocks(messages: list[ChatMessage], last_model: str | None) -> list[Widget]:
+class LoadEarlier(PageLoader):
+    def set_count(self, count: int) -> None:
+        self.update(Text(f"↑ {count:,} earlier message{'s' if count != 1 else ''} — click, press Enter "
+                         "or scroll up to load more", style="dim italic"))
+
+
+class LoadLater(PageLoader):
+    def set_count(self, count: int) -> None:
+        self.update(Text(f"↓ {count:,} later message{'s' if count != 1 else ''} — click, press Enter "
+                         "or scroll down to load more; Ctrl+End jumps to the latest", style="dim italic"))
+
+
+def _owned(widget: Widget, index: int) -> Widget:
+    """Tag a block with the index of the message it belongs to, so a page unmounts as a unit."""
+    widget.message_index = index  # type: ignore[attr-defined]
+    return widget
+
+
+def owner_index(widget: Widget) -> int | None:
+    return getattr(widget, "message_index", None)
+
+
+def build_blocks(messages: list[ChatMessage], last_model: str | None, first_index: int = 0) -> list[Widget]:
     """Widgets for ``messages``, with a marker wherever the replying model changed."""
     blocks: list[Widget] = []
-    for message in messages:
+    for index, message in enumerate(messages, start=first_index):
         if message.role == "user":
-            blocks.append(UserMessage(message))
+            blocks.append(_owned(UserMessage(message), index))
         elif message.role == "assistant":
             if last_model is not None and message.model and message.model != last_model:
-                blocks.append(ModelSwitchMarker(message.model))
+                blocks.append(_owned(ModelSwitchMarker(message.model), index))
             last_model = message.model or last_model
-            blocks.append(AssistantMessage(message))
+            blocks.append(_owned(AssistantMessage(message), index))
         if message.status == MessageStatus.ERROR and message.error:
-            blocks.append(Notice(message.error, kind="error"))
+            blocks.append(_owned(Notice(message.error, kind="error"), index))
     return blocks
 
 
@@ -60,17 +102,61 @@ def last_reply_model(messages: list[ChatMessage]) -> str | None:
 
 
 class ConversationView(VerticalScroll, can_focus=True):
-    """Holds message blocks in order. ``following`` is False while the user reads further up."""
+    """Shows messages ``[start, end)`` of the conversation. ``following`` is False while the user reads up."""
 
     following: reactive[bool] = reactive(True)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._earlier: list[ChatMessage] = []
-        self._loading_earlier = False
+        self._conversation = Conversation(model="")
+        self._start = 0
+        self._end = 0
+        self._busy = 0
+        """Changes of the window under way (counted until laid out); no page loads meanwhile."""
+        self._reading_anchor: tuple[Widget, int] | None = None
+        self._last_arrangement: DockArrangeResult | None = None
+
+    # ------------------------------------------------------------ window
+
+    @property
+    def _messages(self) -> list[ChatMessage]:
+        return self._conversation.messages
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """The indices of the first mounted message and of the one after the last."""
+        return self._start, min(self._end, len(self._messages))
+
+    @property
+    def loading(self) -> bool:
+        """True while a page is being mounted (until it has been laid out)."""
+        return self._busy > 0
+
+    @contextlib.asynccontextmanager
+    async def _changing(self, *, then_towards_start: bool | None = None) -> AsyncIterator[None]:
+        """Hold off page loads while the window changes, and until it has been laid out."""
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self.call_after_refresh(self._changed, then_towards_start)
+
+    def _changed(self, then_towards_start: bool | None) -> None:
+        """The change is laid out. If the reader went on scrolling meanwhile, go on loading that way."""
+        self._busy -= 1
+        if then_towards_start is not None:
+            self._load_if_near_edge(earlier=then_towards_start)
+
+    @property
+    def at_tail(self) -> bool:
+        """True when the latest message is mounted (so there is nothing more below)."""
+        return self._end >= len(self._messages)
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def is_following_stream(self) -> bool:
+        return self._anchored and not self._anchor_released
 
     def release_anchor(self) -> None:
         """Called by Textual when the user scrolls; the scroll itself lands after this returns."""
@@ -78,79 +164,285 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.call_after_refresh(self._check_following)
 
     def _check_following(self) -> None:
-        self.following = self.scroll_y >= self.max_scroll_y
+        self.following = self.at_tail and self.scroll_y >= self.max_scroll_y
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if not self.following and new_value >= self.max_scroll_y:
+        if not self.following and self.at_tail and new_value >= self.max_scroll_y:
             self.following = True
-        if new_value <= 0 < old_value and self._earlier and not self._loading_earlier:
-            self.run_worker(self.load_earlier(), group="load-earlier", exclusive=True)
+            if not self._anchored:
+                self.anchor()
+        if new_value < old_value:
+            self._load_if_near_edge(earlier=True)
+        elif new_value > old_value:
+            self._load_if_near_edge(earlier=False)
+
+    def _load_if_near_edge(self, *, earlier: bool) -> None:
+        """Load the next page that way if the reader is within a screen of the window's edge."""
+        if self.loading or not self.is_attached:
+            return
+        margin = self.scrollable_content_region.height
+        if earlier and self.scroll_y <= margin and self._start > 0:
+            self._load_page(earlier=True)
+        elif not earlier and self.scroll_y >= self.max_scroll_y - margin and not self.at_tail:
+            self._load_page(earlier=False)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.scroll_y <= 0 and self._start > 0 and not self.loading:
+            self._load_page(earlier=True)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if self.scroll_y >= self.max_scroll_y and not self.at_tail and not self.loading:
+            self._load_page(earlier=False)
+
+    def on_page_loader_pressed(self, event: PageLoader.Pressed) -> None:
+        event.stop()
+        self._load_page(earlier=isinstance(event.loader, LoadEarlier))
+
+    def _load_page(self, *, earlier: bool) -> None:
+        self.run_worker(self.load_earlier() if earlier else self.load_later(), group="page", exclusive=True)
+
+    # Keys: Home and End go to the ends of the conversation, not of the window; no scroll
+    # animations (an animation would fight the place-keeping when a page mounts mid-way).
+
+    def action_scroll_home(self) -> None:
+        self.run_worker(self.show_first(), group="page", exclusive=True)
+
+    def action_scroll_end(self) -> None:
+        self.jump_to_end()
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
 
     def jump_to_end(self) -> None:
+        """Follow the end of the conversation again (mounting its latest page if need be)."""
+        self.following = True
+        if self.at_tail:
+            self.anchor()
+        else:
+            self.run_worker(self.show_latest(), group="page", exclusive=True)
+
+    async def show_latest(self) -> None:
+        """Make sure the latest messages are mounted and followed; call before adding to the end."""
+        if not self.at_tail:
+            async with self._changing():
+                await self._mount_tail(len(self._messages))
         self.following = True
         self.anchor()
 
+    # ---------------------------------------------------------- scroll anchoring
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        """Arrange the children, then keep the reader's place if content above them changed height."""
+        arrangement = super().arrange(size, optimal)
+        if arrangement is self._last_arrangement:
+            self._note_reading_anchor(arrangement)
+            return arrangement
+        self._last_arrangement = arrangement
+        if self.is_following_stream():
+            self._reading_anchor = None  # Textual's anchor keeps the end in view
+            return arrangement
+        if self._reading_anchor is not None:
+            widget, old_y = self._reading_anchor
+            new_y = next((p.region.y for p in arrangement.placements if p.widget is widget), None)
+            if new_y is not None and new_y != old_y:
+                viewport = self.container_size.height - self.scrollbar_size_horizontal
+                bottom = max(0, arrangement.spatial_map.total_region.bottom - viewport)
+                scroll_y = min(max(0, self.scroll_y + new_y - old_y), bottom)
+                # As Textual's own anchor does: set without validation (the new virtual size is
+                # not known yet), in time for the compositor to place the children with it.
+                self.set_reactive(Widget.scroll_y, scroll_y)
+                self.set_reactive(Widget.scroll_target_y, scroll_y)
+                self.vertical_scrollbar._reactive_position = scroll_y
+        self._note_reading_anchor(arrangement)
+        return arrangement
+
+    def _note_reading_anchor(self, arrangement: DockArrangeResult) -> None:
+        """Remember the first child visible at the top, and where it is."""
+        top = self.scroll_y
+        for placement in arrangement.placements:
+            if placement.region.bottom > top and not isinstance(placement.widget, PageLoader):
+                self._reading_anchor = (placement.widget, placement.region.y)
+                return
+        self._reading_anchor = None
+
+    # ---------------------------------------------------------------- adding
+
+    async def _ensure_tail_for(self, message: ChatMessage) -> int:
+        """The index of ``message`` (just added to the conversation), with the messages before it mounted."""
+        index = len(self._messages) - 1
+        while index >= 0 and self._messages[index] is not message:
+            index -= 1
+        if self._end < index:
+            await self._mount_tail(index)
+        return index
+
+    async def _mount_at_end(self, widget: Widget, index: int) -> None:
+        await self.mount(_owned(widget, index))
+        self._end = max(self._end, index + 1)
+
     async def add_block(self, widget: Widget) -> Widget:
-        await self.mount(widget)
+        async with self._changing():
+            if not self.at_tail:
+                await self._mount_tail(len(self._messages))
+            await self._mount_at_end(widget, len(self._messages) - 1)
         return widget
 
     async def add_user(self, message: ChatMessage) -> UserMessage:
-        block = UserMessage(message)
-        await self.mount(block)
+        async with self._changing():
+            index = await self._ensure_tail_for(message)
+            block = UserMessage(message)
+            await self._mount_at_end(block, index)
         return block
 
     async def add_reply(self, message: ChatMessage) -> AssistantMessage:
-        block = AssistantMessage(message)
-        await self.mount(block)
+        async with self._changing():
+            index = await self._ensure_tail_for(message)
+            block = AssistantMessage(message)
+            await self._mount_at_end(block, index)
         return block
 
-    async def add_notice(self, text: str, *, kind: str = "info") -> Notice:
+    async def add_notice(self, text: str, *, kind: str = "info") -> Notice | None:
+        """A notice at the end of the conversation; a pop-up instead while the reader is far above it."""
+        if not self.at_tail:
+            self.notify(text, severity="error" if kind == "error" else "warning" if kind == "warning" else
+                        "information")
+            return None
         notice = Notice(text, kind=kind)
-        await self.mount(notice)
+        await self._mount_at_end(notice, len(self._messages) - 1)
         return notice
+
+    async def remove_message(self, message: ChatMessage) -> None:
+        """Unmount the blocks of ``message`` (about to be dropped from the conversation)."""
+        await self.remove_children([b for b in self.query(MessageBlock) if b.message is message])
+        self._end = min(self._end, len(self._messages))
+
+    def block_for(self, message: ChatMessage) -> MessageBlock | None:
+        return next((b for b in self.query(MessageBlock) if b.message is message), None)
+
+    # ------------------------------------------------------------- loading
 
     async def load(self, conversation: Conversation) -> None:
         """Show a conversation (replacing what is there): its latest page now, the rest on demand."""
-        await self.remove_children()
-        messages = conversation.messages
-        self._earlier = messages[:-PAGE_SIZE] if len(messages) > PAGE_SIZE else []
-        recent = messages[len(self._earlier):]
-        blocks = build_blocks(recent, last_reply_model(self._earlier))
-        if self._earlier:
-            loader = LoadEarlier(id="load-earlier")
-            loader.set_count(len(self._earlier))
-            blocks.insert(0, loader)
-        await self.mount_all(blocks)
+        async with self._changing():
+            self._conversation = conversation
+            await self._mount_tail(len(conversation.messages))
         self.jump_to_end()
 
+    async def _mount_tail(self, end: int) -> None:
+        """Replace everything mounted with the page of messages that ends at ``end``, and follow it."""
+        await self._mount_page(max(0, end - PAGE_SIZE), end)
+        self.following = True
+        self.anchor()
+
+    async def show_first(self) -> None:
+        """Show the beginning of the conversation."""
+        async with self._changing():
+            if self._start > 0:
+                await self._mount_page(0, min(len(self._messages), PAGE_SIZE))
+        if not self.at_tail:
+            self.following = False
+            self.anchor(False)
+        else:
+            self.release_anchor()
+        self.scroll_home(animate=False)
+
+    async def _mount_page(self, start: int, end: int) -> None:
+        """Replace everything mounted with messages ``[start, end)``."""
+        await self.remove_children()
+        self._reading_anchor = None
+        self._start, self._end = start, end
+        blocks = build_blocks(self._messages[start:end], last_reply_model(self._messages[:start]), start)
+        await self.mount_all(blocks)
+        await self._update_loaders()
+
     async def load_earlier(self) -> None:
-        """Mount the previous page above the first shown message, keeping the reader's place."""
-        if not self._earlier or self._loading_earlier:
+        """Mount the page above the window, and unmount the bottom page if the window is full."""
+        if self.loading or self._start == 0:
             return
-        self._loading_earlier = True
-        try:
-            page = self._earlier[-PAGE_SIZE:]
-            self._earlier = self._earlier[:-PAGE_SIZE]
-            loader = self.query_one(LoadEarlier)
-            height_before = self.virtual_size.height
-            await self.mount_all(build_blocks(page, last_reply_model(self._earlier)), after=loader)
-            if self._earlier:
-                loader.set_count(len(self._earlier))
+        async with self._changing(then_towards_start=True):
+            start = max(0, self._start - PAGE_SIZE)
+            blocks = build_blocks(self._messages[start:self._start], last_reply_model(self._messages[:start]), start)
+            first = next((child for child in self.children if owner_index(child) is not None), None)
+            if first is not None:
+                await self.mount_all(blocks, before=first)
             else:
-                await loader.remove()
+                await self.mount_all(blocks)
+            self._start = start
+            if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
+                await self._unmount_messages(self._end - PAGE_SIZE, self._end)
+            await self._update_loaders()
 
-            def keep_place() -> None:
-                grown = self.virtual_size.height - height_before
-                self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True)
+    async def load_later(self) -> None:
+        """Mount the page below the window, and unmount the top page if the window is full."""
+        if self.loading or self.at_tail:
+            return
+        async with self._changing(then_towards_start=False):
+            end = min(len(self._messages), self._end + PAGE_SIZE)
+            blocks = build_blocks(self._messages[self._end:end], last_reply_model(self._messages[:self._end]),
+                                  self._end)
+            last = next((child for child in reversed(self.children) if owner_index(child) is not None), None)
+            if last is not None:
+                await self.mount_all(blocks, after=last)
+            else:
+                await self.mount_all(blocks)
+            self._end = end
+            if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
+                await self._unmount_messages(self._start, self._start + PAGE_SIZE)
+            await self._update_loaders()
 
-            self.call_after_refresh(keep_place)
-        finally:
-            self._loading_earlier = False
+    async def _unmount_messages(self, first: int, end: int) -> None:
+        """Unmount the blocks of messages ``[first, end)``, unless one is live (streaming or focused)."""
+        doomed = [child for child in self.children if first <= (owner_index(child) if owner_index(child) is not
+                                                                  None else -2) < end]
+        focused = self.app.focused
+        screenful = self.scrollable_content_region.height
+        near = (self.scroll_y - screenful, self.scroll_y + 2 * screenful)
+        for block in doomed:
+            if isinstance(block, AssistantMessage) and block.message.status == MessageStatus.STREAMING:
+                return
+            if focused is not None and (focused is block or block in focused.ancestors):
+                return
+            region = block.virtual_region  # as last laid out, which is what scroll_y refers to
+            if region.bottom > near[0] and region.y < near[1]:
+                return  # on screen or nearly: the reader is there
+        await self.remove_children(doomed)
+        if first == self._start:
+            self._start = end
+        else:
+            self._end = first
+        if not self.at_tail:
+            self.following = False
+            self.anchor(False)
 
-    def on_load_earlier_pressed(self, event: LoadEarlier.Pressed) -> None:
-        event.stop()
-        self.run_worker(self.load_earlier(), group="load-earlier", exclusive=True)
+    async def _update_loaders(self) -> None:
+        """A "load earlier" bar at the top while messages above are unmounted; "load later" at the bottom."""
+        earlier = self.query_children(LoadEarlier)
+        if self._start > 0:
+            loader = earlier.first() if earlier else LoadEarlier(id="load-earlier")
+            loader.set_count(self._start)
+            if not earlier:
+                await self.mount(loader, before=0) if self.children else await self.mount(loader)
+        elif earlier:
+            await earlier.remove()
+        later = self.query_children(LoadLater)
+        hidden_below = len(self._messages) - self._end
+        if hidden_below > 0:
+            loader = later.first() if later else LoadLater(id="load-later")
+            loader.set_count(hidden_below)
+            if not later:
+                await self.mount(loader)
+        elif later:
+            await later.remove()
 
     def message_blocks(self) -> list[MessageBlock]:
         return list(self.query(MessageBlock))

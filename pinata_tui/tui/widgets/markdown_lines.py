@@ -10,8 +10,10 @@ at most once a frame. Lines are re-rendered only when the width or the theme cha
 from __future__ import annotations
 
 import io
+from array import array
 import itertools
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from functools import cache
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from rich.theme import Theme
 from textual.color import Color, ColorParseError
 from textual.geometry import Region, Size
@@ -37,6 +40,67 @@ LONG_TAIL = 4_000
 """A tail longer than this (one huge paragraph) is redrawn less often: its cost grows with it."""
 
 _FENCES = ("```", "~~~")
+
+
+class PackedLines:
+    """Rendered lines stored as plain strings and bytes, which the cyclic garbage collector ignores.
+
+    Kept as Rich segments (and Strips, with their seven caches each), the lines of a window of
+    long replies are a few hundred thousand tracked objects, and every full collection walked
+    them all: pauses of 100-200 ms while scrolling a long history. Packed, a line is one ``str``
+    and one ``bytes`` (span lengths and style numbers); segments are rebuilt for a line only
+    when it is drawn. Styles are numbered in one table for the process (a theme has a few
+    hundred at most).
+    """
+
+    _styles: ClassVar[list[Style | None]] = [None]
+    _style_numbers: ClassVar[dict[Style, int]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, lines: list[list[Segment]] | None = None) -> None:
+        self._texts: list[str] = []
+        self._spans: list[bytes] = []
+        if lines:
+            self.extend(lines)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @classmethod
+    def _number(cls, style: Style | None) -> int:
+        if style is None:
+            return 0
+        number = cls._style_numbers.get(style)
+        if number is None:
+            with cls._lock:  # the renderer thread packs too
+                number = cls._style_numbers.get(style)
+                if number is None:
+                    number = len(cls._styles)
+                    cls._styles.append(style)
+                    cls._style_numbers[style] = number
+        return number
+
+    def extend(self, lines: list[list[Segment]]) -> None:
+        for line in lines:
+            spans = array("I")
+            for text, style, _control in line:
+                spans.append(len(text))
+                spans.append(self._number(style))
+            self._texts.append("".join(segment.text for segment in line))
+            self._spans.append(spans.tobytes())
+
+    def segments(self, y: int) -> list[Segment]:
+        text = self._texts[y]
+        spans = array("I")
+        spans.frombytes(self._spans[y])
+        styles = self._styles
+        result = []
+        position = 0
+        for index in range(0, len(spans), 2):
+            end = position + spans[index]
+            result.append(Segment(text[position:end], styles[spans[index + 1]]))
+            position = end
+        return result
 
 
 @cache
@@ -82,7 +146,7 @@ class BackgroundRenderer:
     def _run(self) -> None:
         consoles: dict[int, Console] = {}
         while True:
-            batch: list[tuple[RenderJob, list[list[Segment]]]] = []
+            batch: list[tuple[RenderJob, PackedLines]] = []
             deadline = time.monotonic() + self.BATCH_SECONDS
             while time.monotonic() < deadline or not batch:
                 try:
@@ -90,6 +154,8 @@ class BackgroundRenderer:
                 except queue.Empty:
                     if batch:
                         break
+                    continue
+                if job.widget.unmounted:  # scrolled out of the window before its turn came
                     continue
                 console = consoles.get(job.width)
                 if console is None:
@@ -103,7 +169,10 @@ class BackgroundRenderer:
                         markdown, console.options.update(width=job.width, max_width=job.width,
                                                          min_width=job.width, highlight=False),
                         style=job.style, pad=True)
-                batch.append((job, lines))
+                batch.append((job, PackedLines(lines)))
+            batch = [(job, lines) for job, lines in batch if not job.widget.unmounted]
+            if not batch:
+                continue
             try:
                 batch[0][0].app.call_from_thread(_deliver, batch)
             except RuntimeError:  # the app has closed: nothing to show the lines on
@@ -123,7 +192,7 @@ class RenderJob:
     style: Style
 
 
-def _deliver(batch: list[tuple[RenderJob, list[list[Segment]]]]) -> None:
+def _deliver(batch: list[tuple[RenderJob, PackedLines]]) -> None:
     for job, lines in batch:
         job.widget.receive_lines(job.width, lines)
 
@@ -131,26 +200,55 @@ def _deliver(batch: list[tuple[RenderJob, list[list[Segment]]]]) -> None:
 RENDERER = BackgroundRenderer()
 
 
-def settle_point(text: str, start: int) -> int:
-    """Where the finished blocks of ``text[start:]`` end: after the last blank line outside a code fence.
+_RULE = re.compile(r" {0,3}([-*_])( *\1){2,} *")
 
-    Text before such a blank line will not change how it renders, whatever comes next.
+
+def ends_with_rule(chunk: str) -> bool:
+    """Whether the last block of ``chunk`` is a horizontal rule (a line alone: not a heading's underline)."""
+    lines = chunk.rstrip("\n").split("\n")
+    return bool(_RULE.fullmatch(lines[-1])) and (len(lines) == 1 or not lines[-2].strip())
+
+
+_LIST_ITEM = re.compile(r" {0,3}([-*+]|\d{1,9}[.)])( |$)")
+
+
+def settle_point(text: str, start: int) -> int:
+    """Where the finished blocks of ``text[start:]`` end: before the last block known to be new.
+
+    A blank line (outside a code fence) ends a block, but only the next line tells whether a
+    new block starts there: an indented line continues a list item or an indented code block,
+    and another item continues a (loose) list. Text before a blank line followed by a new
+    block will not change how it renders, whatever comes next.
     """
     if text.find("\n\n", start) < 0 and text.find("\n\r\n", start) < 0:
         return start
     in_fence = False
     point = start
     position = start
-    previous_blank = False
+    blank_end: int | None = None  # just after a run of blank lines outside a fence
+    block_is_list = False
+    block_started = False
     for line in text[start:].splitlines(keepends=True):
-        position += len(line)
+        line_start, position = position, position + len(line)
         stripped = line.strip()
+        if not stripped:
+            if not in_fence and block_started and line.endswith("\n"):
+                blank_end = position
+            continue
+        if blank_end is not None and not in_fence:
+            complete = line.endswith("\n") or len(stripped) >= 5
+            if not complete:
+                break  # too little of the next line to tell
+            continues = line[0] in " \t" or (block_is_list and bool(_LIST_ITEM.match(line)))
+            if not continues:
+                point = line_start
+                block_is_list = False
+            blank_end = None
+        if not block_started or point == line_start:
+            block_is_list = bool(_LIST_ITEM.match(line))
+        block_started = True
         if stripped.startswith(_FENCES):
             in_fence = not in_fence
-        blank = not stripped
-        if blank and not in_fence and not previous_blank and line.endswith("\n"):
-            point = position
-        previous_blank = blank
     return point
 
 
@@ -197,15 +295,21 @@ class StreamingMarkdown(Widget):
 
     BACKGROUND_MIN_CHARS = 1500
     """A finished message at least this long renders in the background thread."""
+    HAS_HEADER = False
+    """Subclasses that set this draw ``render_header()`` as their first line."""
 
     def __init__(self, markdown: str = "", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._waiting_for: tuple[int, tuple[object, ...]] | None = None
+        self._header_rows = 1 if self.HAS_HEADER else 0
+        self._header_strip: tuple[tuple[object, ...], Strip] | None = None
+        self._estimate: tuple[int, int] | None = None
         self._text = markdown
         self._settled_upto = len(markdown)
         """Everything before this index is settled; a finished message is settled whole."""
         self._chunks: list[str] = [markdown] if markdown else []
-        self._settled_lines: list[Strip] = []
+        self._settled_lines = PackedLines()
+        self._stand_in_heights: dict[tuple[str, int], int] = {}
         self._rendered_chunks = 0
         self._tail_lines: list[Strip] = []
         self._width = 0
@@ -215,6 +319,8 @@ class StreamingMarkdown(Widget):
         self._flush_pending = False
         self._last_flush = 0.0
         self._streaming = False
+        self.unmounted = False
+        """Set once unmounted; read by the renderer thread to skip work nobody will see."""
 
     # ------------------------------------------------------------ content
 
@@ -233,17 +339,19 @@ class StreamingMarkdown(Widget):
         return Style(color=base.color, bgcolor=base.bgcolor)
 
     def _estimate_height(self, width: int) -> int:
-        lines = 0
-        for line in self._text.splitlines() or [""]:
-            lines += 1 + len(line) // max(1, width - 4)
-        return lines
+        if self._estimate is None or self._estimate[0] != width:
+            lines = 0
+            for line in self._text.splitlines() or [""]:
+                lines += 1 + len(line) // max(1, width - 4)
+            self._estimate = (width, lines)
+        return self._estimate[1]
 
-    def receive_lines(self, width: int, lines: list[list[Segment]]) -> None:
+    def receive_lines(self, width: int, lines: PackedLines) -> None:
         """Lines from the background renderer (on the event loop)."""
         if self._waiting_for is None or self._waiting_for[0] != width or width != self._width:
             return  # stale: the width or the text changed since it was asked for
         self._waiting_for = None
-        self._settled_lines = [Strip(line, width) for line in lines]
+        self._set_settled(lines)
         self._rendered_chunks = len(self._chunks)
         self.refresh(layout=True)
 
@@ -274,6 +382,7 @@ class StreamingMarkdown(Widget):
         self._last_flush = time.monotonic()
         if self._unflushed:
             self._text += "".join(self._unflushed)
+            self._estimate = None
             self._unflushed.clear()
         point = settle_point(self._text, self._settled_upto)
         if point > self._settled_upto:
@@ -283,6 +392,7 @@ class StreamingMarkdown(Widget):
 
     async def finish(self, full_text: str) -> None:
         """The reply is over: ``full_text`` (already sanitised) is settled, and drawn, once."""
+        height_before = self._height()  # rounded up while streaming: the exact height may be less
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
@@ -292,17 +402,28 @@ class StreamingMarkdown(Widget):
         self._unflushed.clear()
         if not full_text.startswith(self._text[: self._settled_upto]):
             self._chunks, self._settled_upto = [], 0
-            self._settled_lines, self._rendered_chunks = [], 0
+            self._set_settled(PackedLines())
+            self._rendered_chunks = 0
         self._text = full_text
+        self._estimate = None
         if len(full_text) > self._settled_upto:
             self._chunks.append(full_text[self._settled_upto:])
             self._settled_upto = len(full_text)
-        self._redraw()
+        self._redraw(height_before)
 
     # ---------------------------------------------------------- rendering
 
+    def _set_settled(self, lines: PackedLines) -> None:
+        self._settled_lines = lines
+
     def _render(self, markdown: str, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
-        """Render to lines; lines equal to the same line in ``reuse`` keep that Strip (and its caches)."""
+        """Render the tail to Strips; lines equal to the same line in ``reuse`` keep that Strip."""
+        lines = self._render_after(self._rendered_chunks - 1, markdown, width)
+        old = reuse or []
+        return [old[i] if i < len(old) and old[i].cell_length == width and list(old[i]) == line
+                else Strip(line, width) for i, line in enumerate(lines)]
+
+    def _render_segments(self, markdown: str, width: int) -> list[list[Segment]]:
         if not markdown.strip():
             return []
         console: Console = self.app.console
@@ -311,19 +432,17 @@ class StreamingMarkdown(Widget):
         options = console.options.update(width=width, max_width=width, min_width=width, highlight=False)
         base = self.rich_style  # the colours this widget sits on (backgrounds resolved through its parents)
         with console.use_theme(markdown_theme(self.app.theme_variables, dark)):
-            lines = console.render_lines(renderable, options, style=Style(color=base.color, bgcolor=base.bgcolor),
-                                         pad=True)
-        old = reuse or []
-        return [old[i] if i < len(old) and old[i].cell_length == width and list(old[i]) == line
-                else Strip(line, width) for i, line in enumerate(lines)]
+            return console.render_lines(renderable, options, style=Style(color=base.color, bgcolor=base.bgcolor),
+                                        pad=True)
 
     def _ensure_rendered(self, width: int) -> None:
         """Bring the cached lines up to date with the text, the width and the theme."""
         theme_key = (self.app.theme, self.rich_style.color, self.rich_style.bgcolor)
         if width != self._width or theme_key != self._theme_key:
             self._width, self._theme_key = width, theme_key
-            self._settled_lines, self._rendered_chunks = [], 0
-            self._tail_lines = self._render(self._text[self._settled_upto:], width) if width else []
+            self._set_settled(PackedLines())
+            self._rendered_chunks = 0
+            self._tail_lines = []
             if width and not self._streaming and len(self._text) >= self.BACKGROUND_MIN_CHARS:
                 # A long finished message: draw it in the background; estimate its height meanwhile.
                 self._waiting_for = (width, theme_key)
@@ -332,18 +451,42 @@ class StreamingMarkdown(Widget):
                                           markdown_theme(self.app.theme_variables, dark), dark, self.base_style))
                 return
             self._waiting_for = None
+            rerender_tail = bool(width)
+        else:
+            rerender_tail = False
         if self._waiting_for is not None:
             return
         while self._rendered_chunks < len(self._chunks) and width:
-            self._settled_lines.extend(self._render(self._chunks[self._rendered_chunks], width))
+            index = self._rendered_chunks
+            self._settled_lines.extend(self._render_after(index - 1, self._chunks[index], width))
             self._rendered_chunks += 1
+        if rerender_tail:
+            self._tail_lines = self._render(self._text[self._settled_upto:], width)
 
-    def _redraw(self) -> None:
+    def _render_after(self, previous: int, markdown: str, width: int) -> list[list[Segment]]:
+        """Lines of ``markdown`` as they render after chunk number ``previous`` (-1: at the start).
+
+        Pieces are rendered one at a time, but Rich decides the spacing before a block from the
+        block before it: a blank line, except after a horizontal rule (which brings its own), and
+        some blocks start differently at the very top. So the piece is rendered behind a stand-in
+        for the previous block (a one-word paragraph, or a rule), whose lines are then dropped.
+        (Checked against rendering whole documents in tests/test_markdown_lines.py.)
+        """
+        if previous < 0 or not markdown.strip():
+            return self._render_segments(markdown, width)
+        stand_in = "---\n\n" if ends_with_rule(self._chunks[previous]) else "x\n\n"
+        key = (stand_in, width)
+        if key not in self._stand_in_heights:
+            self._stand_in_heights[key] = len(self._render_segments(stand_in, width))
+        return self._render_segments(stand_in + markdown, width)[self._stand_in_heights[key]:]
+
+    def _redraw(self, height_before: int | None = None) -> None:
         """Draw what changed: new settled lines and the tail. Only rows that differ are repainted."""
         if not self._width:
             self.refresh(layout=True)
             return
-        height_before = self._height()
+        if height_before is None:
+            height_before = self._height()
         settled_before = len(self._settled_lines)
         old_tail = self._tail_lines
         self._ensure_rendered(self._width)
@@ -363,29 +506,60 @@ class StreamingMarkdown(Widget):
             first_row = settled_after + first
         rows = max(settled_before + len(old_tail), settled_after + len(new_tail)) - first_row
         if rows > 0:
-            self.refresh(Region(0, first_row, self._width, rows))
+            self.refresh(Region(0, self._header_rows + first_row, self._width, rows))
 
     def _height(self) -> int:
         if self._waiting_for is not None:
-            return self._estimate_height(self._width)
+            return self._header_rows + self._estimate_height(self._width)
         lines = len(self._settled_lines) + len(self._tail_lines)
         if self._streaming and lines:
-            return -(-lines // HEIGHT_STEP) * HEIGHT_STEP
-        return lines
+            lines = -(-lines // HEIGHT_STEP) * HEIGHT_STEP
+        return self._header_rows + lines
+
+    # ------------------------------------------------------------- header
+
+    def render_header(self) -> Text:
+        return Text()
+
+    def header_changed(self) -> None:
+        """Redraw the header line (its text changed)."""
+        self._header_strip = None
+        if self._header_rows and self._width:
+            self.refresh(Region(0, 0, self._width, 1))
+
+    def _header_line(self) -> Strip:
+        key = (self._width, self._theme_key)
+        if self._header_strip is None or self._header_strip[0] != key:
+            console: Console = self.app.console
+            options = console.options.update(width=self._width, max_width=self._width, min_width=self._width,
+                                             height=1, no_wrap=True, overflow="ellipsis", highlight=False)
+            lines = console.render_lines(self.render_header(), options, style=self.base_style, pad=True)
+            self._header_strip = (key, Strip(lines[0], self._width))
+        return self._header_strip[1]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._ensure_rendered(width)
         return self._height()
 
     def render_line(self, y: int) -> Strip:
+        if y < self._header_rows:
+            return self._header_line()
+        y -= self._header_rows
         settled = self._settled_lines
         if y < len(settled):
-            return settled[y]
+            # Not cached here: Textual caches the lines it draws until the widget changes.
+            return Strip(settled.segments(y), self._width)
         y -= len(settled)
         if y < len(self._tail_lines):
             return self._tail_lines[y]
         return Strip.blank(self.size.width, self.rich_style)
 
     def on_unmount(self) -> None:
+        self.unmounted = True
+        # Drop the lines now: the widget itself may wait for a (deferred) full garbage collection.
+        self._set_settled(PackedLines())
+        self._tail_lines = []
+        self._rendered_chunks = 0
+        self._width = 0
         if self._flush_timer is not None:
             self._flush_timer.stop()

@@ -1,12 +1,16 @@
-"""A settled message in the conversation: who wrote it, and its text. Focusable to copy."""
+"""A message in the conversation: who wrote it, and its text. Focusable to copy.
+
+Each message is one widget (its header is its first line, not a widget of its own): Textual lays
+out every mounted widget on each change of size, and frees unmounted ones in the cyclic garbage
+collector, so widgets per message count twice over in a long history.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
@@ -45,23 +49,31 @@ class CodeBlockChoiceRequested(Message):
         self.blocks = blocks
 
 
-class MessageBlock(Vertical, can_focus=True):
-    """Base for user and assistant messages: a header line and a body."""
+class MessageBlock(Widget, can_focus=True):
+    """Base for user and assistant messages: a header line, then the body."""
 
+    COMPONENT_CLASSES = {"message-header"}
     BINDINGS = [
         Binding("y,c", "copy_message", "Copy message", id="message.copy"),
         Binding("k", "copy_code", "Copy code", id="message.copy_code"),
     ]
 
     def __init__(self, message: ChatMessage, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
         self.message = message
+        super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def header_text(self) -> Text:
         raise NotImplementedError
 
+    def styled_header(self) -> Text:
+        """The header as drawn: its own styles over the ``message-header`` component style."""
+        header = Text()
+        header.append_text(self.header_text())
+        header.stylize_before(self.get_component_rich_style("message-header"))
+        return header
+
     def refresh_header(self) -> None:
-        self.query_one(".message-header", Static).update(self.header_text())
+        self.refresh()
 
     def action_copy_message(self) -> None:
         self.post_message(CopyRequested(self.message.content, "message"))
@@ -83,9 +95,8 @@ class UserMessage(MessageBlock):
         super().__init__(message, **kwargs)
         self.set_class(message.status == MessageStatus.ERROR, "-not-sent")
 
-    def compose(self) -> ComposeResult:
-        yield Static(self.header_text(), classes="message-header")
-        yield Static(Text(make_displayable(self.message.content)), classes="message-body")
+    def render(self) -> Text:
+        return Text("\n").join([self.styled_header(), Text(make_displayable(self.message.content))])
 
     def header_text(self) -> Text:
         text = Text("You", style="bold")

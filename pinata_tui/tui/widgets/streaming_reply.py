@@ -1,15 +1,13 @@
 """An assistant reply that can stream: the hot path of the app.
 
-Each delta is sanitised and fed to a ``StreamingMarkdown`` (see ``markdown_lines``), which
-draws at most once a frame, renders finished blocks once into cached lines and redraws only
-the unfinished tail.
+Each delta is sanitised and fed to the reply, a ``StreamingMarkdown`` (see ``markdown_lines``),
+which draws at most once a frame, renders finished blocks once into cached lines and redraws
+only the unfinished tail. The header (model, status, tokens) is its first line.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
 from pinata_tui.sanitize import make_displayable
@@ -18,21 +16,16 @@ from pinata_tui.tui.widgets.message_block import STATUS_LABELS, MessageBlock
 
 __all__ = ["AssistantMessage", "StreamingMarkdown"]
 
-class AssistantMessage(MessageBlock):
+
+class AssistantMessage(MessageBlock, StreamingMarkdown):
     """A reply: a header naming the model that wrote it (and its status), and Markdown."""
 
+    HAS_HEADER = True
+
     def __init__(self, message: ChatMessage, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(message, markdown=make_displayable(message.content), **kwargs)
         self.waiting_note = ""
         self.set_class(message.is_partial, "-partial")
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.header_text(), classes="message-header")
-        yield StreamingMarkdown(make_displayable(self.message.content), classes="message-body")
-
-    @property
-    def body(self) -> StreamingMarkdown:
-        return self.query_one(StreamingMarkdown)
 
     def header_text(self) -> Text:
         text = Text(self.message.model or "assistant", style="bold")
@@ -45,6 +38,12 @@ class AssistantMessage(MessageBlock):
             text.append(f"  · {self.message.usage.completion_tokens:,} tokens", style="dim")
         return text
 
+    def render_header(self) -> Text:
+        return self.styled_header()
+
+    def refresh_header(self) -> None:
+        self.header_changed()
+
     def set_waiting_note(self, note: str) -> None:
         self.waiting_note = note
         self.refresh_header()
@@ -55,7 +54,7 @@ class AssistantMessage(MessageBlock):
             self.set_waiting_note("")
         shown = make_displayable(raw)
         self.message.content += raw
-        self.body.feed(shown)
+        self.feed(shown)
 
     async def settle(self, status: MessageStatus) -> None:
         self.message.status = status
@@ -63,4 +62,4 @@ class AssistantMessage(MessageBlock):
         self.set_class(status in (MessageStatus.STOPPED, MessageStatus.INTERRUPTED), "-partial")
         self.set_class(status == MessageStatus.ERROR, "-failed")
         self.refresh_header()
-        await self.body.finish(make_displayable(self.message.content))
+        await self.finish(make_displayable(self.message.content))

@@ -1,0 +1,190 @@
+"""A long saved conversation: a sliding window of mounted messages that keeps the reader's place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pinata_tui.api import Usage
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.paths import AppPaths
+from pinata_tui.store import ConversationStore
+from pinata_tui.tui.widgets.conversation_view import (PAGE_SIZE, WINDOW_PAGES, ConversationView, LoadEarlier,
+                                                      LoadLater)
+from pinata_tui.tui.widgets.message_block import MessageBlock
+from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+
+from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+
+MODEL = "anthropic/claude-sonnet-4-6"
+MESSAGES = 200
+
+
+def reply_text(i: int) -> str:
+    """Every third reply is long enough to be rendered in the background (estimated height first)."""
+    body = f"## Answer {i}\n\nThe short version of answer {i}.\n\n- a point\n- another point\n"
+    if i % 3 == 0:
+        body += "\n".join(f"\nParagraph {p} of answer {i}: " + "lorem ipsum dolor sit amet " * 12
+                          for p in range(6))
+    return body
+
+
+def store_long_conversation(home: Path) -> int:
+    with ConversationStore(AppPaths.under(home).database) as store:
+        conversation = Conversation(model=MODEL)
+        for i in range(MESSAGES // 2):
+            store.save_message(conversation, conversation.add(ChatMessage("user", f"question {i}")))
+            store.save_message(conversation, conversation.add(ChatMessage(
+                "assistant", reply_text(i), model=MODEL, usage=Usage(10, 10, 20))))
+        assert conversation.id is not None
+        return conversation.id
+
+
+def mounted_messages(view: ConversationView) -> list[ChatMessage]:
+    return [block.message for block in view.query(MessageBlock)]
+
+
+def top_visible(view: ConversationView) -> tuple[MessageBlock, int]:
+    """The first message block at the top of the viewport, and its row on screen."""
+    top = view.content_region.y
+    block = next(b for b in view.query(MessageBlock) if b.region.bottom > top)
+    return block, block.region.y
+
+
+async def open_long(server, tmp_path, size=(100, 30)):
+    app = make_app(server, tmp_path)
+    app._open_on_start = store_long_conversation(tmp_path)
+    return app, app.run_test(size=size)
+
+
+async def opened(pilot):
+    """Wait until the long conversation is open; return its chat screen and view."""
+    await ready(pilot)
+    screen = chat(pilot.app)
+    view = screen.view
+    await until(pilot, lambda: len(screen.conversation.messages) == MESSAGES and view.query(LoadEarlier))
+    return screen, view
+
+
+async def press_home(pilot, view: ConversationView) -> None:
+    view.focus()
+    await pilot.press("home")
+    await until(pilot, lambda: view.window[0] == 0 and not view.loading)
+
+
+async def test_loading_earlier_pages_keeps_the_readers_place_and_a_bounded_window(server, tmp_path):
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        assert view.window == (MESSAGES - PAGE_SIZE, MESSAGES)
+        for _ in range(WINDOW_PAGES + 1):
+            # Reading near the top of what is mounted (but not so near that a page loads by itself).
+            view.scroll_to(y=view.scrollable_content_region.height + 5, animate=False)
+            await pilot.pause(0.1)
+            assert not view.loading
+            block, row = top_visible(view)
+            start_before = view.window[0]
+            await view.load_earlier()
+            await until(pilot, lambda: not view.loading)
+            await pilot.pause(0.05)
+            assert view.window[0] == start_before - PAGE_SIZE
+            assert block.is_attached, "the block being read stays mounted"
+            assert block.region.y == row, "the text being read did not move"
+            # The long replies of the new page get their real heights later: still no jump.
+            await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)),
+                        what="background rendering")
+            await pilot.pause(0.05)
+            assert block.region.y == row, "the text being read did not move when heights settled"
+            assert len(view.query(MessageBlock)) <= WINDOW_PAGES * PAGE_SIZE
+        start, end = view.window
+        assert end - start == WINDOW_PAGES * PAGE_SIZE
+        assert mounted_messages(view) == screen.conversation.messages[start:end]
+        later = view.query_one(LoadLater)
+        assert f"{MESSAGES - end} later messages" in str(later.render())
+        assert not view.following
+
+
+async def test_the_page_being_read_is_never_unmounted(server, tmp_path):
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        view.scroll_to(y=view.max_scroll_y // 2, animate=False)  # reading in the middle of the last page
+        await pilot.pause(0.1)
+        block, row = top_visible(view)
+        for _ in range(WINDOW_PAGES + 1):
+            await view.load_earlier()
+            await until(pilot, lambda: not view.loading)
+        await pilot.pause(0.05)
+        assert block.is_attached
+        assert block.region.y == row
+
+
+async def test_page_up_reaches_the_first_message_and_end_comes_back(server, tmp_path):
+    app, running = await open_long(server, tmp_path, size=(100, 40))
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        view.focus()
+        most_mounted = 0
+        for _ in range(2000):
+            if view.window[0] == 0 and view.scroll_y == 0 and not view.loading:
+                break
+            await pilot.press("pageup")
+            most_mounted = max(most_mounted, len(view.query(MessageBlock)))
+        assert view.window[0] == 0 and view.scroll_y == 0
+        assert not view.query(LoadEarlier)
+        assert most_mounted <= (WINDOW_PAGES + 1) * PAGE_SIZE  # a page mounts before the far one goes
+        first, row = top_visible(view)
+        assert first.message is screen.conversation.messages[0]
+        assert view.query_one(LoadLater)
+        assert not view.following
+        await pilot.press("end")
+        await until(pilot, lambda: view.at_tail and view.following and not view.loading)
+        await pilot.pause(0.1)
+        assert view.is_vertical_scroll_end
+        last = view.query(MessageBlock).last()
+        assert last.message is screen.conversation.messages[-1]
+        assert not view.query(LoadLater)
+
+
+async def test_home_goes_to_the_beginning_in_one_step(server, tmp_path):
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        await press_home(pilot, view)
+        await pilot.pause(0.1)
+        assert view.scroll_y == 0
+        assert top_visible(view)[0].message is screen.conversation.messages[0]
+        assert view.window == (0, PAGE_SIZE)
+
+
+async def test_sending_while_reading_far_above_brings_back_the_end(server, tmp_path):
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        await press_home(pilot, view)
+        assert not view.at_tail
+        await send_and_wait(pilot, "one more question")
+        messages = screen.conversation.messages
+        assert len(messages) == MESSAGES + 2
+        assert view.at_tail and view.following
+        shown = mounted_messages(view)
+        assert shown[-2:] == messages[-2:]
+        assert shown == messages[len(messages) - len(shown):], "the tail is mounted, in order, with no gap"
+        assert messages[-1].status == MessageStatus.COMPLETE
+        await pilot.pause(0.1)
+        assert view.is_vertical_scroll_end
+
+
+async def test_retry_while_reading_far_above_regenerates_the_last_reply(server, tmp_path):
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        old_last = screen.conversation.messages[-1]
+        await press_home(pilot, view)
+        screen.prompt.focus()
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.conversation.messages[-1] is not old_last and not screen.streaming
+                    and screen.conversation.messages[-1].status == MessageStatus.COMPLETE, what="the new reply")
+        replies = [b for b in view.query(AssistantMessage)]
+        assert replies[-1].message is screen.conversation.messages[-1]
+        assert all(b.message is not old_last for b in replies)
+        assert len(screen.conversation.messages) == MESSAGES
