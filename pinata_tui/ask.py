@@ -34,29 +34,21 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.store import ConversationStore, StoreError
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_CREDITS = 4
-EXIT_RATE_LIMITED = 5
-EXIT_NETWORK = 6
-EXIT_SERVER = 7
-EXIT_INTERRUPTED = 8
-EXIT_CTRL_C = 130
+from pinata_tui.exit_codes import (
+    EXIT_AUTH,
+    EXIT_CODES,
+    EXIT_CREDITS,
+    EXIT_CTRL_C,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_RATE_LIMITED,
+    EXIT_SERVER,
+    EXIT_USAGE,
+)
 
-EXIT_CODES = {
-    EXIT_OK: "success",
-    EXIT_FAILURE: "other failure",
-    EXIT_USAGE: "bad arguments or config",
-    EXIT_AUTH: "authentication failed (401) or no key configured",
-    EXIT_CREDITS: "out of credits (402); the available amount is printed on stderr",
-    EXIT_RATE_LIMITED: "rate limited (429) after the retries ran out",
-    EXIT_NETWORK: "network failure: Pinata unreachable or timed out",
-    EXIT_SERVER: "server error (5xx) or a reply not in the documented shape",
-    EXIT_INTERRUPTED: "the reply was cut off mid-stream (what arrived was printed and saved)",
-    EXIT_CTRL_C: "stopped with Ctrl-C (what arrived was printed and saved)",
-}
+__all__ = ["EXIT_CODES", "EXIT_USAGE", "AskRequest", "build_prompt", "exit_code_for", "run_ask"]
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pinata_tui import __version__
-from pinata_tui.ask import EXIT_CODES, EXIT_CTRL_C, EXIT_OK, EXIT_USAGE, AskRequest, build_prompt, exit_code_for, run_ask
+from pinata_tui.exit_codes import EXIT_CODES, EXIT_CTRL_C, EXIT_OK, EXIT_USAGE
 from pinata_tui.cli_support import CliError, load
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.paths import AppPaths
@@ -165,6 +165,8 @@ def run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pinata_tui.ask import AskRequest, build_prompt, run_ask  # the API client: not on the TUI's start-up path
+
     flags: dict[str, Any] = {"base_url": args.base_url, "max_tokens": args.max_tokens,
                              "temperature": args.temperature}
     settings = load(paths, **flags).settings
@@ -184,6 +186,7 @@ def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
     from pinata_tui.api import PinataClient
     from pinata_tui.catalog import load_cached_catalog, save_catalog
     from pinata_tui.api import PinataError
+    from pinata_tui.ask import exit_code_for
     from pinata_tui.pricing import format_price
 
     settings = load(paths, base_url=args.base_url).settings

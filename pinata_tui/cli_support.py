@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from pinata_tui.ask import EXIT_USAGE
+from pinata_tui.exit_codes import EXIT_USAGE
 from pinata_tui.config import LoadedConfig, load_settings
 from pinata_tui.paths import AppPaths
 

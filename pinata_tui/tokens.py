@@ -16,10 +16,8 @@ Counts use the encoding that fits the model family:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +35,9 @@ class EncodingChoice:
 
 def _tiktoken_cache_has(url: str) -> bool:
     """Whether tiktoken would load ``url`` from its cache instead of the network."""
+    import hashlib  # only when counting is set up (in a worker), not at start-up
+    import tempfile
+
     cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR") or os.path.join(
         tempfile.gettempdir(), "data-gym-cache"
     )

@@ -27,19 +27,16 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.settings import Settings
 from pinata_tui.state import remember
 from pinata_tui.theme_files import DEFAULT_THEME
-from pinata_tui.store import ConversationStore, StoreError
 from pinata_tui.tokens import TokenCounter
 from pinata_tui.tui.strip_cycles import avoid_strip_self_references
 from pinata_tui.tui.screens.chat import ChatScreen
-from pinata_tui.tui.screens.help import HelpScreen
-from pinata_tui.tui.screens.history import HistoryChoice, HistoryScreen
-from pinata_tui.tui.screens.dialogs import ConfirmDialog
-from pinata_tui.tui.screens.model_picker import ModelPicker
-from pinata_tui.tui.screens.welcome import WelcomeScreen
 from pinata_tui.tui.themes import register_themes
 
 
 if TYPE_CHECKING:
+    from pinata_tui.store import ConversationStore
+    from pinata_tui.tui.screens.history import HistoryChoice
+    from pinata_tui.tui.screens.welcome import WelcomeScreen
     from pinata_tui.api.client import PinataClient
     from pinata_tui.devserver import PinataDevServer
 
@@ -105,6 +102,8 @@ class PinataChatApp(App[None]):
             self.notify(problem, severity="warning", timeout=12)
         self.push_screen(ChatScreen(self._initial))
         if not self.settings.llm_key and not self.demo:
+            from pinata_tui.tui.screens.welcome import WelcomeScreen  # first run only
+
             self.push_screen(WelcomeScreen())
         # The first frame comes first: background loading (which holds the GIL at times) starts after it.
         self.call_after_refresh(self._load_in_background)
@@ -160,6 +159,8 @@ class PinataChatApp(App[None]):
     @work(thread=True, group="store")
     def open_store(self) -> None:
         """Open the database off the event loop; then reopen the conversation asked for, if any."""
+        from pinata_tui.store import ConversationStore, StoreError  # sqlite: off the start-up path
+
         store: ConversationStore | None = None
         error: str | None = None
         wanted = self._open_on_start
@@ -194,6 +195,8 @@ class PinataChatApp(App[None]):
 
     async def persist(self, write: Callable[[ConversationStore], T]) -> T | None:
         """Run a store call in a thread once the store is open. Problems are shown, never raised."""
+        from pinata_tui.store import StoreError
+
         await self._store_ready.wait()
         if self.store is None:
             return None
@@ -340,6 +343,8 @@ class PinataChatApp(App[None]):
                 await self._say(f"A new key was minted but not saved ({problem}). Pinata shows it only once — "
                                 f"copy it now: {key}", True)
 
+        from pinata_tui.tui.screens.dialogs import ConfirmDialog
+
         self.push_screen(ConfirmDialog("Mint a new inference key? Enabling again revokes the current key: "
                                        "anything still using it (other machines, scripts) gets 401 errors.",
                                        yes="Mint new key", danger=True), confirmed)
@@ -355,6 +360,8 @@ class PinataChatApp(App[None]):
                 return
             await self._say("Inference disabled: the key is revoked. Chat requests will fail (401) until you "
                             "enable again. Your credits are untouched.")
+
+        from pinata_tui.tui.screens.dialogs import ConfirmDialog
 
         self.push_screen(ConfirmDialog("Disable inference? This revokes your inference key at once: replies in "
                                        "flight may be cut off and later requests get 401. Credits are untouched.",
@@ -437,9 +444,13 @@ class PinataChatApp(App[None]):
                 await chat.switch_model(model_id)
             chat.prompt.focus()
 
+        from pinata_tui.tui.screens.model_picker import ModelPicker
+
         self.push_screen(ModelPicker(self.catalog, chat.conversation.model, note=note), chosen)
 
     async def action_history(self) -> None:
+        from pinata_tui.tui.screens.history import HistoryScreen
+
         chat = self.chat
         if chat is None or isinstance(self.screen, HistoryScreen):
             return
@@ -472,6 +483,8 @@ class PinataChatApp(App[None]):
         await chat.open_conversation(conversation)
 
     def action_help(self) -> None:
+        from pinata_tui.tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.key_help()))

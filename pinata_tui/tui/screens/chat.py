@@ -38,7 +38,6 @@ from pinata_tui.api.events import Finished, Retrying, TextDelta, Usage
 from pinata_tui.catalog import close_matches
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.pricing import reply_cost
-from pinata_tui.tui.screens.code_block_picker import CodeBlockPicker
 from pinata_tui.tui.widgets.conversation_view import ConversationView
 from pinata_tui.tui.widgets.credits_banner import CreditsBanner
 from pinata_tui.tui.widgets.key_hints import KeyHints
@@ -522,6 +521,8 @@ class ChatScreen(Screen[None]):
         def chosen(code: str | None) -> None:
             if code is not None:
                 self.app.copy_text(code, "code block")
+
+        from pinata_tui.tui.screens.code_block_picker import CodeBlockPicker
 
         self.app.push_screen(CodeBlockPicker(event.blocks), chosen)
 

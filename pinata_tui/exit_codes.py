@@ -1,0 +1,28 @@
+"""Exit codes of the command line (``ask`` and the other subcommands).
+
+A module of its own so that the CLI can print them in its help without importing the API client.
+"""
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_CREDITS = 4
+EXIT_RATE_LIMITED = 5
+EXIT_NETWORK = 6
+EXIT_SERVER = 7
+EXIT_INTERRUPTED = 8
+EXIT_CTRL_C = 130
+
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_FAILURE: "other failure",
+    EXIT_USAGE: "bad arguments or config",
+    EXIT_AUTH: "authentication failed (401) or no key configured",
+    EXIT_CREDITS: "out of credits (402); the available amount is printed on stderr",
+    EXIT_RATE_LIMITED: "rate limited (429) after the retries ran out",
+    EXIT_NETWORK: "network failure: Pinata unreachable or timed out",
+    EXIT_SERVER: "server error (5xx) or a reply not in the documented shape",
+    EXIT_INTERRUPTED: "the reply was cut off mid-stream (what arrived was printed and saved)",
+    EXIT_CTRL_C: "stopped with Ctrl-C (what arrived was printed and saved)",
+}
