@@ -14,6 +14,7 @@ follows the stream instead (Textual's ``anchor``), unless the user scrolled up t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -113,6 +114,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._end = 0
         self._busy = 0
         """Changes of the window under way (counted until laid out); no page loads meanwhile."""
+        self._window_lock = asyncio.Lock()
+        """One change of the window at a time (a page load and a jump to the end must not interleave)."""
         self._reading_anchor: tuple[Widget, int] | None = None
         self._last_arrangement: DockArrangeResult | None = None
 
@@ -137,7 +140,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         """Hold off page loads while the window changes, and until it has been laid out."""
         self._busy += 1
         try:
-            yield
+            async with self._window_lock:
+                yield
         finally:
             self.call_after_refresh(self._changed, then_towards_start)
 
@@ -188,25 +192,23 @@ class ConversationView(VerticalScroll, can_focus=True):
             self._load_page(earlier=False)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if self.scroll_y <= 0 and self._start > 0 and not self.loading:
-            self._load_page(earlier=True)
+        self._load_if_near_edge(earlier=True)  # also when already at the top (no scroll to watch)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        if self.scroll_y >= self.max_scroll_y and not self.at_tail and not self.loading:
-            self._load_page(earlier=False)
+        self._load_if_near_edge(earlier=False)
 
     def on_page_loader_pressed(self, event: PageLoader.Pressed) -> None:
         event.stop()
         self._load_page(earlier=isinstance(event.loader, LoadEarlier))
 
     def _load_page(self, *, earlier: bool) -> None:
-        self.run_worker(self.load_earlier() if earlier else self.load_later(), group="page", exclusive=True)
+        self.run_worker(self.load_earlier() if earlier else self.load_later(), group="page")
 
     # Keys: Home and End go to the ends of the conversation, not of the window; no scroll
     # animations (an animation would fight the place-keeping when a page mounts mid-way).
 
     def action_scroll_home(self) -> None:
-        self.run_worker(self.show_first(), group="page", exclusive=True)
+        self.run_worker(self.show_first(), group="page")
 
     def action_scroll_end(self) -> None:
         self.jump_to_end()
@@ -229,7 +231,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         if self.at_tail:
             self.anchor()
         else:
-            self.run_worker(self.show_latest(), group="page", exclusive=True)
+            self.run_worker(self.show_latest(), group="page")
 
     async def show_latest(self) -> None:
         """Make sure the latest messages are mounted and followed; call before adding to the end."""
@@ -443,6 +445,3 @@ class ConversationView(VerticalScroll, can_focus=True):
                 await self.mount(loader)
         elif later:
             await later.remove()
-
-    def message_blocks(self) -> list[MessageBlock]:
-        return list(self.query(MessageBlock))
