@@ -543,8 +543,10 @@ class ChatScreen(Screen[None]):
         self.app.call_from_thread(self._set_draft_tokens, tokens)
 
     def _set_draft_tokens(self, tokens: int) -> None:
+        """A count from a thread. It may land while the app closes, after the status bar has gone."""
         self._draft_tokens = tokens
-        self._update_totals()
+        if self.query(StatusBar):
+            self._update_totals()
 
     def _following_changed(self, following: bool) -> None:
         self.query_one("#more-below").display = not following and self.streaming
@@ -582,9 +584,12 @@ class ChatScreen(Screen[None]):
         if self.app.tokens_ready:
             message.tokens = self.app.token_counter.count_message(message.content, self.conversation.model)
 
-    @work(thread=True, exclusive=True, group="recount")
     def _recount_all(self) -> None:
         """After a model switch (another encoding) or once the tokenizer loads: off the event loop."""
+        self._recount_in_thread(self.prompt.text)  # the widget is read here, not in the thread
+
+    @work(thread=True, exclusive=True, group="recount")
+    def _recount_in_thread(self, draft_text: str) -> None:
         counter = self.app.token_counter
         if not counter.loaded:
             return  # the tokenizer-ready watcher recounts when it has loaded
@@ -593,7 +598,7 @@ class ChatScreen(Screen[None]):
             message.tokens = counter.count_message(message.content, model)
         system = self.conversation.system_prompt
         self._system_tokens = counter.count_message(system, model) if system else 0
-        draft = counter.count(self.prompt.text, model)
+        draft = counter.count(draft_text, model)
         self.app.call_from_thread(self._set_draft_tokens, draft)
 
     def _update_totals(self) -> None:
