@@ -110,3 +110,65 @@ async def test_streamed_in_pieces_it_renders_as_the_whole_document_would():
             whole = console.render_lines(reply_markdown_class()(document), console.options)
             expected = "\n".join("".join(s.text for s in line).rstrip() for line in whole).rstrip("\n")
             assert visible_text(widget) == expected
+
+
+LONG_REPLY = "\n\n".join(f"## Part {i}\n\n" + "Some words about this part, repeated. " * 12 for i in range(8))
+
+
+class ManyReplies(App[None]):
+    def compose(self) -> ComposeResult:
+        for _ in range(12):
+            yield StreamingMarkdown(LONG_REPLY)
+
+
+async def test_a_removed_reply_withdraws_its_waiting_background_render():
+    """Scrolling fast through a long history removes replies before their turn; their jobs must go too."""
+    from pinata_tui.tui.widgets.markdown_lines import RENDERER
+
+    assert len(LONG_REPLY) >= StreamingMarkdown.BACKGROUND_MIN_CHARS
+    app = ManyReplies()
+    async with app.run_test(size=(60, 20)) as pilot:
+        replies = list(app.query(StreamingMarkdown))
+        await app.query(StreamingMarkdown).remove()
+        assert not any(RENDERER.is_waiting(reply) for reply in replies)
+        assert all(reply.unmounted for reply in replies)
+        survivor = StreamingMarkdown(LONG_REPLY)
+        await app.mount(survivor)  # the renderer still serves new replies
+        for _ in range(100):
+            if survivor.rendered:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert survivor.rendered and "Part 7" in "\n".join(
+            survivor.render_line(y).text for y in range(survivor.size.height))
+
+
+async def test_a_reply_the_markdown_renderer_chokes_on_is_shown_as_plain_text(monkeypatch):
+    from pinata_tui.tui.widgets import markdown_lines
+
+    def broken() -> type:
+        raise ValueError("renderer bug")
+
+    monkeypatch.setattr(markdown_lines, "reply_markdown_class", broken)
+    app = Host()
+    async with app.run_test(size=(60, 80)) as pilot:
+        widget = app.query_one(StreamingMarkdown)
+        await widget.finish(LONG_REPLY)
+        for _ in range(100):
+            if widget.rendered:
+                break
+            await pilot.pause(0.02)
+        assert widget.rendered
+        await pilot.pause()
+        assert "## Part 0" in visible_text(widget)  # the source, literally
+        # A finished reply mounted with its text is drawn by the renderer thread: same fallback.
+        await widget.remove()
+        in_background = StreamingMarkdown(LONG_REPLY)
+        await app.mount(in_background)
+        assert not in_background.rendered
+        for _ in range(100):
+            if in_background.rendered:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert "## Part 7" in visible_text(in_background)

@@ -28,7 +28,7 @@ from pinata_tui.settings import Settings
 from pinata_tui.state import remember
 from pinata_tui.theme_files import DEFAULT_THEME
 from pinata_tui.tokens import TokenCounter
-from pinata_tui.tui.strip_cycles import avoid_strip_self_references
+from pinata_tui.tui.textual_fixes import apply_textual_fixes
 from pinata_tui.tui.screens.chat import ChatScreen
 from pinata_tui.tui.themes import register_themes
 
@@ -91,7 +91,7 @@ class PinataChatApp(App[None]):
         self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
         if demo:
             self.sub_title = "DEMO"
-        avoid_strip_self_references()
+        apply_textual_fixes()
         # Before the first stylesheet parse: choosing a theme later would parse it all again.
         self._theme_problems = self._apply_themes()
 

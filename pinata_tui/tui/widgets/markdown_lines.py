@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 from array import array
-import itertools
-import queue
 import re
 import threading
 import time
@@ -122,6 +120,8 @@ class BackgroundRenderer:
 
     Last in, first out: the page just opened renders bottom-up (the newest message first, since
     it was mounted last), and when the user scrolls up, the page just loaded jumps the queue.
+    A widget has at most one job waiting; unmounting it withdraws the job, so a reader racing
+    through the history neither waits for pages already gone nor keeps their widgets alive.
 
     Rendering a long reply with Rich takes tens of milliseconds; a saved conversation holds
     hundreds. On the event loop that freezes the app; here the loop only receives the lines,
@@ -131,52 +131,71 @@ class BackgroundRenderer:
     BATCH_SECONDS = 0.05
 
     def __init__(self) -> None:
-        self._queue: queue.PriorityQueue[tuple[int, int, RenderJob]] = queue.PriorityQueue()
+        self._pending: dict[int, RenderJob] = {}
+        """Waiting jobs by id of their widget, oldest first (a dict keeps insertion order)."""
+        self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._order = itertools.count()
 
     def submit(self, job: "RenderJob") -> None:
-        self._queue.put((-next(self._order), 0, job))
-        with self._lock:
+        with self._wake:
+            self._pending.pop(id(job.widget), None)  # a newer width or theme replaces the old job
+            self._pending[id(job.widget)] = job
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
                 self._thread.start()
+            self._wake.notify()
+
+    def withdraw(self, widget: object) -> None:
+        """Forget the job waiting for ``widget``, if any."""
+        with self._wake:
+            self._pending.pop(id(widget), None)
+
+    def is_waiting(self, widget: object) -> bool:
+        with self._wake:
+            return id(widget) in self._pending
+
+    def _next(self, timeout: float) -> "RenderJob | None":
+        with self._wake:
+            if not self._pending:
+                self._wake.wait(timeout)
+            if not self._pending:
+                return None
+            return self._pending.popitem()[1]  # the newest
 
     def _run(self) -> None:
         consoles: dict[int, Console] = {}
         while True:
-            batch: list[tuple[RenderJob, PackedLines]] = []
-            deadline = time.monotonic() + self.BATCH_SECONDS
-            while time.monotonic() < deadline or not batch:
-                try:
-                    _, _, job = self._queue.get(timeout=0.5 if not batch else 0.01)
-                except queue.Empty:
-                    if batch:
-                        break
-                    continue
-                if job.widget.unmounted:  # scrolled out of the window before its turn came
-                    continue
-                console = consoles.get(job.width)
-                if console is None:
-                    console = consoles[job.width] = Console(width=job.width, color_system="truecolor",
-                                                            force_terminal=True, legacy_windows=False,
-                                                            file=io.StringIO())
-                markdown = reply_markdown_class()(job.text, code_theme="monokai" if job.dark else "friendly",
-                                                  hyperlinks=False)
-                with console.use_theme(job.theme):
-                    lines = console.render_lines(
-                        markdown, console.options.update(width=job.width, max_width=job.width,
-                                                         min_width=job.width, highlight=False),
-                        style=job.style, pad=True)
-                batch.append((job, PackedLines(lines)))
-            batch = [(job, lines) for job, lines in batch if not job.widget.unmounted]
-            if not batch:
+            # Nothing bound here between batches: a waiting thread holds no widget alive.
+            self._send(self._render_batch(consoles))
+
+    def _render_batch(self, consoles: dict[int, Console]) -> list[tuple["RenderJob", PackedLines]]:
+        """Render jobs for up to BATCH_SECONDS (at least one job, waiting for it if need be)."""
+        batch: list[tuple[RenderJob, PackedLines]] = []
+        deadline = time.monotonic() + self.BATCH_SECONDS
+        while time.monotonic() < deadline or not batch:
+            job = self._next(timeout=0.5 if not batch else 0.01)
+            if job is None:
+                if batch:
+                    break
                 continue
-            try:
-                batch[0][0].app.call_from_thread(_deliver, batch)
-            except RuntimeError:  # the app has closed: nothing to show the lines on
-                pass
+            console = consoles.get(job.width)
+            if console is None:
+                console = consoles[job.width] = Console(width=job.width, color_system="truecolor",
+                                                        force_terminal=True, legacy_windows=False,
+                                                        file=io.StringIO())
+            batch.append((job, PackedLines(render_markdown(console, job.text, job.width, job.theme, job.dark,
+                                                           job.style))))
+        return batch
+
+    @staticmethod
+    def _send(batch: list[tuple["RenderJob", PackedLines]]) -> None:
+        batch = [(job, lines) for job, lines in batch if not job.widget.unmounted]
+        if not batch:
+            return
+        try:
+            batch[0][0].app.call_from_thread(_deliver, batch)
+        except RuntimeError:  # the app has closed: nothing to show the lines on
+            pass
 
 
 @dataclass(frozen=True)
@@ -198,6 +217,23 @@ def _deliver(batch: list[tuple[RenderJob, PackedLines]]) -> None:
 
 
 RENDERER = BackgroundRenderer()
+
+
+def render_markdown(console: Console, markdown: str, width: int, theme: Theme, dark: bool,
+                    style: Style) -> list[list[Segment]]:
+    """Lines of a reply as Rich draws its Markdown; the plain text if Rich fails on it.
+
+    A Markdown-rendering bug must cost one message its formatting, not crash the app (on the
+    event loop) or stop every later message from rendering (in the renderer thread).
+    """
+    options = console.options.update(width=width, max_width=width, min_width=width, highlight=False)
+    try:
+        renderable = reply_markdown_class()(markdown, code_theme="monokai" if dark else "friendly",
+                                            hyperlinks=False)
+        with console.use_theme(theme):
+            return console.render_lines(renderable, options, style=style, pad=True)
+    except Exception:
+        return console.render_lines(Text(markdown, end=""), options, style=style, pad=True)
 
 
 _RULE = re.compile(r" {0,3}([-*_])( *\1){2,} *")
@@ -303,6 +339,7 @@ class StreamingMarkdown(Widget):
         self._waiting_for: tuple[int, tuple[object, ...]] | None = None
         self._header_rows = 1 if self.HAS_HEADER else 0
         self._header_strip: tuple[tuple[object, ...], Strip] | None = None
+        self._blank_strip: tuple[tuple[object, ...], Strip] | None = None
         self._estimate: tuple[int, int] | None = None
         self._text = markdown
         self._settled_upto = len(markdown)
@@ -426,18 +463,14 @@ class StreamingMarkdown(Widget):
     def _render_segments(self, markdown: str, width: int) -> list[list[Segment]]:
         if not markdown.strip():
             return []
-        console: Console = self.app.console
         dark = self.app.current_theme.dark
-        renderable = reply_markdown_class()(markdown, code_theme="monokai" if dark else "friendly", hyperlinks=False)
-        options = console.options.update(width=width, max_width=width, min_width=width, highlight=False)
-        base = self.rich_style  # the colours this widget sits on (backgrounds resolved through its parents)
-        with console.use_theme(markdown_theme(self.app.theme_variables, dark)):
-            return console.render_lines(renderable, options, style=Style(color=base.color, bgcolor=base.bgcolor),
-                                        pad=True)
+        return render_markdown(self.app.console, markdown, width, markdown_theme(self.app.theme_variables, dark),
+                               dark, self.base_style)
 
     def _ensure_rendered(self, width: int) -> None:
         """Bring the cached lines up to date with the text, the width and the theme."""
-        theme_key = (self.app.theme, self.rich_style.color, self.rich_style.bgcolor)
+        style = self.rich_style
+        theme_key = (self.app.theme, style.color, style.bgcolor)
         if width != self._width or theme_key != self._theme_key:
             self._width, self._theme_key = width, theme_key
             self._set_settled(PackedLines())
@@ -552,10 +585,16 @@ class StreamingMarkdown(Widget):
         y -= len(settled)
         if y < len(self._tail_lines):
             return self._tail_lines[y]
-        return Strip.blank(self.size.width, self.rich_style)
+        # Lines still blank (the estimated height of a reply waiting for the renderer): the same
+        # strip for all of them, without resolving the widget's style for each.
+        key = (self.size.width, self._theme_key)
+        if self._blank_strip is None or self._blank_strip[0] != key:
+            self._blank_strip = (key, Strip.blank(self.size.width, self.rich_style))
+        return self._blank_strip[1]
 
     def on_unmount(self) -> None:
         self.unmounted = True
+        RENDERER.withdraw(self)
         # Drop the lines now: the widget itself may wait for a (deferred) full garbage collection.
         self._set_settled(PackedLines())
         self._tail_lines = []

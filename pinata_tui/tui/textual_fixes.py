@@ -1,0 +1,103 @@
+"""Work-arounds for two Textual 8.2 caches that keep drawn lines alive far longer than needed.
+
+Both matter for a long conversation: scrolling draws thousands of lines, and every line kept
+alive is a dozen objects that each full garbage collection walks (the pauses that made scrolling
+to the top of a 1,000-message conversation stutter, measured with ``bench/long_history.py``).
+
+1. ``Strip`` memoises its operations, and when an operation returns the strip unchanged (padding
+   or cropping a line to the length it already has, dividing it at its own end) the strip is
+   stored in its own cache: a reference cycle. Every drawn line became cyclic garbage that only
+   a full collection frees. The three operations are wrapped so that an unchanged result is
+   returned without being cached (the cache would only ever return the same object).
+
+2. ``StylesCache.get_inner_outer`` is an instance method under ``functools.lru_cache``, so the
+   cache's keys hold up to 1,024 ``StylesCache`` objects, one per widget ever drawn, each with
+   every line it rendered (Textual issue #6665). The colours it computes do not depend on the
+   instance; the replacement caches them by colour alone.
+
+3. ``Region``'s geometry methods memoise up to 4,096 results each. While a long conversation
+   scrolls, every widget's region is new on every frame, so those caches fill with regions never
+   asked for again: some 25,000 objects, half of what a full collection walked. They are
+   rebuilt with room for ``GEOMETRY_CACHE_SIZE`` results, far more than one frame uses.
+
+Results are exactly Textual's. Checked against Textual 8.2; ``apply_textual_fixes()`` is
+idempotent and leaves a Textual without these methods alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from rich.style import Style
+from textual.color import Color
+from textual.strip import Strip
+
+_applied = False
+
+GEOMETRY_CACHE_SIZE = 256
+
+
+def apply_textual_fixes() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    _avoid_strip_self_references()
+    _cache_inner_outer_by_colour()
+    _smaller_geometry_caches()
+
+
+def _avoid_strip_self_references() -> None:
+    adjust_cell_length = Strip.adjust_cell_length
+    crop_extend = Strip.crop_extend
+    divide = Strip.divide
+
+    def adjust_cell_length_acyclic(self: Strip, cell_length: int, style: Style | None = None) -> Strip:
+        if cell_length == self.cell_length:
+            return self
+        return adjust_cell_length(self, cell_length, style)
+
+    def crop_extend_acyclic(self: Strip, start: int, end: int, style: Style | None) -> Strip:
+        if start == 0 and end == self.cell_length:
+            return self
+        return crop_extend(self, start, end, style)
+
+    def divide_acyclic(self: Strip, cuts: Iterable[int]) -> Sequence[Strip]:
+        cuts = list(cuts)
+        if [cut for cut in cuts if cut <= self.cell_length] == [self.cell_length]:
+            return [self]
+        return divide(self, cuts)
+
+    Strip.adjust_cell_length = adjust_cell_length_acyclic  # type: ignore[method-assign]
+    Strip.crop_extend = crop_extend_acyclic  # type: ignore[method-assign]
+    Strip.divide = divide_acyclic  # type: ignore[method-assign]
+
+
+def _cache_inner_outer_by_colour() -> None:
+    from textual._styles_cache import StylesCache
+    from textual.style import Style as TextualStyle
+
+    textual_cached = StylesCache.get_inner_outer
+    if not hasattr(textual_cached, "cache_clear"):
+        return  # no longer an lru_cache: fixed upstream, or changed beyond what this knows
+
+    @lru_cache(1024)
+    def inner_outer(base_background: Color, background: Color) -> tuple[TextualStyle, TextualStyle]:
+        return TextualStyle(background=base_background + background), TextualStyle(background=base_background)
+
+    def get_inner_outer(self: StylesCache, base_background: Color, background: Color) -> tuple[TextualStyle, TextualStyle]:
+        return inner_outer(base_background, background)
+
+    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
+    textual_cached.cache_clear()  # let go of any StylesCache already held
+
+
+def _smaller_geometry_caches() -> None:
+    from textual.geometry import Region
+
+    for name, method in list(vars(Region).items()):
+        wrapped = getattr(method, "__wrapped__", None)
+        if wrapped is not None and hasattr(method, "cache_clear"):
+            setattr(Region, name, lru_cache(maxsize=GEOMETRY_CACHE_SIZE)(wrapped))
+            method.cache_clear()

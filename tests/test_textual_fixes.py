@@ -1,0 +1,43 @@
+"""Work-arounds for Textual caches that kept drawn lines alive (see pinata_tui/tui/textual_fixes.py)."""
+
+from __future__ import annotations
+
+import gc
+import types
+import weakref
+
+from rich.segment import Segment
+from textual._styles_cache import StylesCache
+from textual.color import Color
+from textual.strip import Strip
+
+from pinata_tui.tui.textual_fixes import apply_textual_fixes
+
+
+def holders(strip: Strip) -> list[object]:
+    return [r for r in gc.get_referrers(strip) if not isinstance(r, types.FrameType)]
+
+
+def test_a_strip_left_unchanged_by_an_operation_is_not_stored_in_its_own_cache():
+    apply_textual_fixes()
+    strip = Strip([Segment("hello "), Segment("world")], 11)
+    assert strip.adjust_cell_length(11) is strip
+    assert strip.crop_extend(0, 11, None) is strip
+    assert list(strip.divide([11])) == [strip]
+    assert holders(strip) == []  # no reference cycle: freed as soon as it is dropped
+    # Operations that change the strip give Textual's results.
+    assert strip.adjust_cell_length(13).text == "hello world  "
+    assert strip.crop_extend(2, 13, None).text == "llo world  "
+    assert [part.text for part in strip.divide([5, 11])] == ["hello", " world"]
+
+
+def test_the_background_colour_cache_does_not_hold_the_styles_cache():
+    apply_textual_fixes()
+    base, background = Color(10, 20, 30), Color(200, 100, 50, 0.5)
+    styles_cache = StylesCache()
+    inner, outer = styles_cache.get_inner_outer(base, background)
+    assert inner.background == base + background and outer.background == base
+    alive = weakref.ref(styles_cache)
+    del styles_cache
+    gc.collect()
+    assert alive() is None
