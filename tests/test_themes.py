@@ -10,6 +10,8 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
+from textual.color import Color
 from textual.notifications import Notify
 
 from pinata_tui.paths import AppPaths
@@ -58,6 +60,18 @@ async def test_configured_theme_and_user_themes(server, tmp_path):
         assert any("broken.toml is not valid TOML" in m for m in messages)
         assert any("badcolour.toml primary = 'not-a-colour' is not a colour" in m for m in messages)
         assert any("typo.toml has an unknown field 'primray'" in m for m in messages)
+
+
+@pytest.mark.parametrize("theme", ["pinata-light", "kanagawa"])
+async def test_the_configured_theme_colours_the_first_screen(server, tmp_path, theme):
+    """The theme is chosen before the first CSS parse (no re-parse at start): it must still apply fully."""
+    app = make_app(server, tmp_path, theme=theme)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        chosen = app.get_theme(theme)
+        assert app.theme == theme and app.has_class(f"-theme-{theme}")
+        assert app.has_class("-light-mode") != chosen.dark and app.has_class("-dark-mode") == chosen.dark
+        assert app.screen.styles.background == Color.parse(chosen.background)
 
 
 async def test_unknown_configured_theme_falls_back_with_a_message(server, tmp_path):

@@ -140,13 +140,34 @@ class PinataChatApp(App[None]):
         """Register themes/*.toml (shipped and the user's), switch to the configured one; return problems."""
         names, problems = register_themes(self, self.paths.user_themes_dir)
         wanted = self.settings.theme or DEFAULT_THEME
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
+        if wanted not in self.available_themes:
             problems.append(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}. Themes: {', '.join(sorted(names))}.")
-            self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self._set_first_theme(wanted)
         self._themes_ready = True
         return problems
+
+    def _set_first_theme(self, name: str) -> None:
+        """Choose the theme before any CSS is parsed, without the re-parse a theme change costs.
+
+        Setting ``App.theme`` schedules a parse of all the CSS again (~20 ms of start-up) so that
+        widgets already styled pick up the new colours. None are styled yet: setting the value,
+        the classes and the CSS variables the change would set is enough.
+        """
+        if self.theme == name:
+            return
+        refresh_ansi_colours = getattr(self, "_refresh_truecolor_filter", None)
+        if refresh_ansi_colours is None:  # a Textual that works differently: take the slow, sure way
+            self.theme = name
+            return
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(False, *[c for c in self.classes if c.startswith("-theme-")], update=False)
+        self.set_class(True, f"-theme-{name}", update=False)
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        refresh_ansi_colours(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())  # the colours the first parse will use
 
     def watch_theme(self, theme: str) -> None:
         """A theme picked live (command palette) is remembered for next time."""

@@ -25,12 +25,17 @@ class CreditsBanner(Vertical):
         pass
 
     def compose(self) -> ComposeResult:
-        yield Static(id="credits-text")
-        with Horizontal(id="credits-actions"):
-            yield Button("Resend (Ctrl+R)", id="credits-resend", variant="warning", compact=True)
-            yield Button("Dismiss", id="credits-dismiss", compact=True)
+        return []  # built when first shown: most sessions never run out, and Buttons cost start-up time
+
+    def _build(self) -> None:
+        self.mount(Static(id="credits-text"),
+                   Horizontal(Button("Resend (Ctrl+R)", id="credits-resend", variant="warning", compact=True),
+                              Button("Dismiss", id="credits-dismiss", compact=True),
+                              id="credits-actions"))
 
     def show_out_of_credits(self, available_microcredits: int | None) -> None:
+        if not self.children:
+            self._build()
         self.available_microcredits = available_microcredits
         self.balance = None
         self.display = True
@@ -40,7 +45,8 @@ class CreditsBanner(Vertical):
         self.display = False
 
     def watch_balance(self) -> None:
-        self._render_text()
+        if self.children:
+            self._render_text()
 
     def _render_text(self) -> None:
         text = Text()
