@@ -109,6 +109,9 @@ class PinataChatApp(App[None]):
         self.call_after_refresh(self._load_in_background)
 
     def _load_in_background(self) -> None:
+        if not gc.isenabled():  # paused by the command line for start-up: see cli.run_tui
+            gc.freeze()
+            gc.enable()
         self.open_store()
         self.load_catalog()
         self.refresh_balance()
