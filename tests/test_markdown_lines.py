@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from textual.app import App, ComposeResult
 
 from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown, settle_point
@@ -172,3 +175,49 @@ async def test_a_reply_the_markdown_renderer_chokes_on_is_shown_as_plain_text(mo
             await pilot.pause(0.02)
         await pilot.pause()
         assert "## Part 7" in visible_text(in_background)
+
+
+class FakeApp:
+    """Receives the renderer's batches the way Textual's App.call_from_thread would."""
+
+    def __init__(self) -> None:
+        self.delivered_at: list[float] = []
+        self.clock = time.monotonic
+        self.done = threading.Event()
+
+    def call_from_thread(self, callback, *args) -> None:
+        self.delivered_at.append(self.clock())
+        self.done.set()
+
+
+def job_for(app: FakeApp):
+    from types import SimpleNamespace
+
+    from rich.style import Style
+    from rich.theme import Theme
+
+    from pinata_tui.tui.widgets.markdown_lines import RenderJob
+
+    widget = SimpleNamespace(unmounted=False, receive_lines=lambda width, lines: None)
+    return RenderJob(widget, app, "# Title\n\nText.", 40, Theme(), True, Style())  # type: ignore[arg-type]
+
+
+def test_the_renderer_waits_while_the_reader_scrolls_but_not_forever():
+    from pinata_tui.tui.widgets.markdown_lines import BackgroundRenderer
+
+    renderer = BackgroundRenderer()
+    renderer.HOLD_OFF_SECONDS, renderer.MAX_HOLD_SECONDS = 0.3, 1.0
+    app = FakeApp()
+    renderer.hold_off()
+    asked = time.monotonic()
+    renderer.submit(job_for(app))
+    assert app.done.wait(10)
+    assert app.delivered_at[0] - asked >= 0.25  # one scroll: it waited for the quiet
+
+    app = FakeApp()
+    scrolling_until = time.monotonic() + 4.0
+    renderer.submit(job_for(app))
+    while time.monotonic() < scrolling_until and not app.done.is_set():
+        renderer.hold_off()  # scrolling without a pause
+        time.sleep(0.02)
+    assert app.done.is_set(), "a job waits at most MAX_HOLD_SECONDS however long the scrolling goes on"

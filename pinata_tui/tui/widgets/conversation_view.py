@@ -29,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.tui.widgets.markdown_lines import RENDERER
 from pinata_tui.tui.widgets.message_block import MessageBlock, ModelSwitchMarker, Notice, UserMessage
 from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
@@ -183,6 +184,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             if not self._anchored:
                 self.anchor()
         self._note_scrolled_over(old_value, new_value)
+        RENDERER.hold_off()
         if new_value < old_value:
             self._load_if_near_edge(earlier=True)
         elif new_value > old_value:

@@ -129,12 +129,27 @@ class BackgroundRenderer:
     """
 
     BATCH_SECONDS = 0.05
+    HOLD_OFF_SECONDS = 0.1
+    """After the reader scrolls, how long the renderer waits before its next job: Rich holds the
+    GIL while it renders, and a frame drawn meanwhile takes up to twice as long."""
+    MAX_HOLD_SECONDS = 0.5
+    """However long the reader goes on scrolling, a job waits no longer than this."""
 
     def __init__(self) -> None:
         self._pending: dict[int, RenderJob] = {}
         """Waiting jobs by id of their widget, oldest first (a dict keeps insertion order)."""
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._quiet_from = 0.0
+
+    def hold_off(self) -> None:
+        """The reader is scrolling: leave the event loop the GIL for a moment."""
+        self._quiet_from = time.monotonic() + self.HOLD_OFF_SECONDS
+
+    def _wait_for_quiet(self) -> None:
+        give_up = time.monotonic() + self.MAX_HOLD_SECONDS
+        while (now := time.monotonic()) < min(self._quiet_from, give_up):
+            time.sleep(min(self._quiet_from, give_up) - now)
 
     def submit(self, job: "RenderJob") -> None:
         with self._wake:
@@ -177,6 +192,9 @@ class BackgroundRenderer:
             if job is None:
                 if batch:
                     break
+                continue
+            self._wait_for_quiet()
+            if job.widget.unmounted:  # scrolled out of the window while waiting
                 continue
             console = consoles.get(job.width)
             if console is None:
