@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine
 
-BENCHMARKS = [("long_reply", 5, 2), ("paced_reply", 3, 1), ("cold_start", 7, 3), ("long_history", 1, 1),
+BENCHMARKS = [("long_reply", 5, 2), ("paced_reply", 3, 1), ("cold_start", 7, 3), ("long_history", 3, 1),
               ("token_meter", 5, 2)]
 
 

@@ -7,6 +7,7 @@ import types
 import weakref
 
 from rich.segment import Segment
+from rich.style import Style
 from textual._styles_cache import StylesCache
 from textual.color import Color
 from textual.strip import Strip
@@ -41,3 +42,19 @@ def test_the_background_colour_cache_does_not_hold_the_styles_cache():
     del styles_cache
     gc.collect()
     assert alive() is None
+
+
+def test_a_strip_gets_its_caches_only_when_an_operation_uses_them():
+    from textual.cache import FIFOCache
+
+    apply_textual_fixes()
+    strip = Strip([Segment("hello "), Segment("world")], 11)
+    assert not [r for r in gc.get_referents(strip) if isinstance(r, FIFOCache)]
+    cropped = strip.crop(1, 5)
+    assert cropped.text == "ello" and strip.crop(1, 5) is cropped  # cached, as in Textual
+    assert len([r for r in gc.get_referents(strip) if isinstance(r, FIFOCache)]) == 1
+    styled = strip.apply_style(Style(bold=True))
+    assert styled.text == "hello world" and all(s.style.bold for s in styled)
+    assert strip.apply_style(Style(bold=True)) is styled
+    assert [part.text for part in strip.divide([3, 11])] == ["hel", "lo world"]
+    assert strip.simplify().text == "hello world" and strip.cell_length == 11

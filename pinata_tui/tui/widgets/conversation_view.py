@@ -184,7 +184,8 @@ class ConversationView(VerticalScroll, can_focus=True):
             if not self._anchored:
                 self.anchor()
         self._note_scrolled_over(old_value, new_value)
-        RENDERER.hold_off()
+        if not self.is_following_stream():  # the reader scrolls (following the end is the app's doing)
+            RENDERER.hold_off()
         if new_value < old_value:
             self._load_if_near_edge(earlier=True)
         elif new_value > old_value:
