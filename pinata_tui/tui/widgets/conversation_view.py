@@ -38,8 +38,6 @@ PAGE_SIZE = 10
 """Messages mounted or unmounted at a time."""
 WINDOW_PAGES = 3
 """At most this many pages stay mounted (more while a reply streams in the last one)."""
-FORGET_DRAWN_SECONDS = 0.25
-"""While scrolling, how often messages scrolled well out of view let go of their drawn lines."""
 
 
 class PageLoader(Static, can_focus=True):
@@ -121,10 +119,6 @@ class ConversationView(VerticalScroll, can_focus=True):
         """One change of the window at a time (a page load and a jump to the end must not interleave)."""
         self._reading_anchor: tuple[Widget, int] | None = None
         self._last_arrangement: DockArrangeResult | None = None
-        self._drawn: set[Widget] = set()
-        """Children that may hold drawn lines (they were in view since they last let go of them)."""
-        self._scrolled_over: tuple[float, float] | None = None
-        """The range of scroll offsets passed since the last check of what was in view."""
 
     # ------------------------------------------------------------ window
 
@@ -183,7 +177,6 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.following = True
             if not self._anchored:
                 self.anchor()
-        self._note_scrolled_over(old_value, new_value)
         if not self.is_following_stream():  # the reader scrolls (following the end is the app's doing)
             RENDERER.hold_off()
         if new_value < old_value:
@@ -250,41 +243,6 @@ class ConversationView(VerticalScroll, can_focus=True):
                 await self._mount_tail(len(self._messages))
         self.following = True
         self.anchor()
-
-    # ------------------------------------------------------------ drawn lines
-
-    def _note_scrolled_over(self, old_value: float, new_value: float) -> None:
-        if self._scrolled_over is None:
-            self._scrolled_over = (min(old_value, new_value), max(old_value, new_value))
-            self.set_timer(FORGET_DRAWN_SECONDS, self._forget_drawn_lines, name="forget-drawn-lines")
-        else:
-            low, high = self._scrolled_over
-            self._scrolled_over = (min(low, new_value), max(high, new_value))
-
-    def _forget_drawn_lines(self) -> None:
-        """Let messages scrolled more than a screen out of view drop their drawn lines.
-
-        Textual keeps every line a widget has drawn until the widget changes. Scrolling through
-        a window of long replies leaves thousands of them (a dozen objects each) that every full
-        garbage collection walks: the cause of pauses while scrolling a long history. A message
-        that comes back into view draws its lines again from its rendered text, which is cheap.
-        """
-        if self._scrolled_over is None or self._last_arrangement is None:
-            return
-        low, high = self._scrolled_over
-        self._scrolled_over = None
-        screen = self.scrollable_content_region.height
-        keep_top, keep_bottom = self.scroll_y - screen, self.scroll_y + 2 * screen
-        for placement in self._last_arrangement.placements:
-            widget, region = placement.widget, placement.region
-            seen = region.bottom > low and region.y < high + screen  # in view since the last check
-            if region.bottom < keep_top or region.y > keep_bottom:
-                if seen or widget in self._drawn:
-                    self._drawn.discard(widget)
-                    widget.refresh()
-            elif seen:
-                self._drawn.add(widget)
-        self._drawn.intersection_update(self.children)
 
     # ---------------------------------------------------------- scroll anchoring
 
