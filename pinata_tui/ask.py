@@ -36,7 +36,6 @@ from pinata_tui.store import ConversationStore, StoreError
 
 from pinata_tui.exit_codes import (
     EXIT_AUTH,
-    EXIT_CODES,
     EXIT_CREDITS,
     EXIT_CTRL_C,
     EXIT_FAILURE,
@@ -45,10 +44,7 @@ from pinata_tui.exit_codes import (
     EXIT_OK,
     EXIT_RATE_LIMITED,
     EXIT_SERVER,
-    EXIT_USAGE,
 )
-
-__all__ = ["EXIT_CODES", "EXIT_USAGE", "AskRequest", "build_prompt", "exit_code_for", "run_ask"]
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
 from rich.text import Text
 from textual import events
@@ -33,6 +34,8 @@ from pinata_tui.tui.widgets.markdown_lines import RENDERER
 from pinata_tui.tui.widgets.message_block import MessageBlock, ModelSwitchMarker, Notice, UserMessage
 from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
 
+
+BlockT = TypeVar("BlockT", bound=MessageBlock)
 
 PAGE_SIZE = 10
 """Messages mounted or unmounted at a time."""
@@ -303,17 +306,14 @@ class ConversationView(VerticalScroll, can_focus=True):
         return widget
 
     async def add_user(self, message: ChatMessage) -> UserMessage:
-        async with self._changing():
-            index = await self._ensure_tail_for(message)
-            block = UserMessage(message)
-            await self._mount_at_end(block, index)
-        return block
+        return await self._add_message_block(message, UserMessage(message))
 
     async def add_reply(self, message: ChatMessage) -> AssistantMessage:
+        return await self._add_message_block(message, AssistantMessage(message))
+
+    async def _add_message_block(self, message: ChatMessage, block: BlockT) -> BlockT:
         async with self._changing():
-            index = await self._ensure_tail_for(message)
-            block = AssistantMessage(message)
-            await self._mount_at_end(block, index)
+            await self._mount_at_end(block, await self._ensure_tail_for(message))
         return block
 
     async def add_notice(self, text: str, *, kind: str = "info") -> Notice | None:
@@ -376,12 +376,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             return
         async with self._changing(then_towards_start=True):
             start = max(0, self._start - PAGE_SIZE)
-            blocks = build_blocks(self._messages[start:self._start], last_reply_model(self._messages[:start]), start)
-            first = next((child for child in self.children if owner_index(child) is not None), None)
-            if first is not None:
-                await self.mount_all(blocks, before=first)
-            else:
-                await self.mount_all(blocks)
+            await self._mount_beside_window(start, self._start, earlier=True)
             self._start = start
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._end - PAGE_SIZE, self._end)
@@ -393,22 +388,27 @@ class ConversationView(VerticalScroll, can_focus=True):
             return
         async with self._changing(then_towards_start=False):
             end = min(len(self._messages), self._end + PAGE_SIZE)
-            blocks = build_blocks(self._messages[self._end:end], last_reply_model(self._messages[:self._end]),
-                                  self._end)
-            last = next((child for child in reversed(self.children) if owner_index(child) is not None), None)
-            if last is not None:
-                await self.mount_all(blocks, after=last)
-            else:
-                await self.mount_all(blocks)
+            await self._mount_beside_window(self._end, end, earlier=False)
             self._end = end
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._start, self._start + PAGE_SIZE)
             await self._update_loaders()
 
+    async def _mount_beside_window(self, start: int, end: int, *, earlier: bool) -> None:
+        """Mount the blocks of messages ``[start, end)`` just above (or below) the mounted ones."""
+        blocks = build_blocks(self._messages[start:end], last_reply_model(self._messages[:start]), start)
+        owned = [child for child in self.children if owner_index(child) is not None]
+        if not owned:
+            await self.mount_all(blocks)
+        elif earlier:
+            await self.mount_all(blocks, before=owned[0])
+        else:
+            await self.mount_all(blocks, after=owned[-1])
+
     async def _unmount_messages(self, first: int, end: int) -> None:
         """Unmount the blocks of messages ``[first, end)``, unless one is live (streaming or focused)."""
-        doomed = [child for child in self.children if first <= (owner_index(child) if owner_index(child) is not
-                                                                  None else -2) < end]
+        doomed = [child for child in self.children
+                  if (index := owner_index(child)) is not None and first <= index < end]
         focused = self.app.focused
         screenful = self.scrollable_content_region.height
         near = (self.scroll_y - screenful, self.scroll_y + 2 * screenful)

@@ -406,7 +406,7 @@ class StreamingMarkdown(Widget):
         if self._waiting_for is None or self._waiting_for[0] != width or width != self._width:
             return  # stale: the width or the text changed since it was asked for
         self._waiting_for = None
-        self._set_settled(lines)
+        self._settled_lines = lines
         self._rendered_chunks = len(self._chunks)
         self.refresh(layout=True)
 
@@ -457,7 +457,7 @@ class StreamingMarkdown(Widget):
         self._unflushed.clear()
         if not full_text.startswith(self._text[: self._settled_upto]):
             self._chunks, self._settled_upto = [], 0
-            self._set_settled(PackedLines())
+            self._settled_lines = PackedLines()
             self._rendered_chunks = 0
         self._text = full_text
         self._estimate = None
@@ -467,9 +467,6 @@ class StreamingMarkdown(Widget):
         self._redraw(height_before)
 
     # ---------------------------------------------------------- rendering
-
-    def _set_settled(self, lines: PackedLines) -> None:
-        self._settled_lines = lines
 
     def _render(self, markdown: str, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
         """Render the tail to Strips; lines equal to the same line in ``reuse`` keep that Strip."""
@@ -491,7 +488,7 @@ class StreamingMarkdown(Widget):
         theme_key = (self.app.theme, style.color, style.bgcolor)
         if width != self._width or theme_key != self._theme_key:
             self._width, self._theme_key = width, theme_key
-            self._set_settled(PackedLines())
+            self._settled_lines = PackedLines()
             self._rendered_chunks = 0
             self._tail_lines = []
             if width and not self._streaming and len(self._text) >= self.BACKGROUND_MIN_CHARS:
@@ -614,7 +611,7 @@ class StreamingMarkdown(Widget):
         self.unmounted = True
         RENDERER.withdraw(self)
         # Drop the lines now: the widget itself may wait for a (deferred) full garbage collection.
-        self._set_settled(PackedLines())
+        self._settled_lines = PackedLines()
         self._tail_lines = []
         self._rendered_chunks = 0
         self._width = 0
