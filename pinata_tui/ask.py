@@ -1,6 +1,8 @@
 """``pinata-chat ask``: one prompt, the reply streamed to stdout as plain text. No TUI.
 
-Exit codes say what went wrong, so scripts can react (see ``EXIT_CODES``).
+The turn itself (saving, checkpoints, endings, usage and cost) is ``chat.turn.ChatTurn``;
+this module only prints its events. Exit codes say how the reply ended (see ``EXIT_CODES``):
+never 0 with an empty stdout without a line on stderr saying why.
 """
 
 from __future__ import annotations
@@ -8,61 +10,31 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from pinata_tui.api import (
-    APIStatusError,
-    AuthError,
-    InsufficientCredits,
-    MissingCredential,
-    NetworkError,
-    PinataClient,
-    PinataError,
-    RateLimited,
-    Retrying,
-    StreamInterrupted,
-    TextDelta,
-    Usage,
-)
+from pinata_tui.api import PinataClient, PinataError
 from pinata_tui.api.types import ModelInfo
-from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
-from pinata_tui.pricing import reply_cost
+from pinata_tui.chat.endings import STATUS_EXIT_CODES, exit_code_for
+from pinata_tui.chat.turn import (
+    ChatTurn,
+    ReasoningText,
+    ReplyText,
+    RetryScheduled,
+    TurnEvent,
+    TurnOutcome,
+    no_store,
+    plan_send,
+)
+from pinata_tui.conversation import Conversation, MessageStatus
+from pinata_tui.exit_codes import EXIT_CTRL_C
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.store import ConversationStore, StoreError
 
-from pinata_tui.exit_codes import (
-    EXIT_AUTH,
-    EXIT_CREDITS,
-    EXIT_CTRL_C,
-    EXIT_FAILURE,
-    EXIT_INTERRUPTED,
-    EXIT_NETWORK,
-    EXIT_OK,
-    EXIT_RATE_LIMITED,
-    EXIT_SERVER,
-)
-
-
-def exit_code_for(error: BaseException) -> int:
-    if isinstance(error, (AuthError, MissingCredential)):
-        return EXIT_AUTH
-    if isinstance(error, InsufficientCredits):
-        return EXIT_CREDITS
-    if isinstance(error, RateLimited):
-        return EXIT_RATE_LIMITED
-    if isinstance(error, NetworkError):
-        return EXIT_NETWORK
-    if isinstance(error, StreamInterrupted):
-        return EXIT_INTERRUPTED
-    if isinstance(error, APIStatusError) and error.status < 500:
-        return EXIT_FAILURE
-    if isinstance(error, PinataError):
-        return EXIT_SERVER
-    return EXIT_FAILURE
+__all__ = ["AskRequest", "build_prompt", "exit_code_for", "run_ask"]
 
 
 @dataclass
@@ -72,6 +44,9 @@ class AskRequest:
     system_prompt: str | None
     as_json: bool
     save: bool
+    show_reasoning: bool = False
+    include_reasoning: bool = True
+    """``--json`` carries the reasoning unless ``--no-reasoning`` asks to leave it out."""
 
 
 def build_prompt(prompt: str | None, stdin: TextIO) -> str:
@@ -83,124 +58,141 @@ def build_prompt(prompt: str | None, stdin: TextIO) -> str:
     return "\n\n".join(parts)
 
 
-class _Saver:
-    """Writes the exchange to history as it happens; a storage problem is reported once, not fatal."""
+class StorePersist:
+    """Runs store calls in a thread; a storage problem is reported once on stderr, never fatal."""
 
-    def __init__(self, database: Path, enabled: bool, conversation: Conversation, err: TextIO) -> None:
-        self.conversation = conversation
+    def __init__(self, database: Path, enabled: bool, err: TextIO) -> None:
         self.err = err
         self.store: ConversationStore | None = None
         if enabled:
             try:
                 self.store = ConversationStore(database)
             except StoreError as exc:
-                print(f"pinata-chat: not saving to history: {exc}", file=err)
+                self._report(exc)
 
-    def save(self, message: ChatMessage) -> None:
-        if self.store is None:
-            return
+    def _report(self, exc: StoreError) -> None:
+        print(f"pinata-chat: not saving to history: {make_displayable(str(exc))}", file=self.err)
+
+    async def __call__(self, write: Callable[[ConversationStore], Any]) -> Any:
+        store = self.store
+        if store is None:
+            return None
         try:
-            self.store.save_message(self.conversation, message)
+            return await asyncio.to_thread(write, store)
         except StoreError as exc:
-            print(f"pinata-chat: not saving to history: {exc}", file=self.err)
+            self._report(exc)
             self.store = None
-
-    def checkpoint(self, message: ChatMessage) -> None:
-        if self.store is not None and message.id is not None:
-            try:
-                self.store.checkpoint(message)
-            except StoreError:
-                pass
+            return None
 
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
 
 
+class AskPrinter:
+    """Prints a turn's events: answer text to stdout, reasoning and notes to stderr."""
+
+    def __init__(self, request: AskRequest, out: TextIO, err: TextIO) -> None:
+        self.request = request
+        self.out = out
+        self.err = err
+        self.to_terminal = out.isatty()
+        self.in_reasoning = False
+
+    def _clean(self, text: str, stream: TextIO) -> str:
+        # On a terminal, control characters are shown, never obeyed; into a pipe, verbatim.
+        return make_displayable(text) if stream.isatty() else text
+
+    def __call__(self, event: TurnEvent) -> None:
+        if isinstance(event, ReplyText) and not self.request.as_json:
+            self._end_reasoning()
+            self.out.write(self._clean(event.text, self.out))
+            self.out.flush()
+        elif isinstance(event, ReasoningText) and self.request.show_reasoning:
+            if not self.in_reasoning:
+                self.err.write("pinata-chat: reasoning:\n")
+                self.in_reasoning = True
+            self.err.write(self._clean(event.text, self.err))
+            self.err.flush()
+        elif isinstance(event, RetryScheduled):
+            print(f"pinata-chat: {event.reason} Retrying in {event.delay:.0f} s "
+                  f"(attempt {event.attempt + 1}/{event.max_attempts}).", file=self.err)
+
+    def _end_reasoning(self) -> None:
+        if self.in_reasoning:
+            self.err.write("\n")
+            self.in_reasoning = False
+
+
 async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
                   out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     conversation = Conversation(model=request.model, system_prompt=request.system_prompt)
-    saver = _Saver(database, request.save, conversation, err)
-    user = conversation.add(ChatMessage("user", request.prompt))
-    saver.save(user)  # before anything is sent
-    reply = ChatMessage("assistant", "", model=request.model, status=MessageStatus.STREAMING)
-    to_terminal = out.isatty()
-    usage: Usage | None = None
-    finish_reason: str | None = None
-    last_checkpoint = time.monotonic()
-    code = EXIT_OK
-    error: BaseException | None = None
+    persist = StorePersist(database, request.save, err)
+    printer = AskPrinter(request, out, err)
     client = PinataClient(settings)
-    try:
-        async for event in client.stream_chat(request.model, conversation.request_history(),
-                                               max_tokens=settings.max_tokens,
-                                               temperature=settings.temperature):
-            if isinstance(event, TextDelta):
-                if reply.id is None:
-                    conversation.add(reply)
-                    saver.save(reply)
-                reply.content += event.text
-                if not request.as_json:
-                    # On a terminal, control characters are shown, never obeyed; into a pipe, verbatim.
-                    out.write(make_displayable(event.text) if to_terminal else event.text)
-                    out.flush()
-                if time.monotonic() - last_checkpoint >= 1.0:
-                    saver.checkpoint(reply)
-                    last_checkpoint = time.monotonic()
-            elif isinstance(event, Usage):
-                usage = event
-            elif isinstance(event, Retrying):
-                print(f"pinata-chat: {event.reason} Retrying in {event.delay:.0f} s "
-                      f"(attempt {event.attempt + 1}/{event.max_attempts}).", file=err)
-            else:
-                finish_reason = event.finish_reason
-        reply.status = MessageStatus.COMPLETE
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        reply.status = MessageStatus.STOPPED
-        code = EXIT_CTRL_C
-    except StreamInterrupted as exc:
-        reply.status = MessageStatus.INTERRUPTED
-        usage = usage or exc.usage  # type: ignore[assignment]
-        error, code = exc, EXIT_INTERRUPTED
-    except PinataError as exc:
-        error, code = exc, exit_code_for(exc)
-        user.status, user.error = MessageStatus.ERROR, str(exc)
-        saver.save(user)
-    finally:
-        if reply.content:
-            reply.usage = usage
-            if usage is not None:
-                reply.cost = reply_cost(usage, await _model_info(client, request.model))
-            saver.save(reply)
-        saver.close()
-        await client.aclose()
+    catalog: list[ModelInfo] | None = None
 
-    if request.as_json and code in (EXIT_OK, EXIT_INTERRUPTED, EXIT_CTRL_C):
-        json.dump({
-            "model": request.model,
-            "content": reply.content,
-            "status": reply.status.value,
-            "finish_reason": finish_reason,
-            "usage": None if usage is None else {"prompt_tokens": usage.prompt_tokens,
-                                                 "completion_tokens": usage.completion_tokens,
-                                                 "total_tokens": usage.total_tokens},
-            "cost_usd": reply.cost,
-            "conversation_id": conversation.id,
-        }, out, indent=2)
+    async def prices(model_id: str) -> ModelInfo | None:
+        """From the live catalog (public, no key needed); None if unreachable."""
+        nonlocal catalog
+        if catalog is None:
+            try:
+                catalog = await client.models()
+            except PinataError:
+                catalog = []
+        return next((m for m in catalog if m.model_id == model_id), None)
+
+    plan = plan_send(conversation, request.prompt)
+    turn = ChatTurn(plan, client, persist=persist if request.save else no_store, prices=prices,
+                    max_tokens=settings.max_tokens, temperature=settings.temperature)
+    stopped = False
+    try:
+        outcome = await turn.run(printer)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        stopped = True
+        outcome = None
+    finally:
+        persist.close()
+        await client.aclose()
+    printer._end_reasoning()
+    reply = plan.reply
+    if stopped or outcome is None:
+        code = EXIT_CTRL_C
+    elif outcome.error is not None and outcome.reply is None:
+        code = exit_code_for(outcome.error)
+    else:
+        code = STATUS_EXIT_CODES.get(outcome.status, 1)
+
+    if request.as_json and (outcome is None or outcome.reply is not None):
+        json.dump(_as_json(request, conversation, reply, outcome), out, indent=2)
         out.write("\n")
-    elif reply.content and not reply.content.endswith("\n"):
+    elif reply.content and not reply.content.endswith("\n") and not request.as_json:
         out.write("\n")
     out.flush()
-    if code == EXIT_CTRL_C:
+    if stopped:
         print("pinata-chat: stopped; what arrived was kept.", file=err)
-    elif error is not None:
-        print(f"pinata-chat: {error}", file=err)
+    elif outcome is not None and outcome.notice:
+        print(f"pinata-chat: {make_displayable(outcome.notice)}", file=err)
     return code
 
 
-async def _model_info(client: PinataClient, model_id: str) -> ModelInfo | None:
-    """Prices for the cost figure, from the live catalog (public, no key needed); None if unreachable."""
-    try:
-        return next((m for m in await client.models() if m.model_id == model_id), None)
-    except PinataError:
-        return None
+def _as_json(request: AskRequest, conversation: Conversation, reply: Any,
+             outcome: TurnOutcome | None) -> dict[str, Any]:
+    usage = reply.usage
+    data: dict[str, Any] = {
+        "model": reply.model or request.model,
+        "content": reply.content,
+        "status": (outcome.status if outcome else MessageStatus.STOPPED).value,
+        "finish_reason": reply.finish_reason,
+        "usage": None if usage is None else {
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens, "cached_tokens": usage.cached_tokens,
+            "reasoning_tokens": usage.reasoning_tokens},
+        "cost_usd": reply.cost,
+        "cost_is_billed": reply.cost_is_billed,
+        "notice": outcome.notice if outcome else None,
+        "conversation_id": conversation.id,
+    }
+    if request.include_reasoning:
+        data["reasoning"] = reply.reasoning
+    return data

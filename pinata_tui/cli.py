@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--no-save", action="store_true", help="do not save the exchange to history")
     ask.add_argument("--max-tokens", type=int, help="cap the reply's length")
     ask.add_argument("--temperature", type=float)
+    ask.add_argument("--show-reasoning", action="store_true",
+                     help="print the model's reasoning (thinking) to stderr as it streams")
+    ask.add_argument("--no-reasoning", action="store_true", help="leave the reasoning out of --json output")
 
     models = commands.add_parser("models", help="list Pinata's model catalog with prices")
     models.add_argument("filter", nargs="?", help="only ids containing this text")
@@ -188,7 +191,8 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
         raise CliError("give a prompt, or pipe text in: pinata-chat ask \"explain this\" < file.txt", EXIT_USAGE)
     request = AskRequest(prompt=prompt, model=args.ask_model or args.model or settings.model,
                          system_prompt=args.system or settings.system_prompt, as_json=args.json,
-                         save=not args.no_save)
+                         save=not args.no_save, show_reasoning=args.show_reasoning,
+                         include_reasoning=not args.no_reasoning)
     return asyncio.run(run_ask(request, settings, paths.database))
 
 
@@ -199,7 +203,7 @@ def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
     from pinata_tui.api import PinataClient
     from pinata_tui.catalog import load_cached_catalog, save_catalog
     from pinata_tui.api import PinataError
-    from pinata_tui.ask import exit_code_for
+    from pinata_tui.chat.endings import exit_code_for
     from pinata_tui.pricing import format_price
 
     settings = load(paths, base_url=args.base_url).settings

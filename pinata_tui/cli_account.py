@@ -9,7 +9,7 @@ import sys
 from pinata_tui.api import PinataClient
 from pinata_tui.api.client import validate_topup
 from pinata_tui.api.errors import BILLING_URL, PinataError
-from pinata_tui.ask import exit_code_for
+from pinata_tui.chat.endings import exit_code_for
 from pinata_tui.exit_codes import EXIT_AUTH, EXIT_OK, EXIT_USAGE
 from pinata_tui.cli_support import CliError, confirm, load
 from pinata_tui.config import ConfigError, set_value

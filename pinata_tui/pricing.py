@@ -7,10 +7,28 @@ from pinata_tui.api.types import ModelInfo
 
 
 def reply_cost(usage: Usage, model: ModelInfo | None) -> float | None:
-    """prompt_tokens × input rate + completion_tokens × output rate, or None without prices."""
+    """The cost of one reply from the catalog's prices, or None without prices.
+
+    Cached prompt tokens are charged at the cache-read price and cache writes at the cache-write
+    price (each falling back to the input price when the catalog gives none); completion tokens,
+    reasoning included, at the output price.
+    """
     if model is None or model.input_per_1m is None or model.output_per_1m is None:
         return None
-    return (usage.prompt_tokens * model.input_per_1m + usage.completion_tokens * model.output_per_1m) / 1e6
+    cached = min(usage.cached_tokens or 0, usage.prompt_tokens)
+    written = min(usage.cache_write_tokens or 0, usage.prompt_tokens - cached)
+    plain = usage.prompt_tokens - cached - written
+    read_price = model.cache_read_per_1m if model.cache_read_per_1m is not None else model.input_per_1m
+    write_price = model.cache_write_per_1m if model.cache_write_per_1m is not None else model.input_per_1m
+    return (plain * model.input_per_1m + cached * read_price + written * write_price
+            + usage.completion_tokens * model.output_per_1m) / 1e6
+
+
+def billed_or_computed_cost(usage: Usage, model: ModelInfo | None) -> tuple[float | None, bool]:
+    """(cost, billed): the server's own ``usage.cost`` when it sent one, else the catalog's figure."""
+    if usage.cost is not None:
+        return usage.cost, True
+    return reply_cost(usage, model), False
 
 
 def format_usd(amount: float | None, *, estimate: bool = False) -> str:
@@ -22,6 +40,12 @@ def format_usd(amount: float | None, *, estimate: bool = False) -> str:
     if amount < 0.01:
         return f"{prefix}${amount:.4f}"
     return f"{prefix}${amount:.2f}"
+
+
+def format_usd_with_source(amount: float | None, *, estimate: bool = False, billed: bool = False) -> str:
+    """A cost with how it is known: ``$0.0123 billed``, ``~$0.01`` (estimated), or ``$0.0123``."""
+    text = format_usd(amount, estimate=estimate)
+    return f"{text} billed" if billed and amount is not None else text
 
 
 def format_price(per_1m: float | None) -> str:

@@ -36,3 +36,9 @@ def make_displayable(text: str) -> str:
 
 def has_control_characters(text: str) -> bool:
     return any(ord(ch) in _TABLE for ch in text)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Text from a server or a file, for a one-line message: made displayable, whitespace folded, capped."""
+    folded = " ".join(make_displayable(text).split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
@@ -9,6 +10,7 @@ import pytest
 
 from pinata_tui.api import (
     AuthError,
+    Finished,
     InsufficientCredits,
     NetworkError,
     PinataClient,
@@ -18,6 +20,7 @@ from pinata_tui.api import (
     ServerError,
     StreamInterrupted,
     TextDelta,
+    Usage,
 )
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, Fault
 from pinata_tui.settings import RetrySettings, TimeoutSettings
@@ -255,12 +258,22 @@ async def test_cut_stream_keeps_the_partial_text_and_is_never_resent(server, cli
     assert len(server.state.chat_requests()) == 1 and sleeper.delays == []
 
 
-async def test_stream_that_ends_without_done_is_interrupted(server, client):
+async def test_stream_that_ends_after_finish_and_usage_without_done_is_complete(server, client):
+    """Issue #12.7: finish reason and usage arrived, then a clean end: the reply is whole."""
     server.state.add_fault(Fault(drop_done=True))
+    events = await stream_events(client)
+    assert isinstance(events[-1], Finished) and events[-1].finish_reason == "stop"
+    assert any(isinstance(e, Usage) for e in events)
+
+
+async def test_stream_that_ends_without_a_finish_reason_is_interrupted(server, client):
+    chunk = {"choices": [{"index": 0, "delta": {"content": "half a sent"}, "finish_reason": None}]}
+    server.state.add_fault(Fault(status=200, body=f"data: {json.dumps(chunk)}\n\n",
+                                 content_type="text/event-stream"))
     with pytest.raises(StreamInterrupted) as err:
         await stream_events(client)
-    assert "without [DONE]" in str(err.value)
-    assert err.value.usage is not None  # usage came before the break, and is kept
+    assert "before the reply was finished" in str(err.value)
+    assert err.value.partial_text == "half a sent"
 
 
 async def test_malformed_chunk_interrupts_with_what_arrived(server, client):

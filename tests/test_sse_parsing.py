@@ -96,12 +96,26 @@ async def test_random_split_points_give_the_same_events(cuts, line_ending, comme
 
 @hsettings(max_examples=60, deadline=None)
 @given(cut=st.integers(min_value=1, max_value=10_000))
-async def test_a_truncated_stream_is_interrupted_with_a_prefix_of_the_text(cut):
+async def test_a_stream_cut_before_its_finish_reason_is_interrupted_with_a_prefix_of_the_text(cut):
     data = recorded_stream()
-    cut = min(cut, len(data) - len(b"data: [DONE]\n\n"))
+    finish_chunk_end = data.index(b'"finish_reason": "stop"') + data[data.index(b'"finish_reason": "stop"'):].index(b"\n\n") + 2
+    cut = min(cut, finish_chunk_end - 1)
     with pytest.raises(StreamInterrupted) as err:
         await parse([data[:cut]])
     assert "".join(PIECES).startswith(err.value.partial_text)
+
+
+@pytest.mark.parametrize("keep", ["finish", "usage"])
+async def test_a_stream_that_ends_cleanly_after_its_finish_reason_is_complete(keep):
+    """The OpenAI SDK accepts a body that ends after the finish reason (and usage) without [DONE]."""
+    data = recorded_stream()
+    without_done = data[: data.index(b"data: [DONE]")]
+    if keep == "finish":
+        without_done = without_done[: without_done.index(b"data: {\"choices\": []")]
+    events = await parse([without_done])
+    assert events[-1] == Finished("stop", "m", "c1")
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "".join(PIECES)
+    assert (Usage(3, len(PIECES), 3 + len(PIECES)) in events) == (keep == "usage")
 
 
 async def test_unknown_fields_and_event_types_are_ignored():

@@ -17,9 +17,19 @@ from pinata_tui.api.errors import (
     RateLimited,
     RequestRejected,
     ServerError,
+    StreamFailed,
     StreamInterrupted,
 )
-from pinata_tui.api.events import Finished, Retrying, StreamEvent, TextDelta, Usage
+from pinata_tui.api.events import (
+    Finished,
+    ReasoningDelta,
+    RefusalDelta,
+    Retrying,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
 from pinata_tui.api.types import ChatResult, CreditBalance, KeyStatus, ModelInfo, TopUpConfig
 
 if TYPE_CHECKING:
@@ -37,6 +47,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "APIStatusError", "AuthError", "ChatResult", "CreditBalance", "Finished", "InsufficientCredits",
     "KeyStatus", "MissingCredential", "ModelInfo", "NetworkError", "PinataClient", "PinataError",
-    "ProtocolError", "RateLimited", "RequestRejected", "Retrying", "ServerError", "StreamEvent",
-    "StreamInterrupted", "TextDelta", "TopUpConfig", "Usage",
+    "ProtocolError", "RateLimited", "ReasoningDelta", "RefusalDelta", "RequestRejected", "Retrying",
+    "ServerError", "StreamEvent", "StreamFailed", "StreamInterrupted", "TextDelta", "ToolCallDelta",
+    "TopUpConfig", "Usage",
 ]

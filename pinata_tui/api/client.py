@@ -31,6 +31,7 @@ from pinata_tui.api.errors import (
     RateLimited,
     RequestRejected,
     ServerError,
+    StreamFailed,
     APIStatusError,
 )
 from pinata_tui.api.events import Retrying, StreamEvent, Usage
@@ -346,17 +347,32 @@ class PinataClient:
 
 
 def parse_completion(data: Any) -> ChatResult:
+    """A whole ``chat.completion``; ``choices[0].error`` or ``finish_reason: "error"`` raise ``StreamFailed``."""
+    from pinata_tui.api.streaming import error_message, reasoning_text, tool_call_names
+
     if not isinstance(data, dict):
         raise ProtocolError("The completion was not a JSON object.")
-    text = ""
+    text = reasoning = refusal = ""
     finish = None
+    calls: list[str | None] = []
+    usage = Usage.from_json(data.get("usage"))
     choices = data.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        message = choices[0].get("message") or {}
-        if isinstance(message, dict) and isinstance(message.get("content"), str):
-            text = message["content"]
-        finish = choices[0].get("finish_reason")
-    return ChatResult(text, Usage.from_json(data.get("usage")), finish, data.get("model"), data.get("id"))
+    choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    message = choice.get("message")
+    if isinstance(message, dict):
+        text = message["content"] if isinstance(message.get("content"), str) else ""
+        reasoning = reasoning_text(message)
+        refusal = message["refusal"] if isinstance(message.get("refusal"), str) else ""
+        calls = tool_call_names(message)
+    if isinstance(choice.get("finish_reason"), str):
+        finish = choice["finish_reason"]
+    error = data.get("error") or choice.get("error")
+    if error or finish == "error" or data.get("object") == "error":
+        raise StreamFailed(error_message(error or data), partial_text=text, usage=usage,
+                           partial_reasoning=reasoning)
+    model = data["model"] if isinstance(data.get("model"), str) else None
+    response_id = data["id"] if isinstance(data.get("id"), str) else None
+    return ChatResult(text, usage, finish, model, response_id, reasoning, refusal, tuple(calls))
 
 
 def _parse_topup(data: Any) -> TopUpConfig:

@@ -90,15 +90,34 @@ class ProtocolError(PinataError):
 
 
 class StreamInterrupted(PinataError):
-    """A streamed reply ended early: cut, stalled, or broken off before ``[DONE]``.
+    """A streamed reply ended early: cut, stalled, or broken off before it finished.
 
-    Carries what had arrived so nothing is lost: ``partial_text`` and, if the
-    server sent it before the break, ``usage``.
+    Carries what had arrived so nothing is lost: ``partial_text``, ``partial_reasoning`` and,
+    if the server sent it before the break, ``usage``.
     """
 
-    def __init__(self, reason: str, *, partial_text: str, usage: object | None = None) -> None:
+    def __init__(self, reason: str, *, partial_text: str, usage: object | None = None,
+                 partial_reasoning: str = "") -> None:
         received = f" after {len(partial_text):,} characters" if partial_text else " before any text"
         super().__init__(f"The reply was interrupted{received}: {reason}.")
         self.reason = reason
         self.partial_text = partial_text
+        self.partial_reasoning = partial_reasoning
         self.usage = usage
+
+
+class StreamFailed(StreamInterrupted):
+    """The server reported an error *inside* a 200 stream (``finish_reason: "error"``,
+    ``choices[0].error``, an ``error`` chunk or a vLLM ``object: "error"`` event).
+
+    ``server_message`` is what the server said, already made safe to show.
+    """
+
+    def __init__(self, server_message: str, *, partial_text: str, usage: object | None = None,
+                 partial_reasoning: str = "") -> None:
+        super().__init__(f"the server reported an error: {server_message}", partial_text=partial_text,
+                         usage=usage, partial_reasoning=partial_reasoning)
+        received = f" after {len(partial_text):,} characters" if partial_text else " before any text"
+        self.message = f"The reply failed{received}: the server reported an error: {server_message}."
+        self.args = (self.message,)
+        self.server_message = server_message

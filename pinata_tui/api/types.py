@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from pinata_tui.api.events import Usage
 
 
+MAX_PRICE_PER_1M = 1e6
+"""A price above this (USD per million tokens) is taken as malformed."""
+
+
 def _price(value: object) -> float | None:
+    """A catalog price: finite, non-negative and sane, else None (shown as unknown)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return float(value)
+        price = float(value)
     except ValueError:
         return None
+    return price if math.isfinite(price) and 0 <= price <= MAX_PRICE_PER_1M else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,7 @@ class ModelInfo:
     input_per_1m: float | None
     output_per_1m: float | None
     cache_read_per_1m: float | None = None
+    cache_write_per_1m: float | None = None
 
     @property
     def provider(self) -> str:
@@ -43,6 +51,7 @@ class ModelInfo:
             input_per_1m=_price(data.get("input_usd_per_1m_tokens")),
             output_per_1m=_price(data.get("output_usd_per_1m_tokens")),
             cache_read_per_1m=_price(data.get("cache_read_usd_per_1m_tokens")),
+            cache_write_per_1m=_price(data.get("cache_write_usd_per_1m_tokens")),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -51,6 +60,7 @@ class ModelInfo:
             "input_usd_per_1m_tokens": self.input_per_1m,
             "output_usd_per_1m_tokens": self.output_per_1m,
             "cache_read_usd_per_1m_tokens": self.cache_read_per_1m,
+            "cache_write_usd_per_1m_tokens": self.cache_write_per_1m,
         }
 
 
@@ -63,6 +73,9 @@ class ChatResult:
     finish_reason: str | None
     model: str | None
     response_id: str | None
+    reasoning: str = ""
+    refusal: str = ""
+    tool_calls: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,26 +147,30 @@ class ConversationStore:
         values = (
             message.role, message.content, message.model, message.status.value,
             usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None,
-            usage.total_tokens if usage else None, message.cost, int(message.cost_is_estimate),
-            message.error, os.getpid() if message.status == MessageStatus.STREAMING else None,
+            usage.total_tokens if usage else None, usage.cached_tokens if usage else None,
+            usage.reasoning_tokens if usage else None, usage.cache_write_tokens if usage else None,
+            message.cost, int(message.cost_is_estimate), int(message.cost_is_billed),
+            message.error, message.reasoning, message.finish_reason,
+            os.getpid() if message.status == MessageStatus.STREAMING else None,
         )
+        columns = ("role, content, model, status, prompt_tokens, completion_tokens, total_tokens, cached_tokens,"
+                   " reasoning_tokens, cache_write_tokens, cost, cost_is_estimate, cost_is_billed, error,"
+                   " reasoning, finish_reason, writer_pid")
         with self._lock:
             try:
                 with self._conn:
                     self._conn.execute("BEGIN IMMEDIATE")
                     if message.id is None:
                         cursor = self._conn.execute(
-                            "INSERT INTO messages (role, content, model, status, prompt_tokens, completion_tokens,"
-                            " total_tokens, cost, cost_is_estimate, error, writer_pid, conversation_id,"
-                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            f"INSERT INTO messages ({columns}, conversation_id, created_at, updated_at)"
+                            f" VALUES ({', '.join('?' * (len(values) + 3))})",
                             (*values, conversation.id, message.created_at, now),
                         )
                         message.id = int(cursor.lastrowid)  # type: ignore[arg-type]
                     else:
+                        assignments = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
                         self._conn.execute(
-                            "UPDATE messages SET role = ?, content = ?, model = ?, status = ?, prompt_tokens = ?,"
-                            " completion_tokens = ?, total_tokens = ?, cost = ?, cost_is_estimate = ?, error = ?,"
-                            " writer_pid = ?, updated_at = ? WHERE id = ?",
+                            f"UPDATE messages SET {assignments}, updated_at = ? WHERE id = ?",
                             (*values, now, message.id),
                         )
                     self._conn.execute(
@@ -178,11 +182,11 @@ class ConversationStore:
         return message.id
 
     def checkpoint(self, message: ChatMessage) -> None:
-        """Save a streaming reply's text so far (cheap: one row)."""
+        """Save a streaming reply's text and reasoning so far (cheap: one row)."""
         if message.id is None:
             return
-        self._write("UPDATE messages SET content = ?, updated_at = ? WHERE id = ?",
-                    (message.content, time.time(), message.id))
+        self._write("UPDATE messages SET content = ?, reasoning = ?, updated_at = ? WHERE id = ?",
+                    (message.content, message.reasoning, time.time(), message.id))
 
     def set_model(self, conversation: Conversation) -> None:
         if conversation.id is not None:
@@ -245,7 +249,10 @@ class ConversationStore:
     def _message(row: sqlite3.Row) -> ChatMessage:
         usage = None
         if row["completion_tokens"] is not None:
-            usage = Usage(row["prompt_tokens"] or 0, row["completion_tokens"], row["total_tokens"] or 0)
+            usage = Usage(row["prompt_tokens"] or 0, row["completion_tokens"], row["total_tokens"] or 0,
+                          cached_tokens=row["cached_tokens"], reasoning_tokens=row["reasoning_tokens"],
+                          cache_write_tokens=row["cache_write_tokens"],
+                          cost=row["cost"] if row["cost_is_billed"] else None)
         status = MessageStatus(row["status"])
         if status == MessageStatus.STREAMING and (
             not _pid_alive(row["writer_pid"]) or time.time() - row["updated_at"] > STALE_STREAM_SECONDS
@@ -253,8 +260,9 @@ class ConversationStore:
             status = MessageStatus.INTERRUPTED
         return ChatMessage(
             role=row["role"], content=row["content"], model=row["model"], status=status, usage=usage,
-            cost=row["cost"], cost_is_estimate=bool(row["cost_is_estimate"]), error=row["error"],
-            created_at=row["created_at"], id=row["id"],
+            cost=row["cost"], cost_is_estimate=bool(row["cost_is_estimate"]),
+            cost_is_billed=bool(row["cost_is_billed"]), error=row["error"], reasoning=row["reasoning"] or "",
+            finish_reason=row["finish_reason"], created_at=row["created_at"], id=row["id"],
         )
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:

@@ -85,7 +85,15 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
 
 
-MIGRATIONS = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """Reasoning, finish reasons and the fuller usage real gateways report (issue #12)."""
+    for column in ("reasoning TEXT NOT NULL DEFAULT ''", "finish_reason TEXT", "cached_tokens INTEGER",
+                   "reasoning_tokens INTEGER", "cache_write_tokens INTEGER",
+                   "cost_is_billed INTEGER NOT NULL DEFAULT 0"):
+        conn.execute(f"ALTER TABLE messages ADD COLUMN {column}")
+
+
+MIGRATIONS = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 
