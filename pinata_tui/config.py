@@ -7,6 +7,7 @@ instead, so a hand-written config.toml is never rewritten behind the user's back
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import tomllib
@@ -24,6 +25,7 @@ from pinata_tui.settings import (
     RetrySettings,
     Settings,
     TimeoutSettings,
+    normalize_base_url,
 )
 
 SECRET_KEYS = {"llm_key", "jwt"}
@@ -38,24 +40,25 @@ class Option:
     kind: type
     help: str
     minimum: float | None = None
+    maximum: float | None = None
 
 
 OPTIONS: dict[str, Option] = {
     "model": Option(str, "default model id, e.g. anthropic/claude-sonnet-4-6"),
     "system_prompt": Option(str, "system prompt sent first in every conversation"),
-    "temperature": Option(float, "sampling temperature (0-2)", 0),
-    "max_tokens": Option(int, "cap on each reply's length, in tokens", 1),
+    "temperature": Option(float, "sampling temperature (0-2)", 0, 2),
+    "max_tokens": Option(int, "cap on each reply's length, in tokens", 1, 10_000_000),
     "theme": Option(str, "theme name (see the command palette's theme list)"),
-    "base_url": Option(str, "API base URL"),
+    "base_url": Option(str, "API base URL: https://agents.pinata.cloud, or the OpenAI-compatible form ending in /v0/llm"),
     "llm_key": Option(str, "inference key (prefer PINATA_LLM_KEY or `pinata-chat enable`)"),
     "jwt": Option(str, "Pinata JWT, for key management and credits"),
-    "retry.max_attempts": Option(int, "attempts per request, the first included", 1),
-    "retry.base_delay": Option(float, "first backoff delay, seconds", 0),
-    "retry.max_delay": Option(float, "longest single backoff, seconds", 0),
-    "retry.max_total_wait": Option(float, "give up after waiting this long in all, seconds", 0),
-    "timeouts.connect": Option(float, "connect timeout, seconds", 0.1),
-    "timeouts.read": Option(float, "longest silence mid-stream before it counts as stalled, seconds", 0.1),
-    "timeouts.write": Option(float, "write timeout, seconds", 0.1),
+    "retry.max_attempts": Option(int, "attempts per request, the first included", 1, 20),
+    "retry.base_delay": Option(float, "first backoff delay, seconds", 0, 600),
+    "retry.max_delay": Option(float, "longest single backoff, seconds", 0, 3600),
+    "retry.max_total_wait": Option(float, "give up after waiting this long in all, seconds", 0, 3600),
+    "timeouts.connect": Option(float, "connect timeout, seconds", 0.1, 600),
+    "timeouts.read": Option(float, "longest silence mid-stream before it counts as stalled, seconds", 0.1, 3600),
+    "timeouts.write": Option(float, "write timeout, seconds", 0.1, 600),
 }
 """Every key config.toml understands. ``[keymap]`` maps binding ids to keys and is free-form."""
 
@@ -116,10 +119,19 @@ def coerce(key: str, value: Any, *, origin: str) -> Any:
         value = float(value)
     if not isinstance(value, option.kind) or isinstance(value, bool):
         raise ConfigError(f"{origin}: {key} must be a {option.kind.__name__}, not {value!r}.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{origin}: {key} must be a finite number, not {value!r}.")
     if option.minimum is not None and value < option.minimum:
         raise ConfigError(f"{origin}: {key} must be at least {option.minimum:g}.")
+    if option.maximum is not None and value > option.maximum:
+        raise ConfigError(f"{origin}: {key} must be at most {option.maximum:g}.")
     if option.kind is str and key in ("model", "base_url", "llm_key", "jwt") and not value.strip():
         raise ConfigError(f"{origin}: {key} must not be empty.")
+    if key == "base_url":
+        try:
+            return normalize_base_url(value)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: base_url {exc}") from None
     return value
 
 
@@ -152,7 +164,7 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None,
         sources[key] = "config"
     for key, variable in (("llm_key", ENV_LLM_KEY), ("jwt", ENV_JWT), ("base_url", ENV_BASE_URL)):
         if env.get(variable, "").strip():
-            values[key] = env[variable].strip()
+            values[key] = coerce(key, env[variable].strip(), origin=variable)
             sources[key] = "env"
     for key, value in (flags or {}).items():
         if value is not None:
@@ -218,6 +230,9 @@ def describe(loaded: LoadedConfig) -> list[tuple[str, str, str]]:
             value = getattr(settings, key)
         shown = mask_key(value) if key in SECRET_KEYS else ("(not set)" if value is None else repr(value))
         rows.append((key, shown, loaded.sources.get(key, "default")))
+        if key == "base_url":
+            rows.append(("  (requests go to)", f"{settings.llm_base_url}/chat/completions, /models, …",
+                         "either form of base_url works"))
     for binding_id, keys in loaded.keymap.items():
         rows.append((f"keymap.{binding_id}", repr(keys), "config"))
     return rows

@@ -20,6 +20,38 @@ ENV_JWT = "PINATA_JWT"
 ENV_BASE_URL = "PINATA_BASE_URL"
 
 
+OPENAI_COMPATIBLE_SUFFIX = "/v0/llm"
+"""Pinata documents ``https://agents.pinata.cloud/v0/llm`` as the base URL for OpenAI SDKs."""
+
+
+def normalize_base_url(value: str) -> str:
+    """The server's root URL from either documented form (root, or the OpenAI-compatible ``…/v0/llm``).
+
+    Raises ValueError with a reason for anything that is not an http(s) URL with a host.
+    """
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid URL ({exc}).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} must be an http:// or https:// URL with a host, "
+                         "e.g. https://agents.pinata.cloud")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r} must not have a query or fragment.")
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
+        raise ValueError("must not contain spaces or control characters.")
+    path = parts.path.rstrip("/")
+    for suffix in (OPENAI_COMPATIBLE_SUFFIX + "/chat/completions", OPENAI_COMPATIBLE_SUFFIX):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
 @dataclass(frozen=True)
 class RetrySettings:
     """How hard the client tries again after 429, 5xx and connection failures."""
@@ -64,7 +96,7 @@ class Settings:
     @property
     def llm_base_url(self) -> str:
         """The OpenAI-compatible prefix, for reference in docs and messages."""
-        return self.base_url.rstrip("/") + "/v0/llm"
+        return self.base_url.rstrip("/") + OPENAI_COMPATIBLE_SUFFIX
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)

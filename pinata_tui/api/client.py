@@ -45,7 +45,7 @@ from pinata_tui.api.types import (
     parse_timestamp,
 )
 from pinata_tui.secrets import redact
-from pinata_tui.settings import ENV_JWT, ENV_LLM_KEY, Settings
+from pinata_tui.settings import ENV_JWT, ENV_LLM_KEY, Settings, normalize_base_url
 
 Auth = Literal["llm", "jwt", None]
 Message = dict[str, str]
@@ -77,8 +77,12 @@ class PinataClient:
         self._sleep = sleep
         self._jitter = jitter
         t = settings.timeouts
+        try:
+            base_url = normalize_base_url(settings.base_url)  # either documented form works
+        except ValueError:
+            base_url = settings.base_url.rstrip("/")  # config loading has already said what is wrong
         self._http = httpx.AsyncClient(
-            base_url=settings.base_url.rstrip("/"),
+            base_url=base_url,
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.connect),
             transport=transport,
             headers={"User-Agent": f"pinata-chat/{__version__}"},
