@@ -1,9 +1,10 @@
 """The chat screen: where a prompt becomes a streamed reply.
 
-Path of one message: ``PromptInput.Submitted`` → the user's message joins the conversation
-→ ``stream_reply`` (an exclusive async worker) streams deltas into an ``AssistantMessage``
-→ the reply settles as complete / stopped / interrupted, or the failure is shown in the
-conversation (and the prompt goes back in the box when nothing was sent).
+Path of one message: ``PromptInput.Submitted`` → a ``TurnPlan`` (``chat.turn``) adds the user's
+message and an empty reply → ``stream_reply`` (an exclusive async worker) runs the ``ChatTurn``,
+which saves as it goes, and shows its events (reasoning, text, retries) in an ``AssistantMessage``
+→ the reply settles with its ending (complete, cut at the limit, filtered, failed, refused…) and a
+one-line notice, or the failure is shown and the prompt goes back in the box.
 """
 
 from __future__ import annotations
@@ -24,20 +25,27 @@ from textual.screen import Screen
 from textual.widgets import Static, TextArea
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from pinata_tui.api.errors import (
-    APIStatusError,
-    AuthError,
-    InsufficientCredits,
-    MissingCredential,
-    NetworkError,
-    PinataError,
-    RateLimited,
-    StreamInterrupted,
-)
-from pinata_tui.api.events import Finished, Retrying, TextDelta, Usage
+from pinata_tui.api.errors import InsufficientCredits, PinataError, RateLimited
+from pinata_tui.api.events import Usage
+from pinata_tui.api.types import ModelInfo
 from pinata_tui.catalog import close_matches
+from pinata_tui.chat.endings import error_label, status_label
+from pinata_tui.chat.turn import (
+    ChatTurn,
+    ReasoningText,
+    ReplyReplaced,
+    ReplyText,
+    RetryScheduled,
+    Settled,
+    TurnEvent,
+    TurnOutcome,
+    TurnPlan,
+    plan_continue,
+    plan_regenerate,
+    plan_resend,
+    plan_send,
+)
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
-from pinata_tui.pricing import reply_cost
 from pinata_tui.tui.widgets.conversation_view import ConversationView
 from pinata_tui.tui.widgets.credits_banner import CreditsBanner
 from pinata_tui.tui.widgets.key_hints import KeyHints
@@ -57,26 +65,8 @@ if TYPE_CHECKING:
 YIELD_SECONDS = 1 / 30
 """The stream worker lets other tasks (drawing, keys) run at least this often."""
 
-CHECKPOINT_SECONDS = 1.0
-"""A streaming reply is saved at least this often, so a crash loses at most this much text."""
-
 INLINE_COUNT_LIMIT = 4000
 """Drafts longer than this (characters) are counted in a thread, not per keystroke on the loop."""
-
-
-def error_label(exc: PinataError) -> str:
-    """A couple of words for the status bar; the full message goes in the conversation."""
-    if isinstance(exc, InsufficientCredits):
-        return "out of credits"
-    if isinstance(exc, (AuthError, MissingCredential)):
-        return "key rejected" if isinstance(exc, AuthError) else "no key"
-    if isinstance(exc, RateLimited):
-        return "rate limited"
-    if isinstance(exc, APIStatusError):
-        return f"HTTP {exc.status}"
-    if isinstance(exc, NetworkError):
-        return "offline"
-    return "failed"
 
 
 class ChatScreen(Screen[None]):
@@ -103,7 +93,8 @@ class ChatScreen(Screen[None]):
         """The system prompt's token count, counted with the messages (not per keystroke)."""
         self._retry_deadline: float | None = None
         self._retry_label = ""
-        self._failed_prompt: str | None = None
+        self._failed_user: ChatMessage | None = None
+        """A prompt whose request failed: Enter or Ctrl+R with the same text sends it again, as itself."""
         self.ready = asyncio.Event()
         """Set once composed and mounted: the app waits for it before showing a saved conversation."""
 
@@ -163,7 +154,7 @@ class ChatScreen(Screen[None]):
             return (not self.streaming and reply is not None and reply.is_partial
                     and self.conversation.messages[-1] is reply)
         if action == "retry":
-            return (not self.streaming and (self._failed_prompt is not None
+            return (not self.streaming and (self._failed_user is not None
                                             or self.conversation.last_reply is not None)) or None
         if action == "jump_to_end":
             return not self.view.following or None
@@ -183,154 +174,152 @@ class ChatScreen(Screen[None]):
         await self.send(text)
 
     async def send(self, text: str) -> None:
-        """Add the user's message, then stream a reply to the whole history."""
-        self._failed_prompt = None
-        conversation = self.conversation
-        user = conversation.add(ChatMessage("user", text))
-        self._count(user)
-        user_block = await self.view.add_user(user)
-        await self.app.persist(lambda store: store.save_message(conversation, user))  # before sending
-        await self._start_reply(user_block=user_block)
+        """Add the user's message, then stream a reply to the whole history.
 
-    async def _start_reply(self, *, user_block: UserMessage | None, continuing: AssistantMessage | None = None) -> None:
-        if continuing is None:
-            model = self.conversation.model
-            reply = self.conversation.add(ChatMessage("assistant", "", model=model, status=MessageStatus.STREAMING))
-            block = await self.view.add_reply(reply)
-            history = self.conversation.request_history()
+        A prompt that failed and is sent again unchanged is the same message, not a second one.
+        """
+        failed = self._failed_user
+        self._failed_user = None
+        if failed is not None and failed.content == text and failed in self.conversation.messages:
+            block = self.view.block_for(failed)
+            plan = plan_resend(self.conversation, failed)
+            if isinstance(block, UserMessage):
+                block.mark_sent()
         else:
-            block = continuing
-            block.message.status = MessageStatus.STREAMING
+            plan = plan_send(self.conversation, text)
+            assert plan.user is not None
+            self._count(plan.user)
+            await self.view.add_user(plan.user)
+        await self._start_turn(plan)
+
+    async def _start_turn(self, plan: TurnPlan) -> None:
+        if plan.continuing:
+            block = self.view.block_for(plan.reply)
+            if not isinstance(block, AssistantMessage):
+                return
             block.refresh_header()
-            # The partial reply goes back as the start of the answer, for the model to carry on;
-            # new text is appended to what is already on screen.
-            history = self.conversation.request_history()
+        else:
+            block = await self.view.add_reply(plan.reply)
         self.view.jump_to_end()
         self._set_streaming(True)
-        self.stream_reply(block, history, user_block)
+        self.stream_reply(plan, block)
 
     @work(exclusive=True, group="reply")
-    async def stream_reply(self, block: AssistantMessage, history: list[dict[str, str]],
-                           user_block: UserMessage | None) -> None:
-        message = block.message
-        conversation = self.conversation
+    async def stream_reply(self, plan: TurnPlan, block: AssistantMessage) -> None:
+        """Run one chat turn (``chat.turn.ChatTurn``) and show its events as they come."""
         settings = self.app.settings
-        model = conversation.model
         status = self.status
-        last_checkpoint = last_yield = time.monotonic()
         status.connection, status.connection_detail = "waiting", ""
-        first_delta: float | None = None
-        usage: Usage | None = None
-        try:
-            client = await self.app.get_client()
-            async for event in client.stream_chat(model, history, max_tokens=settings.max_tokens,
-                                                   temperature=settings.temperature):
+        last_yield = time.monotonic()
+
+        async def show(event: TurnEvent) -> None:
+            nonlocal last_yield
+            if isinstance(event, (ReplyText, ReasoningText)):
+                if status.connection != "streaming":
+                    self._stop_retry_countdown()
+                    status.connection, status.connection_detail = "streaming", ""
+                if isinstance(event, ReplyText):
+                    block.append_text(event.text)
+                else:
+                    block.append_reasoning(event.text)
                 if time.monotonic() - last_yield >= YIELD_SECONDS:
                     # A fast burst arrives without real waits: step aside (a real sleep, so the several
                     # hops from new text to a drawn frame all get to run) and frames keep coming.
                     await asyncio.sleep(0.002)
                     last_yield = time.monotonic()
-                if isinstance(event, TextDelta):
-                    if first_delta is None:
-                        first_delta = time.monotonic()
-                        self._stop_retry_countdown()
-                        status.connection = "streaming"
-                    block.append_text(event.text)
-                    if message.id is None:  # the reply's row exists from its first text on
-                        await self.app.persist(lambda store: store.save_message(conversation, message))
-                        last_checkpoint = time.monotonic()
-                    elif time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-                        await self.app.persist(lambda store: store.checkpoint(message))
-                        last_checkpoint = time.monotonic()
-                elif isinstance(event, Usage):
-                    usage = event
-                elif isinstance(event, Retrying):
-                    self._start_retry_countdown(event, block)
-                elif isinstance(event, Finished):
-                    pass
-        except asyncio.CancelledError:
-            await self._settle(conversation, block, MessageStatus.STOPPED, usage, first_delta)
-            status.connection, status.connection_detail = "idle", "(stopped)"
-            raise
-        except StreamInterrupted as exc:
-            await self._settle(conversation, block, MessageStatus.INTERRUPTED, usage or exc.usage,  # type: ignore[arg-type]
-                               first_delta)
-            status.connection, status.connection_detail = "error", "(interrupted)"
-            await self.view.add_notice(
-                f"{exc} The partial reply is kept. Ctrl+R retries; Ctrl+G asks the model to continue.",
-                kind="error")
-        except PinataError as exc:
-            await self._failed(conversation, block, user_block, exc)
-        else:
-            await self._settle(conversation, block, MessageStatus.COMPLETE, usage, first_delta)
-            status.connection, status.connection_detail = "idle", ""
-            self.banner.hide()
-            self.app.refresh_balance()
+            elif isinstance(event, RetryScheduled):
+                self._start_retry_countdown(event, block)
+            elif isinstance(event, ReplyReplaced):
+                await self.view.remove_message(event.old)
+            elif isinstance(event, Settled):  # also when stopped: the turn settles, then re-raises
+                self._stop_retry_countdown()
+                self._set_streaming(False)
+                await self._show_outcome(plan, block, event.outcome)
+
+        try:
+            client = await self.app.get_client()
+        except PinataError as exc:  # pragma: no cover - building a client does not fail today
+            self.notify(str(exc), severity="error", markup=False)
+            self._set_streaming(False)
+            return
+        turn = ChatTurn(plan, client, persist=self.app.persist, prices=self._prices,
+                        max_tokens=settings.max_tokens, temperature=settings.temperature,
+                        estimate_usage=self._estimate_usage)
+        try:
+            await turn.run(show)
         finally:
             self._stop_retry_countdown()
             self._set_streaming(False)
 
-    async def _settle(self, conversation: Conversation, block: AssistantMessage, state: MessageStatus,
-                      usage: Usage | None, first_delta: float | None) -> None:
-        """Record usage, cost and speed, save, and render the reply's final form once."""
-        message = block.message
-        if usage is not None:
-            message.usage = usage
-        self._count(message)
-        model_info = self.app.model_info(message.model or conversation.model)
-        if message.usage is not None:
-            message.cost = reply_cost(message.usage, model_info)
-            message.cost_is_estimate = False
-        elif message.content and model_info is not None and self.app.tokens_ready:
-            prompt_tokens = sum(m.tokens or 0 for m in conversation.messages if m is not message)
-            estimate = Usage(prompt_tokens, message.tokens or 0, prompt_tokens + (message.tokens or 0))
-            message.cost = reply_cost(estimate, model_info)
-            message.cost_is_estimate = True
-        completion = message.usage.completion_tokens if message.usage else message.tokens
-        if first_delta is not None and completion:
-            elapsed = max(time.monotonic() - first_delta, 1e-3)
-            approx = "" if message.usage else "~"
-            self.status.last_reply = f"{approx}{completion:,} tok · {completion / elapsed:,.0f} tok/s"
-        message.status = state
-        if message.content:
-            await self.app.persist(lambda store: store.save_message(conversation, message))
-        await block.settle(state)
+    async def _prices(self, model_id: str) -> ModelInfo | None:
+        return self.app.model_info(model_id)
+
+    def _estimate_usage(self, conversation: Conversation, reply: ChatMessage) -> Usage | None:
+        """Tokens counted here when the server sent no usage (an estimate, shown with ~)."""
+        if not self.app.tokens_ready or not reply.content:
+            return None
+        self._count(reply)
+        prompt_tokens = self._system_tokens + sum(m.tokens or 0 for m in conversation.messages if m is not reply)
+        return Usage(prompt_tokens, reply.tokens or 0, prompt_tokens + (reply.tokens or 0))
+
+    def _settled(self, plan: TurnPlan, block: AssistantMessage, outcome: TurnOutcome) -> None:
+        """Speed and totals once a reply has settled."""
+        self._count(plan.reply)
+        if outcome.tokens_per_second is not None and outcome.completion_tokens:
+            self.status.last_reply = (f"{outcome.completion_tokens:,} tok · "
+                                      f"{outcome.tokens_per_second:,.0f} tok/s")
         self._update_totals()
 
-    async def _failed(self, conversation: Conversation, block: AssistantMessage, user_block: UserMessage | None,
-                      exc: PinataError) -> None:
-        """Nothing (new) arrived: say why in the conversation and give the prompt back."""
-        message = block.message
+    async def _show_outcome(self, plan: TurnPlan, block: AssistantMessage, outcome: TurnOutcome) -> None:
         status = self.status
-        status.connection, status.connection_detail = "error", f"({error_label(exc)})"
-        if message.content:
-            # A continuation failed: the earlier partial text stays as it was.
-            await block.settle(MessageStatus.INTERRUPTED)
-            await self.app.persist(lambda store: store.save_message(conversation, message))
+        if outcome.reply is None:  # nothing arrived: the empty reply goes, the prompt comes back
+            await self._failed(plan, block, outcome)
+            return
+        await block.settle(outcome.status)
+        self._settled(plan, block, outcome)
+        if outcome.status == MessageStatus.STOPPED:
+            status.connection, status.connection_detail = "idle", "(stopped)"
+        elif outcome.status == MessageStatus.COMPLETE:
+            status.connection, status.connection_detail = "idle", ""
+            self.banner.hide()
+            self.app.refresh_balance()
         else:
-            message.error = str(exc)
-            conversation.messages.remove(message)
+            label = error_label(outcome.error) if outcome.error else status_label(outcome.status)
+            status.connection = "error" if outcome.error else "idle"
+            status.connection_detail = f"({label})"
+        if outcome.notice:
+            kind = "error" if outcome.error or outcome.status == MessageStatus.FAILED else "warning"
+            await self.view.add_notice(outcome.notice, kind=kind)
+        self.refresh_bindings()
+
+    async def _failed(self, plan: TurnPlan, block: AssistantMessage, outcome: TurnOutcome) -> None:
+        """Nothing (new) arrived: say why in the conversation and give the prompt back."""
+        exc = outcome.error
+        status = self.status
+        if plan.continuing:
+            await block.settle(plan.reply.status)
+        else:
             await block.remove()
-            if user_block is not None:
+            user = plan.user
+            user_block = self.view.block_for(user) if user is not None else None
+            if user is not None and isinstance(user_block, UserMessage):
                 user_block.mark_not_sent()
-                user = user_block.message
-                user.error = str(exc)
-                self._failed_prompt = user.content
+                self._failed_user = user
                 self.prompt.restore(user.content)
-                await self.app.persist(lambda store: store.save_message(conversation, user))
+        if exc is None:  # stopped before anything arrived
+            status.connection, status.connection_detail = "idle", "(stopped)"
+            self._update_totals()
+            return
+        status.connection, status.connection_detail = "error", f"({error_label(exc)})"
         if isinstance(exc, InsufficientCredits):
             self.banner.show_out_of_credits(exc.available_microcredits)
             self.banner.balance = self.app.balance
             self.app.refresh_balance()
             await self.view.add_notice(str(exc), kind="warning")
             return
-        hint = " Your prompt is back in the box: press Enter (or Ctrl+R) to send it again." if user_block else ""
-        if isinstance(exc, (AuthError, MissingCredential)):
-            kind = "error"
-        elif isinstance(exc, RateLimited):
-            kind = "warning"
-        else:
-            kind = "error"
+        hint = (" Your prompt is back in the box: press Enter (or Ctrl+R) to send it again."
+                if plan.user is not None else "")
+        kind = "warning" if isinstance(exc, RateLimited) else "error"
         await self.view.add_notice(f"{exc}{hint}", kind=kind)
         self._update_totals()
 
@@ -340,10 +329,11 @@ class ChatScreen(Screen[None]):
 
     # ------------------------------------------------------ retry countdown
 
-    def _start_retry_countdown(self, event: Retrying, block: AssistantMessage) -> None:
+    def _start_retry_countdown(self, event: RetryScheduled, block: AssistantMessage) -> None:
         self._retry_deadline = time.monotonic() + event.delay
         self._retry_label = f"attempt {event.attempt + 1}/{event.max_attempts}"
-        reason = event.reason.split(".")[0]
+        # The first sentence of the (already one-line, displayable) reason: cut at ". ", so a URL's dots stay.
+        reason = event.reason.split(". ")[0].rstrip(".")
         block.set_waiting_note(f"{reason}; retrying")
         self._tick_retry()
         if not hasattr(self, "_retry_timer"):
@@ -369,33 +359,29 @@ class ChatScreen(Screen[None]):
             self.workers.cancel_group(self, "reply")
 
     async def action_retry(self) -> None:
-        """Resend a prompt that was not sent, or regenerate the last reply."""
+        """Resend a prompt that was not sent, or regenerate the last reply (kept until the new one has text)."""
         if self.streaming:
             return
-        if self._failed_prompt is not None:
-            text = self._failed_prompt
-            if self.prompt.text == text:
+        failed = self._failed_user
+        if failed is not None:
+            if self.prompt.text == failed.content:
                 self.prompt.load_text("")
-            await self.send(text)
+            await self.send(failed.content)
             return
-        reply = self.conversation.last_reply
-        if reply is None or self.conversation.messages[-1] is not reply:
+        await self.view.show_latest()
+        plan = plan_regenerate(self.conversation)
+        if plan is None:
             self.notify("Nothing to retry: the last message is not a reply.", severity="warning")
             return
-        await self.view.show_latest()
-        await self.view.remove_message(reply)
-        self.conversation.messages.remove(reply)
-        await self.app.persist(lambda store: store.discard_message(reply))  # kept, not shown
-        await self._start_reply(user_block=None)
+        await self._start_turn(plan)
 
     async def action_continue_reply(self) -> None:
-        reply = self.conversation.last_reply
-        if self.streaming or reply is None or not reply.is_partial:
+        if self.streaming:
             return
         await self.view.show_latest()
-        block = self.view.block_for(reply)
-        if isinstance(block, AssistantMessage):
-            await self._start_reply(user_block=None, continuing=block)
+        plan = plan_continue(self.conversation)
+        if plan is not None:
+            await self._start_turn(plan)
 
     def action_jump_to_end(self) -> None:
         self.view.jump_to_end()
@@ -418,7 +404,7 @@ class ChatScreen(Screen[None]):
         await self.stop_streaming()
         self.conversation = Conversation(model=self.conversation.model,
                                          system_prompt=self.conversation.system_prompt)
-        self._failed_prompt = None
+        self._failed_user = None
         await self.view.load(self.conversation)
         self.status.last_reply = ""
         self._update_totals()
@@ -430,7 +416,7 @@ class ChatScreen(Screen[None]):
         """Show a saved conversation; the next reply continues it with its last model."""
         await self.stop_streaming()
         self.conversation = conversation
-        self._failed_prompt = None
+        self._failed_user = None
         self.status.model = conversation.model
         self.status.last_reply = ""
         await self.view.load(conversation)

@@ -21,6 +21,12 @@ STATUS_LABELS = {
     MessageStatus.STOPPED: ("stopped", "bold yellow"),
     MessageStatus.INTERRUPTED: ("interrupted", "bold red"),
     MessageStatus.ERROR: ("not sent", "bold red"),
+    MessageStatus.TRUNCATED: ("cut at the token limit", "bold yellow"),
+    MessageStatus.FILTERED: ("blocked by a content filter", "bold yellow"),
+    MessageStatus.FAILED: ("failed mid-reply", "bold red"),
+    MessageStatus.REFUSED: ("refused", "bold yellow"),
+    MessageStatus.TOOL_CALLS: ("tool calls only (not run)", "bold yellow"),
+    MessageStatus.EMPTY: ("no visible text", "bold yellow"),
 }
 
 
@@ -107,6 +113,12 @@ class UserMessage(MessageBlock):
     def mark_not_sent(self) -> None:
         self.message.status = MessageStatus.ERROR
         self.add_class("-not-sent")
+        self.refresh_header()
+
+    def mark_sent(self) -> None:
+        """Sent again (the same message, not a copy)."""
+        self.message.status = MessageStatus.COMPLETE
+        self.remove_class("-not-sent")
         self.refresh_header()
 
 

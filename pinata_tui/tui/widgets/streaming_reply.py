@@ -2,44 +2,105 @@
 
 Each delta is sanitised and fed to the reply, a ``StreamingMarkdown`` (see ``markdown_lines``),
 which draws at most once a frame, renders finished blocks once into cached lines and redraws
-only the unfinished tail. The header (model, status, tokens) is its first line.
+only the unfinished tail. The header (model, status, tokens, cost) is its first line; the
+model's reasoning, when it sends any, is a dim section between header and answer: live while
+the model thinks, folded to one line once the answer starts, unfolded with ``t`` or a click.
+
+The chat turn (``chat.turn``) owns the message's text; this widget only shows it.
 """
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
+from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown
 from pinata_tui.tui.widgets.message_block import STATUS_LABELS, MessageBlock
 
 __all__ = ["AssistantMessage", "StreamingMarkdown"]
 
+LIVE_REASONING_LINES = 4
+"""While the model thinks, this many of its latest reasoning lines show (bounded work per delta)."""
+
+LIVE_REASONING_CHARS = 2000
+"""Only this much of the reasoning's end is wrapped for the live view, however long it grows."""
+
+
+def approx_tokens(text: str) -> int:
+    """A cheap running estimate for the live "Thinking…" line (about four characters a token)."""
+    return (len(text) + 3) // 4
+
 
 class AssistantMessage(MessageBlock, StreamingMarkdown):
-    """A reply: a header naming the model that wrote it (and its status), and Markdown."""
+    """A reply: a header naming the model that wrote it (and its status), reasoning, and Markdown."""
 
     HAS_HEADER = True
+    BINDINGS = [Binding("t", "toggle_reasoning", "Show/hide reasoning", id="message.reasoning")]
 
     def __init__(self, message: ChatMessage, **kwargs: object) -> None:
         super().__init__(message, markdown=make_displayable(message.content), **kwargs)
         self.waiting_note = ""
+        self.reasoning_expanded = False
+        self._thinking_since: float | None = None
+        self._thought_for: float | None = None
         self.set_class(message.is_partial, "-partial")
 
+    # ------------------------------------------------------------ header
+
     def header_text(self) -> Text:
-        text = Text(self.message.model or "assistant", style="bold")
-        label = STATUS_LABELS.get(self.message.status)
-        if self.waiting_note and self.message.status == MessageStatus.STREAMING:
+        message = self.message
+        text = Text(make_displayable(message.model or "assistant"), style="bold")
+        label = STATUS_LABELS.get(message.status)
+        if self.waiting_note and message.status == MessageStatus.STREAMING:
             text.append(f"  · {self.waiting_note}", style="italic yellow")
         elif label:
             text.append(f"  · {label[0]}", style=label[1])
-        if self.message.usage and self.message.status != MessageStatus.STREAMING:
-            text.append(f"  · {self.message.usage.completion_tokens:,} tokens", style="dim")
+        if message.status != MessageStatus.STREAMING:
+            if message.usage:
+                text.append(f"  · {message.usage.completion_tokens:,} tokens", style="dim")
+            if message.cost is not None:
+                cost = format_usd_with_source(message.cost, estimate=message.cost_is_estimate,
+                                              billed=message.cost_is_billed)
+                text.append(f"  · {cost}", style="dim")
+        return text
+
+    def reasoning_text(self) -> Text | None:
+        """The reasoning section as drawn, or None when the model sent no reasoning."""
+        reasoning = self.message.reasoning
+        if not reasoning:
+            return None
+        thinking = self.message.status == MessageStatus.STREAMING and not self.message.content
+        usage = self.message.usage
+        tokens = usage.reasoning_tokens if usage and usage.reasoning_tokens else None
+        count = f"{tokens:,} tokens" if tokens else f"~{approx_tokens(reasoning):,} tokens"
+        if thinking:
+            elapsed = time.monotonic() - self._thinking_since if self._thinking_since else 0.0
+            text = Text(f"▾ Thinking… {elapsed:.0f} s · {count}", style="italic")
+            tail = make_displayable(reasoning[-LIVE_REASONING_CHARS:]).splitlines()[-LIVE_REASONING_LINES:]
+            for line in tail:
+                text.append("\n  " + line, style="dim")
+            return text
+        took = f" for {self._thought_for:.0f} s" if self._thought_for is not None else ""
+        if not self.reasoning_expanded:
+            return Text(f"▸ Thought{took} · {count} · t or click to show", style="dim italic")
+        text = Text(f"▾ Reasoning{took} · {count} · t or click to hide", style="dim italic")
+        for line in make_displayable(reasoning).splitlines():
+            text.append("\n  " + line, style="dim")
         return text
 
     def render_header(self) -> Text:
-        return self.styled_header()
+        header = self.styled_header()
+        reasoning = self.reasoning_text()
+        if reasoning is not None:
+            header.append("\n")
+            header.append_text(reasoning)
+        return header
 
     def refresh_header(self) -> None:
         self.header_changed()
@@ -48,18 +109,47 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         self.waiting_note = note
         self.refresh_header()
 
+    # ------------------------------------------------------------ streaming
+
     def append_text(self, raw: str) -> None:
-        """Take one streamed delta: sanitised per character, so split escape sequences are harmless."""
+        """Show one streamed delta (the turn has added it to the message): sanitised per character,
+        so split escape sequences are harmless."""
         if self.waiting_note:
-            self.set_waiting_note("")
-        shown = make_displayable(raw)
-        self.message.content += raw
-        self.feed(shown)
+            self.waiting_note = ""
+            self.refresh_header()
+        if self._thinking_since is not None and self._thought_for is None:
+            self._thought_for = time.monotonic() - self._thinking_since
+            self.refresh_header()  # the live reasoning folds to one line
+        self.feed(make_displayable(raw))
+
+    def append_reasoning(self, raw: str) -> None:
+        """Show more of the model's thinking (the turn has added it to the message)."""
+        if self._thinking_since is None:
+            self._thinking_since = time.monotonic()
+            self.waiting_note = ""
+        self.refresh_header()
 
     async def settle(self, status: MessageStatus) -> None:
         self.message.status = status
         self.waiting_note = ""
-        self.set_class(status in (MessageStatus.STOPPED, MessageStatus.INTERRUPTED), "-partial")
-        self.set_class(status == MessageStatus.ERROR, "-failed")
+        if self._thinking_since is not None and self._thought_for is None:
+            self._thought_for = time.monotonic() - self._thinking_since
+        self.set_class(self.message.is_partial, "-partial")
+        self.set_class(status in (MessageStatus.ERROR, MessageStatus.FAILED), "-failed")
         self.refresh_header()
         await self.finish(make_displayable(self.message.content))
+
+    # ------------------------------------------------------------ reasoning
+
+    def action_toggle_reasoning(self) -> None:
+        if not self.message.reasoning:
+            self.notify("This reply has no reasoning to show.", severity="information")
+            return
+        self.reasoning_expanded = not self.reasoning_expanded
+        self.refresh_header()
+
+    def on_click(self, event: events.Click) -> None:
+        if self.message.reasoning and event.y == 1 and not (
+                self.message.status == MessageStatus.STREAMING and not self.message.content):
+            event.stop()
+            self.action_toggle_reasoning()
