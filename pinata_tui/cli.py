@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("id", nargs="?", type=int, help="conversation id (see the app's F2 list)")
     which.add_argument("--last", action="store_true", help="the most recent conversation")
     export.add_argument("-o", "--output", help="file to write (default: stdout)")
+    export.add_argument("--no-reasoning", action="store_true",
+                        help="leave the models' reasoning out (by default it is kept, folded in Markdown)")
     export.add_argument("--format", choices=("md", "json"), default=None,
                         help="md (default, or from the -o suffix) or json")
 
@@ -245,7 +247,7 @@ def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
-    from pinata_tui.export import to_json, to_markdown
+    from pinata_tui.export import export_text
     from pinata_tui.store import ConversationStore, StoreError
 
     settings = load(paths).settings
@@ -262,7 +264,7 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
     except StoreError as exc:
         raise CliError(str(exc)) from None
     secrets = (settings.llm_key, settings.jwt)
-    text = to_json(conversation, secrets=secrets) if fmt == "json" else to_markdown(conversation, secrets=secrets)
+    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=not args.no_reasoning)
     if args.output and args.output != "-":
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Wrote conversation {conversation.id} to {Path(args.output).resolve()}", file=sys.stderr)

@@ -7,15 +7,17 @@ Exports never contain credentials: the configured keys are masked wherever they 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pinata_tui.api.events import Usage
+from pinata_tui.api.events import MAX_COST_USD, Usage
+from pinata_tui.chat.endings import status_label
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
-from pinata_tui.pricing import format_usd
+from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.secrets import redact
 
 FORMAT = "pinata-chat/1"
@@ -46,11 +48,23 @@ def models_used(conversation: Conversation) -> list[str]:
     return seen or [conversation.model]
 
 
-def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] = ()) -> str:
+def _reasoning_details(reasoning: str) -> list[str]:
+    """A reply's reasoning as a collapsed HTML ``<details>`` block (GitHub and most viewers fold it)."""
+    body = _close_open_fence(reasoning).rstrip("\n").replace("</details>", "&lt;/details>")
+    return ["<details><summary>Reasoning</summary>", "", body, "", "</details>", ""]
+
+
+def _cost_text(amount: float | None, *, estimate: bool, billed: bool) -> str:
+    return format_usd_with_source(amount, estimate=estimate, billed=billed)
+
+
+def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
+                include_reasoning: bool = True) -> str:
     visible = [m for m in conversation.messages if m.status != MessageStatus.DISCARDED]
     started = min((m.created_at for m in visible), default=None)
     prompt_tokens = sum(m.usage.prompt_tokens for m in visible if m.usage)
     completion_tokens = sum(m.usage.completion_tokens for m in visible if m.usage)
+    reasoning_tokens = sum(m.usage.reasoning_tokens or 0 for m in visible if m.usage)
     cost = sum(m.cost or 0 for m in visible)
     estimate = any(m.cost_is_estimate for m in visible)
     lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
@@ -58,8 +72,9 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
         lines.append(f"- **Date:** {_when(started)}")
     lines.append(f"- **Models:** {', '.join(models_used(conversation))}")
     lines.append(f"- **Messages:** {len(visible)}")
-    lines.append(f"- **Tokens:** {prompt_tokens:,} prompt, {completion_tokens:,} completion")
-    lines.append(f"- **Cost:** {format_usd(cost, estimate=estimate)}")
+    thinking = f" ({reasoning_tokens:,} of them reasoning)" if reasoning_tokens else ""
+    lines.append(f"- **Tokens:** {prompt_tokens:,} prompt, {completion_tokens:,} completion{thinking}")
+    lines.append(f"- **Cost:** {_cost_text(cost, estimate=estimate, billed=conversation.cost_is_billed)}")
     lines += ["", "---", ""]
     if conversation.system_prompt:
         lines += ["## System", "", _close_open_fence(conversation.system_prompt).rstrip("\n"), ""]
@@ -68,20 +83,40 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
             heading = "## You" + (" (not sent)" if message.status == MessageStatus.ERROR else "")
         else:
             heading = f"## Assistant · {message.model or conversation.model}"
-        lines += [heading, "", _close_open_fence(message.content).rstrip("\n"), ""]
+        lines += [heading, ""]
+        if include_reasoning and message.reasoning:
+            lines += _reasoning_details(message.reasoning)
+        if message.content:
+            lines += [_close_open_fence(message.content).rstrip("\n"), ""]
         notes = []
-        if message.status in (MessageStatus.STOPPED, MessageStatus.INTERRUPTED):
-            notes.append(f"{message.status.value}: partial reply")
+        if message.role == "assistant" and message.status != MessageStatus.COMPLETE:
+            label = status_label(message.status) or message.status.value
+            notes.append(f"{label}: partial reply" if message.is_partial else label)
         if message.role == "assistant" and message.usage:
             notes.append(f"{message.usage.completion_tokens:,} tokens")
         if message.role == "assistant" and message.cost is not None:
-            notes.append(format_usd(message.cost, estimate=message.cost_is_estimate))
+            notes.append(_cost_text(message.cost, estimate=message.cost_is_estimate, billed=message.cost_is_billed))
         if notes:
             lines += [f"*({', '.join(notes)})*", ""]
     return redact("\n".join(lines).rstrip("\n") + "\n", *secrets)
 
 
-def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = ()) -> str:
+def _usage_json(usage: Usage | None) -> dict[str, Any] | None:
+    """Usage in the OpenAI shape (details nested as servers send them), so an import reads it back."""
+    if usage is None:
+        return None
+    data: dict[str, Any] = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                            "total_tokens": usage.total_tokens}
+    if usage.cached_tokens is not None or usage.cache_write_tokens is not None:
+        data["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens,
+                                         "cache_write_tokens": usage.cache_write_tokens}
+    if usage.reasoning_tokens is not None:
+        data["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return data
+
+
+def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
+            include_reasoning: bool = True) -> str:
     """The OpenAI ``messages`` shape (usable as a request body) plus metadata alongside."""
     visible = [m for m in conversation.messages if m.status != MessageStatus.DISCARDED]
     messages: list[dict[str, str]] = []
@@ -90,18 +125,21 @@ def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = ())
     metadata = []
     for message in visible:
         messages.append({"role": message.role, "content": message.content})
-        metadata.append({
+        meta: dict[str, Any] = {
             "model": message.model,
             "status": message.status.value,
+            "finish_reason": message.finish_reason,
             "created_at": message.created_at,
-            "usage": None if message.usage is None else {
-                "prompt_tokens": message.usage.prompt_tokens,
-                "completion_tokens": message.usage.completion_tokens,
-                "total_tokens": message.usage.total_tokens,
-            },
+            "usage": _usage_json(message.usage),
             "cost_usd": message.cost,
             "cost_is_estimate": message.cost_is_estimate,
-        })
+            "cost_is_billed": message.cost_is_billed,
+        }
+        if message.error:
+            meta["error"] = message.error
+        if include_reasoning and message.reasoning:
+            meta["reasoning"] = message.reasoning
+        metadata.append(meta)
     document = {
         "format": FORMAT,
         "title": conversation.title,
@@ -144,13 +182,20 @@ def from_json(text: str, *, default_model: str) -> Conversation:
             status = MessageStatus.COMPLETE
         if status == MessageStatus.STREAMING:
             status = MessageStatus.INTERRUPTED
+        cost = meta.get("cost_usd")
+        valid_cost = (isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost)
+                      and 0 <= cost <= MAX_COST_USD)
         message = ChatMessage(
             role=item["role"], content=item["content"],
             model=meta.get("model") or (conversation.model if item["role"] == "assistant" else None),
             status=status,
             usage=Usage.from_json(usage) if isinstance(usage, dict) else None,
-            cost=meta.get("cost_usd") if isinstance(meta.get("cost_usd"), (int, float)) else None,
+            cost=float(cost) if valid_cost else None,
             cost_is_estimate=bool(meta.get("cost_is_estimate")),
+            cost_is_billed=bool(meta.get("cost_is_billed")) and valid_cost,
+            reasoning=meta["reasoning"] if isinstance(meta.get("reasoning"), str) else "",
+            finish_reason=meta["finish_reason"] if isinstance(meta.get("finish_reason"), str) else None,
+            error=meta["error"] if isinstance(meta.get("error"), str) else None,
         )
         if isinstance(meta.get("created_at"), (int, float)):
             message.created_at = float(meta["created_at"])
@@ -165,10 +210,18 @@ def export_filename(conversation: Conversation, fmt: str) -> str:
     return f"pinata-chat-{conversation.id or 'unsaved'}-{slug or 'conversation'}.{fmt}"
 
 
+def export_text(conversation: Conversation, fmt: str, *, secrets: tuple[str | None, ...] = (),
+                include_reasoning: bool = True) -> str:
+    """The whole export in ``fmt`` (``md`` or ``json``)."""
+    render = to_json if fmt == "json" else to_markdown
+    return render(conversation, secrets=secrets, include_reasoning=include_reasoning)
+
+
 def write_export(conversation: Conversation, fmt: str, *, directory: Path | None = None,
-                 fallback_dir: Path | None = None, secrets: tuple[str | None, ...] = ()) -> Path:
+                 fallback_dir: Path | None = None, secrets: tuple[str | None, ...] = (),
+                 include_reasoning: bool = True) -> Path:
     """Write to ``directory`` (default: the current folder), or ``fallback_dir`` if that is not writable."""
-    text = to_json(conversation, secrets=secrets) if fmt == "json" else to_markdown(conversation, secrets=secrets)
+    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=include_reasoning)
     name = export_filename(conversation, "json" if fmt == "json" else "md")
     target = (directory or Path.cwd())
     if not os.access(target, os.W_OK) and fallback_dir is not None:

@@ -91,3 +91,43 @@ def test_import_explains_what_is_wrong(text, complaint):
     with pytest.raises(InvalidImport) as err:
         from_json(text, default_model="a/b")
     assert complaint in str(err.value)
+
+
+def thinking_conversation() -> Conversation:
+    conv = Conversation(model="openai/gpt-5.1")
+    conv.add(ChatMessage("user", "Is 91 prime?", created_at=T0))
+    conv.add(ChatMessage("assistant", "No: 91 = 7 × 13.", model="openai/gpt-5.1",
+                         reasoning="Try 7: 7 × 13 = 91.\n</details> is not the end", finish_reason="stop",
+                         usage=Usage(10, 40, 50, cached_tokens=4, reasoning_tokens=30, cost=0.0012),
+                         cost=0.0012, cost_is_billed=True, created_at=T0 + 3))
+    conv.add(ChatMessage("user", "And 97?", created_at=T0 + 10))
+    conv.add(ChatMessage("assistant", "", model="openai/gpt-5.1", status=MessageStatus.TRUNCATED,
+                         reasoning="Check divisors up to 9…", finish_reason="length",
+                         usage=Usage(30, 64, 94, reasoning_tokens=64), cost=0.0007, created_at=T0 + 12))
+    return conv
+
+
+def test_reasoning_is_exported_folded_in_markdown_and_can_be_left_out():
+    text = to_markdown(thinking_conversation())
+    assert text.count("<details><summary>Reasoning</summary>") == 2
+    assert "Try 7: 7 × 13 = 91." in text and "&lt;/details> is not the end" in text
+    assert "$0.0012 billed" in text and "cut at limit" in text
+    assert "(94 of them reasoning)" in text
+    plain = to_markdown(thinking_conversation(), include_reasoning=False)
+    assert "<details>" not in plain and "Try 7" not in plain and "No: 91 = 7 × 13." in plain
+
+
+def test_reasoning_usage_details_and_billed_cost_round_trip_through_json():
+    back = from_json(to_json(thinking_conversation()), default_model="x/y")
+    first, second = back.messages[1], back.messages[3]
+    assert first.reasoning.startswith("Try 7") and first.cost_is_billed and first.cost == 0.0012
+    assert first.usage.cached_tokens == 4 and first.usage.reasoning_tokens == 30
+    assert second.status == MessageStatus.TRUNCATED and second.finish_reason == "length"
+    without = json.loads(to_json(thinking_conversation(), include_reasoning=False))
+    assert all("reasoning" not in meta for meta in without["message_metadata"])
+
+
+def test_an_imported_cost_that_is_not_a_sane_number_is_dropped():
+    data = json.loads(to_json(thinking_conversation()))
+    data["message_metadata"][1]["cost_usd"] = 1e999
+    assert from_json(json.dumps(data), default_model="x/y").messages[1].cost is None
