@@ -215,7 +215,7 @@ async def test_a_thousand_message_conversation_opens_a_page_at_a_time(server, tm
         loader.focus()  # scrolling it into view may load a page by itself, as scrolling up does
         await pilot.press("enter")
         await until(pilot, lambda: len(screen.view.query(MessageBlock)) >= 2 * PAGE_SIZE)
-        await until(pilot, lambda: not screen.view.loading)
+        await until(pilot, lambda: not screen.view.window_changing)
         start, end = screen.view.window
         mounted = len(screen.view.query(MessageBlock))
         assert mounted == end - start and start % PAGE_SIZE == 0

@@ -68,7 +68,7 @@ async def opened(pilot):
 async def press_home(pilot, view: ConversationView) -> None:
     view.focus()
     await pilot.press("home")
-    await until(pilot, lambda: view.window[0] == 0 and not view.loading)
+    await until(pilot, lambda: view.window[0] == 0 and not view.window_changing)
 
 
 async def test_loading_earlier_pages_keeps_the_readers_place_and_a_bounded_window(server, tmp_path):
@@ -80,11 +80,11 @@ async def test_loading_earlier_pages_keeps_the_readers_place_and_a_bounded_windo
             # Reading near the top of what is mounted (but not so near that a page loads by itself).
             view.scroll_to(y=view.scrollable_content_region.height + 5, animate=False)
             await pilot.pause(0.1)
-            assert not view.loading
+            assert not view.window_changing
             block, row = top_visible(view)
             start_before = view.window[0]
             await view.load_earlier()
-            await until(pilot, lambda: not view.loading)
+            await until(pilot, lambda: not view.window_changing)
             await pilot.pause(0.05)
             assert view.window[0] == start_before - PAGE_SIZE
             assert block.is_attached, "the block being read stays mounted"
@@ -112,7 +112,7 @@ async def test_the_page_being_read_is_never_unmounted(server, tmp_path):
         block, row = top_visible(view)
         for _ in range(WINDOW_PAGES + 1):
             await view.load_earlier()
-            await until(pilot, lambda: not view.loading)
+            await until(pilot, lambda: not view.window_changing)
         await pilot.pause(0.05)
         assert block.is_attached
         assert block.region.y == row
@@ -125,7 +125,7 @@ async def test_page_up_reaches_the_first_message_and_end_comes_back(server, tmp_
         view.focus()
         most_mounted = 0
         for _ in range(2000):
-            if view.window[0] == 0 and view.scroll_y == 0 and not view.loading:
+            if view.window[0] == 0 and view.scroll_y == 0 and not view.window_changing:
                 break
             await pilot.press("pageup")
             most_mounted = max(most_mounted, len(view.query(MessageBlock)))
@@ -137,7 +137,7 @@ async def test_page_up_reaches_the_first_message_and_end_comes_back(server, tmp_
         assert view.query_one(LoadLater)
         assert not view.following
         await pilot.press("end")
-        await until(pilot, lambda: view.at_tail and view.following and not view.loading)
+        await until(pilot, lambda: view.at_tail and view.following and not view.window_changing)
         await pilot.pause(0.1)
         assert view.is_vertical_scroll_end
         last = view.query(MessageBlock).last()

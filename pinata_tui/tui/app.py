@@ -24,6 +24,7 @@ from pinata_tui.api.types import ModelInfo
 from pinata_tui.catalog import load_cached_catalog, save_catalog
 from pinata_tui.conversation import Conversation
 from pinata_tui.paths import AppPaths
+from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.state import remember
 from pinata_tui.theme_files import DEFAULT_THEME
@@ -99,7 +100,7 @@ class PinataChatApp(App[None]):
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
-            self.notify(problem, severity="warning", timeout=12)
+            self.notify(make_displayable(problem), severity="warning", timeout=12, markup=False)
         self.push_screen(ChatScreen(self._initial))
         if not self.settings.llm_key and not self.demo:
             from pinata_tui.tui.screens.welcome import WelcomeScreen  # first run only
@@ -200,7 +201,7 @@ class PinataChatApp(App[None]):
         except KeyError:
             error = None
             self.call_from_thread(self.notify, f"There is no conversation {wanted}; starting a new one.",
-                                  severity="warning", timeout=8)
+                                  severity="warning", timeout=8, markup=False)
         self.call_from_thread(self._store_opened, store, error, conversation)
 
     async def _store_opened(self, store: ConversationStore | None, error: str | None,
@@ -229,7 +230,8 @@ class PinataChatApp(App[None]):
         except StoreError as exc:
             if not self._store_problem_shown:
                 self._store_problem_shown = True
-                self.notify(f"Could not save to history: {exc}", severity="error", timeout=15)
+                self.notify(make_displayable(f"Could not save to history: {exc}"), severity="error", timeout=15,
+                            markup=False)
             return None
 
     # ------------------------------------------------------------ keys
@@ -398,7 +400,8 @@ class PinataChatApp(App[None]):
         try:
             self.token_counter.load()
         except Exception as exc:  # noqa: BLE001 - counting is optional, chatting is not
-            self.call_from_thread(self.notify, f"Token counting is unavailable: {exc}", severity="warning")
+            self.call_from_thread(self.notify, make_displayable(f"Token counting is unavailable: {exc}"),
+                                  severity="warning", markup=False)
             return
         self.call_from_thread(setattr, self, "tokens_ready", True)
         self.call_from_thread(self._start_up_done)
@@ -424,7 +427,8 @@ class PinataChatApp(App[None]):
         except PinataError as exc:
             if not cached:
                 self.catalog_source = "unavailable"
-                self.notify(f"Could not load the model catalog: {exc}", severity="warning", timeout=8)
+                self.notify(make_displayable(f"Could not load the model catalog: {exc}"), severity="warning",
+                            timeout=8, markup=False)
             return
         self.catalog_source = "live"
         self.catalog = live
@@ -480,7 +484,8 @@ class PinataChatApp(App[None]):
             return
         await self._store_ready.wait()
         if self.store is None:
-            self.notify(f"History is off: {self.store_error}", severity="error", timeout=10)
+            self.notify(make_displayable(f"History is off: {self.store_error}"), severity="error", timeout=10,
+                        markup=False)
             return
 
         async def chosen(choice: HistoryChoice | None) -> None:
@@ -502,7 +507,7 @@ class PinataChatApp(App[None]):
         except KeyError:
             conversation = None
         if conversation is None:
-            self.notify(f"Conversation {conversation_id} could not be opened.", severity="error")
+            self.notify(f"Conversation {conversation_id} could not be opened.", severity="error", markup=False)
             return
         await chat.open_conversation(conversation)
 
@@ -533,7 +538,7 @@ class PinataChatApp(App[None]):
         """OSC 52 (works over SSH) always; pyperclip as well where a local clipboard exists."""
         self.copy_to_clipboard(text)
         self._copy_with_pyperclip(text)
-        self.notify(f"Copied the {what} ({len(text):,} characters).")
+        self.notify(f"Copied the {what} ({len(text):,} characters).", markup=False)
 
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_with_pyperclip(self, text: str) -> None:

@@ -41,7 +41,7 @@ def summary_row(item: ConversationSummary, current: bool) -> Text:
     row.append("● " if current else "  ", style="bold green")
     row.append(f"{make_displayable(item.title)[:40]:<42}", style="bold" if current else "")
     row.append(f"{when(item.updated_at):<12}", style="dim")
-    row.append(f"{item.model[:28]:<29}", style="cyan")
+    row.append(f"{make_displayable(item.model)[:28]:<29}", style="cyan")
     row.append(f"{format_usd(item.cost):>8}")
     return row
 
@@ -167,13 +167,13 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
             if title is not None and title.strip():
                 self._change(lambda: self.store.rename(chosen, title))
 
-        self.app.push_screen(TextDialog("New title:", self._titles.get(chosen, "")), renamed)
+        self.app.push_screen(TextDialog("New title:", make_displayable(self._titles.get(chosen, ""))), renamed)
 
     def action_delete(self) -> None:
         chosen = self._highlighted_id()
         if chosen is None:
             return
-        title = self._titles.get(chosen, "this conversation")
+        title = make_displayable(self._titles.get(chosen, "this conversation"))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

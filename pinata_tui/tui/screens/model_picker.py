@@ -14,13 +14,14 @@ from textual.widgets.option_list import Option
 
 from pinata_tui.api.types import ModelInfo
 from pinata_tui.pricing import format_price
+from pinata_tui.sanitize import make_displayable
 
 
 def model_row(model: ModelInfo, current: bool, width: int = 44) -> Text:
     row = Text()
     row.append("● " if current else "  ", style="bold green")
-    row.append(f"{model.provider:<12}", style="dim")
-    row.append(f"{model.name:<{width - 14}}", style="bold" if current else "")
+    row.append(f"{make_displayable(model.provider):<12}", style="dim")
+    row.append(f"{make_displayable(model.name):<{width - 14}}", style="bold" if current else "")
     row.append(f"{format_price(model.input_per_1m):>9} in ", style="")
     row.append(f"{format_price(model.output_per_1m):>9} out", style="")
     return row

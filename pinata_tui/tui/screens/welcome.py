@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from pinata_tui.sanitize import make_displayable
+
 
 @dataclass(frozen=True)
 class WelcomeChoice:
@@ -67,7 +69,8 @@ class WelcomeScreen(ModalScreen[None]):
 
     def report(self, text: str, *, error: bool = False) -> None:
         """The app says how it went (an error keeps the screen open so the user can try again)."""
-        self.query_one("#welcome-status", Static).update(Text(text, style="bold red" if error else "green"))
+        shown = Text(make_displayable(text), style="bold red" if error else "green")
+        self.query_one("#welcome-status", Static).update(shown)
         self.set_busy(False)
 
     def set_busy(self, busy: bool) -> None:

@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.widgets.markdown_lines import RENDERER
 from pinata_tui.tui.widgets.message_block import MessageBlock, ModelSwitchMarker, Notice, UserMessage
 from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
@@ -135,8 +136,11 @@ class ConversationView(VerticalScroll, can_focus=True):
         return self._start, min(self._end, len(self._messages))
 
     @property
-    def loading(self) -> bool:
-        """True while a page is being mounted (until it has been laid out)."""
+    def window_changing(self) -> bool:
+        """True while a page is being mounted (until it has been laid out).
+
+        Not ``loading``: that is Textual's reactive, and a widget "loading" takes no input.
+        """
         return self._busy > 0
 
     @contextlib.asynccontextmanager
@@ -189,7 +193,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def _load_if_near_edge(self, *, earlier: bool) -> None:
         """Load the next page that way if the reader is within a screen of the window's edge."""
-        if self.loading or not self.is_attached:
+        if self.window_changing or not self.is_attached:
             return
         margin = self.scrollable_content_region.height
         if earlier and self.scroll_y <= margin and self._start > 0:
@@ -319,8 +323,8 @@ class ConversationView(VerticalScroll, can_focus=True):
     async def add_notice(self, text: str, *, kind: str = "info") -> Notice | None:
         """A notice at the end of the conversation; a pop-up instead while the reader is far above it."""
         if not self.at_tail:
-            self.notify(text, severity="error" if kind == "error" else "warning" if kind == "warning" else
-                        "information")
+            self.notify(make_displayable(text), markup=False,
+                        severity="error" if kind == "error" else "warning" if kind == "warning" else "information")
             return None
         notice = Notice(text, kind=kind)
         await self._mount_at_end(notice, len(self._messages) - 1)
@@ -372,7 +376,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     async def load_earlier(self) -> None:
         """Mount the page above the window, and unmount the bottom page if the window is full."""
-        if self.loading or self._start == 0:
+        if self.window_changing or self._start == 0:
             return
         async with self._changing(then_towards_start=True):
             start = max(0, self._start - PAGE_SIZE)
@@ -384,7 +388,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     async def load_later(self) -> None:
         """Mount the page below the window, and unmount the top page if the window is full."""
-        if self.loading or self.at_tail:
+        if self.window_changing or self.at_tail:
             return
         async with self._changing(then_towards_start=False):
             end = min(len(self._messages), self._end + PAGE_SIZE)

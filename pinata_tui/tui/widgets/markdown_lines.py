@@ -26,9 +26,12 @@ from rich.text import Text
 from rich.theme import Theme
 from textual.color import Color, ColorParseError
 from textual.geometry import Region, Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
+
+from pinata_tui.sanitize import make_displayable
 
 FRAME_SECONDS = 1 / 30
 HEIGHT_STEP = 8
@@ -86,6 +89,10 @@ class PackedLines:
                 spans.append(self._number(style))
             self._texts.append("".join(segment.text for segment in line))
             self._spans.append(spans.tobytes())
+
+    def text(self, y: int) -> str:
+        """The plain text of line ``y``."""
+        return self._texts[y]
 
     def segments(self, y: int) -> list[Segment]:
         text = self._texts[y]
@@ -338,6 +345,30 @@ def markdown_theme(variables: dict[str, str], dark: bool) -> Theme:
     }, inherit=True)
 
 
+def _highlight(strip: Strip, start: int, end: int, style: Style) -> Strip:
+    """``strip`` with characters ``start`` to ``end`` (-1: the end of the text) in ``style``."""
+    text = strip.text
+    end = len(text.rstrip()) if end == -1 else min(end, len(text))
+    if start >= end:
+        return strip
+    segments: list[Segment] = []
+    position = 0
+    for segment in strip:
+        piece, piece_style, control = segment
+        after = position + len(piece)
+        if control or after <= start or position >= end:
+            segments.append(segment)
+        else:
+            cut1, cut2 = max(start - position, 0), min(end - position, len(piece))
+            if cut1:
+                segments.append(Segment(piece[:cut1], piece_style))
+            segments.append(Segment(piece[cut1:cut2], piece_style + style if piece_style else style))
+            if cut2 < len(piece):
+                segments.append(Segment(piece[cut2:], piece_style))
+        position = after
+    return Strip(segments, strip.cell_length)
+
+
 class StreamingMarkdown(Widget):
     """Markdown that can grow in pieces (``feed``) and is drawn from cached lines."""
 
@@ -376,6 +407,8 @@ class StreamingMarkdown(Widget):
         self._streaming = False
         self.unmounted = False
         """Set once unmounted; read by the renderer thread to skip work nobody will see."""
+        self._drawing = False
+        """True while Textual draws lines (``render_lines``), as opposed to looking one up."""
 
     # ------------------------------------------------------------ content
 
@@ -468,7 +501,7 @@ class StreamingMarkdown(Widget):
 
     # ---------------------------------------------------------- rendering
 
-    def _render(self, markdown: str, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
+    def _render_tail(self, markdown: str, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
         """Render the tail to Strips; lines equal to the same line in ``reuse`` keep that Strip."""
         lines = self._render_after(self._rendered_chunks - 1, markdown, width)
         old = reuse or []
@@ -509,7 +542,7 @@ class StreamingMarkdown(Widget):
             self._settled_lines.extend(self._render_after(index - 1, self._chunks[index], width))
             self._rendered_chunks += 1
         if rerender_tail:
-            self._tail_lines = self._render(self._text[self._settled_upto:], width)
+            self._tail_lines = self._render_tail(self._text[self._settled_upto:], width)
 
     def _render_after(self, previous: int, markdown: str, width: int) -> list[list[Segment]]:
         """Lines of ``markdown`` as they render after chunk number ``previous`` (-1: at the start).
@@ -541,7 +574,7 @@ class StreamingMarkdown(Widget):
         settled_after = len(self._settled_lines)
         if settled_after != settled_before:
             old_tail = []  # the tail now starts elsewhere: nothing to compare with
-        new_tail = self._render(self._text[self._settled_upto:], self._width, reuse=old_tail)
+        new_tail = self._render_tail(self._text[self._settled_upto:], self._width, reuse=old_tail)
         self._tail_lines = new_tail
         if self._height() != height_before:
             self.refresh(layout=True)
@@ -589,7 +622,26 @@ class StreamingMarkdown(Widget):
         self._ensure_rendered(width)
         return self._height()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = False
+
     def render_line(self, y: int) -> Strip:
+        strip = self._row(y)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            strip = _highlight(strip, *span, self.screen.get_component_rich_style("screen--selection"))
+        if self._drawing:
+            return strip
+        # The screen asks for a line itself to find where in the text the mouse is (to select):
+        # only then are offsets needed. Drawn lines go without them: adding them costs more than
+        # the rest of drawing a line, and segments of one style could no longer merge.
+        return strip.apply_offsets(0, y)
+
+    def _row(self, y: int) -> Strip:
         if y < self._header_rows:
             return self._header_line()
         y -= self._header_rows
@@ -606,6 +658,28 @@ class StreamingMarkdown(Widget):
         if self._blank_strip is None or self._blank_strip[0] != key:
             self._blank_strip = (key, Strip.blank(self.size.width, self.rich_style))
         return self._blank_strip[1]
+
+    # ---------------------------------------------------------- selection
+
+    def plain_lines(self) -> list[str]:
+        """The text of each row as drawn (the header first), without trailing spaces.
+
+        Row ``y`` here is row ``y`` on screen, as the selection's offsets count them. A reply
+        still waiting for the background renderer has no drawn lines yet: its source stands in.
+        """
+        if not self._width or self._waiting_for is not None:
+            header = make_displayable(self.render_header().plain).split("\n") if self._header_rows else []
+            header = (header + [""] * self._header_rows)[: self._header_rows]
+            return [*header, *self.source.splitlines()]
+        lines = [self._header_line().text] if self._header_rows else []
+        settled = self._settled_lines
+        lines.extend(settled.text(y) for y in range(len(settled)))
+        lines.extend(strip.text for strip in self._tail_lines)
+        return [line.rstrip() for line in lines]
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, for the screen to copy (Ctrl+C): plain text, as drawn."""
+        return selection.extract("\n".join(self.plain_lines())), "\n"
 
     def on_unmount(self) -> None:
         self.unmounted = True
