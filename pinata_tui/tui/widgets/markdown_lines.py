@@ -387,7 +387,7 @@ class StreamingMarkdown(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._waiting_for: tuple[int, tuple[object, ...]] | None = None
         self._header_rows = 1 if self.HAS_HEADER else 0
-        self._header_strip: tuple[tuple[object, ...], Strip] | None = None
+        self._header_strip: tuple[tuple[object, ...], list[Strip]] | None = None
         self._blank_strip: tuple[tuple[object, ...], Strip] | None = None
         self._estimate: tuple[int, int] | None = None
         self._text = markdown
@@ -602,24 +602,45 @@ class StreamingMarkdown(Widget):
     def render_header(self) -> Text:
         return Text()
 
-    def header_changed(self) -> None:
-        """Redraw the header line (its text changed)."""
-        self._header_strip = None
-        if self._header_rows and self._width:
-            self.refresh(Region(0, 0, self._width, 1))
+    def render_header_extra(self) -> Text | None:
+        """Rows under the header line, wrapped to the width (a reply's reasoning); None for none."""
+        return None
 
-    def _header_line(self) -> Strip:
+    def header_changed(self) -> None:
+        """Redraw the header (its text changed); lay out again if it gained or lost rows."""
+        self._header_strip = None
+        if not self.HAS_HEADER or not self._width:
+            return
+        rows_before = self._header_rows
+        self._header_lines()
+        if self._header_rows != rows_before:
+            self.refresh(layout=True)
+        else:
+            self.refresh(Region(0, 0, self._width, self._header_rows))
+
+    def _header_lines(self) -> list[Strip]:
+        """The header line (cut with an ellipsis) and the extra rows under it, cached per width and theme."""
         key = (self._width, self._theme_key)
         if self._header_strip is None or self._header_strip[0] != key:
             console: Console = self.app.console
             options = console.options.update(width=self._width, max_width=self._width, min_width=self._width,
                                              height=1, no_wrap=True, overflow="ellipsis", highlight=False)
             lines = console.render_lines(self.render_header(), options, style=self.base_style, pad=True)
-            self._header_strip = (key, Strip(lines[0], self._width))
+            strips = [Strip(lines[0], self._width)]
+            extra = self.render_header_extra()
+            if extra is not None:
+                wrapped = console.options.update(width=self._width, max_width=self._width,
+                                                 min_width=self._width, highlight=False)
+                strips += [Strip(line, self._width)
+                           for line in console.render_lines(extra, wrapped, style=self.base_style, pad=True)]
+            self._header_strip = (key, strips)
+            self._header_rows = len(strips)
         return self._header_strip[1]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._ensure_rendered(width)
+        if self.HAS_HEADER and self._width:
+            self._header_lines()  # the header's row count at this width
         return self._height()
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -643,7 +664,9 @@ class StreamingMarkdown(Widget):
 
     def _row(self, y: int) -> Strip:
         if y < self._header_rows:
-            return self._header_line()
+            header = self._header_lines()
+            if y < len(header):
+                return header[y]
         y -= self._header_rows
         settled = self._settled_lines
         if y < len(settled):
@@ -668,10 +691,13 @@ class StreamingMarkdown(Widget):
         still waiting for the background renderer has no drawn lines yet: its source stands in.
         """
         if not self._width or self._waiting_for is not None:
-            header = make_displayable(self.render_header().plain).split("\n") if self._header_rows else []
-            header = (header + [""] * self._header_rows)[: self._header_rows]
+            header = []
+            if self.HAS_HEADER:
+                extra = self.render_header_extra()
+                header = [make_displayable(self.render_header().plain)]
+                header += make_displayable(extra.plain).split("\n") if extra is not None else []
             return [*header, *self.source.splitlines()]
-        lines = [self._header_line().text] if self._header_rows else []
+        lines = [strip.text for strip in self._header_lines()] if self.HAS_HEADER else []
         settled = self._settled_lines
         lines.extend(settled.text(y) for y in range(len(settled)))
         lines.extend(strip.text for strip in self._tail_lines)

@@ -95,12 +95,10 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         return text
 
     def render_header(self) -> Text:
-        header = self.styled_header()
-        reasoning = self.reasoning_text()
-        if reasoning is not None:
-            header.append("\n")
-            header.append_text(reasoning)
-        return header
+        return self.styled_header()
+
+    def render_header_extra(self) -> Text | None:
+        return self.reasoning_text()
 
     def refresh_header(self) -> None:
         self.header_changed()
