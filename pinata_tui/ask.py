@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from pinata_tui.api import PinataClient, PinataError
 from pinata_tui.api.types import ModelInfo
-from pinata_tui.chat.endings import STATUS_EXIT_CODES, exit_code_for
+from pinata_tui.chat.endings import CLI_HINTS, STATUS_EXIT_CODES, exit_code_for
 from pinata_tui.chat.turn import (
     ChatTurn,
     ReasoningText,
@@ -144,7 +144,7 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
 
     plan = plan_send(conversation, request.prompt)
     turn = ChatTurn(plan, client, persist=persist if request.save else no_store, prices=prices,
-                    max_tokens=settings.max_tokens, temperature=settings.temperature)
+                    max_tokens=settings.max_tokens, temperature=settings.temperature, hints=CLI_HINTS)
     stopped = False
     try:
         outcome = await turn.run(printer)

@@ -340,3 +340,12 @@ def test_a_version_2_database_gains_the_new_columns_and_keeps_its_rows(tmp_path)
         message = store.load(1).messages[0]
     assert message.content == "old" and message.reasoning == "" and message.usage.cached_tokens is None
     assert message.cost == 0.5 and not message.cost_is_billed
+
+
+async def test_ask_notices_speak_of_commands_not_of_the_apps_keys(server, settings, tmp_path):
+    code, _, err = await ask(settings.replace(max_tokens=5), tmp_path)
+    assert code == EXIT_TRUNCATED and "Ctrl+" not in err and "pinata-chat --continue" in err
+    server.state.add_fault(Fault(stream_error="overloaded", stream_error_after=3))
+    code, out, err = await ask(settings, tmp_path, as_json=True)
+    assert code == EXIT_SERVER and "Ctrl+" not in err
+    assert json.loads(out)["finish_reason"] == "error"

@@ -133,9 +133,9 @@ class ChunkInterpreter:
             self.usage = usage
         if chunk.get("object") == "error":  # vLLM: the error object is the whole event
             raise self.failed(chunk)
-        if isinstance(chunk.get("model"), str):
+        if isinstance(chunk.get("model"), str) and chunk["model"]:  # Azure's annotation chunks send ""
             self.model = chunk["model"]
-        if isinstance(chunk.get("id"), str):
+        if isinstance(chunk.get("id"), str) and chunk["id"]:
             self.response_id = chunk["id"]
         events: list[ChunkEvent] = []
         choices = chunk.get("choices")

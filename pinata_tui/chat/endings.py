@@ -6,6 +6,8 @@ everywhere. Exit codes for ``ask`` are derived in ``exit_code_for_outcome``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pinata_tui.api.errors import (
     APIStatusError,
     AuthError,
@@ -60,6 +62,19 @@ def ending_status(reply: ChatMessage, *, refused: bool, tool_calls: bool) -> Mes
     return MessageStatus.COMPLETE
 
 
+@dataclass(frozen=True)
+class Hints:
+    """How to go on after an ending, in the words of the front end that shows it."""
+
+    continue_reply: str
+    retry: str
+
+
+TUI_HINTS = Hints(continue_reply="Ctrl+G asks the model to continue", retry="Ctrl+R retries")
+CLI_HINTS = Hints(continue_reply="`pinata-chat --continue` reopens it in the app to carry it on",
+                  retry="run the command again to retry")
+
+
 def _limit(max_tokens: int | None) -> str:
     if max_tokens is None:
         return f"the server's default limit of {SERVER_DEFAULT_MAX_TOKENS:,} tokens"
@@ -75,7 +90,12 @@ def _reasoning_used(reply: ChatMessage) -> str:
     return ""
 
 
-def ending_notice(reply: ChatMessage, *, max_tokens: int | None, tool_names: list[str]) -> str | None:
+def interrupted_notice(error: PinataError, hints: Hints = TUI_HINTS) -> str:
+    return f"{error} The partial reply is kept. {hints.retry[0].upper()}{hints.retry[1:]}; {hints.continue_reply}."
+
+
+def ending_notice(reply: ChatMessage, *, max_tokens: int | None, tool_names: list[str],
+                  hints: Hints = TUI_HINTS) -> str | None:
     """One line that says how a settled reply ended, or None when it simply completed."""
     status = reply.status
     if status == MessageStatus.TRUNCATED:
@@ -84,12 +104,12 @@ def ending_notice(reply: ChatMessage, *, max_tokens: int | None, tool_names: lis
             used = _reasoning_used(reply)
             return (f"No visible text: {used + ', ' if used else ''}the reply hit {_limit(max_tokens)} "
                     f"before any answer. To get one, {raise_it} and resend.")
-        return f"Cut at {_limit(max_tokens)}. Ctrl+G asks the model to continue; or {raise_it}."
+        return f"Cut at {_limit(max_tokens)}. {hints.continue_reply}; or {raise_it}."
     if status == MessageStatus.FILTERED:
         kept = " What arrived before it is kept." if reply.content else ""
         return f"Blocked by the provider's content filter ({reply.finish_reason}).{kept}"
     if status == MessageStatus.FAILED:
-        return f"{reply.error or 'The server reported an error mid-reply.'} What arrived is kept; Ctrl+R retries."
+        return f"{reply.error or 'The server reported an error mid-reply.'} What arrived is kept; {hints.retry}."
     if status == MessageStatus.REFUSED:
         return "The model refused this request; its refusal is shown as the reply."
     if status == MessageStatus.TOOL_CALLS:

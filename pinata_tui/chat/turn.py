@@ -34,7 +34,7 @@ from pinata_tui.api.events import (
     Usage,
 )
 from pinata_tui.api.types import ModelInfo
-from pinata_tui.chat.endings import ending_notice, ending_status
+from pinata_tui.chat.endings import TUI_HINTS, Hints, ending_notice, ending_status, interrupted_notice
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.pricing import billed_or_computed_cost, reply_cost
 from pinata_tui.sanitize import one_line
@@ -209,7 +209,7 @@ class ChatTurn:
                  max_tokens: int | None = None, temperature: float | None = None,
                  estimate_usage: UsageEstimate | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 checkpoint_seconds: float = CHECKPOINT_SECONDS) -> None:
+                 checkpoint_seconds: float = CHECKPOINT_SECONDS, hints: Hints = TUI_HINTS) -> None:
         self.plan = plan
         self.client = client
         self.persist = persist
@@ -219,6 +219,7 @@ class ChatTurn:
         self.estimate_usage = estimate_usage
         self.clock = clock
         self.checkpoint_seconds = checkpoint_seconds
+        self.hints = hints
         self.tool_names: list[str] = []
         self.refused = False
         self.usage: Usage | None = None
@@ -262,9 +263,10 @@ class ChatTurn:
             self.usage = self.usage or (exc.usage if isinstance(exc.usage, Usage) else None)
             if isinstance(exc, StreamFailed):
                 reply.error = exc.message
+                reply.finish_reason = reply.finish_reason or "error"
                 return await self._settle(MessageStatus.FAILED, error=exc)
-            return await self._settle(MessageStatus.INTERRUPTED, error=exc, notice=(
-                f"{exc} The partial reply is kept. Ctrl+R retries; Ctrl+G asks the model to continue."))
+            return await self._settle(MessageStatus.INTERRUPTED, error=exc,
+                                      notice=interrupted_notice(exc, self.hints))
         except PinataError as exc:
             return await self._failed(exc)
         status = ending_status(reply, refused=self.refused, tool_calls=bool(self.tool_names))
@@ -368,7 +370,7 @@ class ChatTurn:
         await self._record_usage()
         reply.status = status
         if notice is None:
-            notice = ending_notice(reply, max_tokens=self.max_tokens, tool_names=self.tool_names)
+            notice = ending_notice(reply, max_tokens=self.max_tokens, tool_names=self.tool_names, hints=self.hints)
         await self.persist(lambda store: store.save_message(plan.conversation, reply))
         speed, completion, reported = self._speed()
         outcome = TurnOutcome(status, reply, plan.user, notice, error, speed, completion, reported)

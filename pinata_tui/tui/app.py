@@ -339,6 +339,20 @@ class PinataChatApp(App[None]):
                             queue(Fault(cut_after=40), "The next reply will be cut off part-way."))
         yield SystemCommand("Demo: server error page", "A proxy's 502 HTML page, three times",
                             queue(Fault(status=502, html=True, times=3), "The next request will hit a 502."))
+        yield SystemCommand("Demo: a thinking model", "The next reply thinks first (press t on it to read)",
+                            queue(Fault(reasoning="reasoning_content", reasoning_tokens=60),
+                                  "The next reply will stream its reasoning before the answer."))
+        yield SystemCommand("Demo: cut at the token limit", "The next reply stops at max_tokens (then Ctrl+G)",
+                            queue(Fault(content_tokens=30, finish_reason="length"),
+                                  "The next reply will be cut at the token limit."))
+        yield SystemCommand("Demo: all budget spent thinking", "Reasoning only, no visible text, cut at the limit",
+                            queue(Fault(reasoning="reasoning", reasoning_tokens=40, content_tokens=0,
+                                        finish_reason="length"),
+                                  "The next reply will think until it hits the token limit."))
+        yield SystemCommand("Demo: error mid-reply", "The provider fails inside the stream (OpenRouter style)",
+                            queue(Fault(stream_error="Provider returned error: upstream overloaded",
+                                        stream_error_after=25),
+                                  "The next reply will fail part-way, with the server's message."))
 
     async def key_status(self) -> None:
         try:

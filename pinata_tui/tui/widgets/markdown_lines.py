@@ -602,8 +602,9 @@ class StreamingMarkdown(Widget):
     def render_header(self) -> Text:
         return Text()
 
-    def render_header_extra(self) -> Text | None:
-        """Rows under the header line, wrapped to the width (a reply's reasoning); None for none."""
+    def render_header_extra(self) -> tuple[Text, Text | None] | None:
+        """Rows under the header line (a reply's reasoning): a line, and a body indented by two
+        columns, both wrapped to the width; None for none."""
         return None
 
     def header_changed(self) -> None:
@@ -629,10 +630,16 @@ class StreamingMarkdown(Widget):
             strips = [Strip(lines[0], self._width)]
             extra = self.render_header_extra()
             if extra is not None:
+                from rich.padding import Padding
+
+                line, body = extra
                 wrapped = console.options.update(width=self._width, max_width=self._width,
                                                  min_width=self._width, highlight=False)
-                strips += [Strip(line, self._width)
-                           for line in console.render_lines(extra, wrapped, style=self.base_style, pad=True)]
+                rendered = console.render_lines(line, wrapped, style=self.base_style, pad=True)
+                if body is not None:
+                    rendered += console.render_lines(Padding(body, (0, 0, 0, 2)), wrapped,
+                                                     style=self.base_style, pad=True)
+                strips += [Strip(segments, self._width) for segments in rendered]
             self._header_strip = (key, strips)
             self._header_rows = len(strips)
         return self._header_strip[1]
@@ -695,7 +702,8 @@ class StreamingMarkdown(Widget):
             if self.HAS_HEADER:
                 extra = self.render_header_extra()
                 header = [make_displayable(self.render_header().plain)]
-                header += make_displayable(extra.plain).split("\n") if extra is not None else []
+                for part in extra or ():
+                    header += make_displayable(part.plain).split("\n") if part is not None else []
             return [*header, *self.source.splitlines()]
         lines = [strip.text for strip in self._header_lines()] if self.HAS_HEADER else []
         settled = self._settled_lines

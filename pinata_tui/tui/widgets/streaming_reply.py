@@ -70,8 +70,8 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
                 text.append(f"  · {cost}", style="dim")
         return text
 
-    def reasoning_text(self) -> Text | None:
-        """The reasoning section as drawn, or None when the model sent no reasoning."""
+    def reasoning_text(self) -> tuple[Text, Text | None] | None:
+        """The reasoning section as drawn (a summary line, and the text when shown), or None without reasoning."""
         reasoning = self.message.reasoning
         if not reasoning:
             return None
@@ -81,23 +81,19 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         count = f"{tokens:,} tokens" if tokens else f"~{approx_tokens(reasoning):,} tokens"
         if thinking:
             elapsed = time.monotonic() - self._thinking_since if self._thinking_since else 0.0
-            text = Text(f"▾ Thinking… {elapsed:.0f} s · {count}", style="italic")
             tail = make_displayable(reasoning[-LIVE_REASONING_CHARS:]).splitlines()[-LIVE_REASONING_LINES:]
-            for line in tail:
-                text.append("\n  " + line, style="dim")
-            return text
+            return (Text(f"▾ Thinking… {elapsed:.0f} s · {count}", style="italic"),
+                    Text("\n".join(tail), style="dim"))
         took = f" for {self._thought_for:.0f} s" if self._thought_for is not None else ""
         if not self.reasoning_expanded:
-            return Text(f"▸ Thought{took} · {count} · t or click to show", style="dim italic")
-        text = Text(f"▾ Reasoning{took} · {count} · t or click to hide", style="dim italic")
-        for line in make_displayable(reasoning).splitlines():
-            text.append("\n  " + line, style="dim")
-        return text
+            return Text(f"▸ Thought{took} · {count} · t or click to show", style="dim italic"), None
+        return (Text(f"▾ Reasoning{took} · {count} · t or click to hide", style="dim italic"),
+                Text(make_displayable(reasoning), style="dim"))
 
     def render_header(self) -> Text:
         return self.styled_header()
 
-    def render_header_extra(self) -> Text | None:
+    def render_header_extra(self) -> tuple[Text, Text | None] | None:
         return self.reasoning_text()
 
     def refresh_header(self) -> None:
