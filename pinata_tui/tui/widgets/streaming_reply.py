@@ -16,6 +16,7 @@ import time
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.timer import Timer
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
 from pinata_tui.pricing import format_usd_with_source
@@ -49,6 +50,7 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         self.reasoning_expanded = False
         self._thinking_since: float | None = None
         self._thought_for: float | None = None
+        self._thinking_timer: Timer | None = None
         self.set_class(message.is_partial, "-partial")
 
     # ------------------------------------------------------------ header
@@ -121,7 +123,16 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         if self._thinking_since is None:
             self._thinking_since = time.monotonic()
             self.waiting_note = ""
+            # The elapsed time keeps counting even when the model goes quiet between pieces.
+            self._thinking_timer = self.set_interval(1.0, self._thinking_tick)
         self.refresh_header()
+
+    def _thinking_tick(self) -> None:
+        if self._thought_for is None:
+            self.refresh_header()
+        elif self._thinking_timer is not None:
+            self._thinking_timer.stop()
+            self._thinking_timer = None
 
     async def settle(self, status: MessageStatus) -> None:
         self.message.status = status
