@@ -49,8 +49,8 @@ async def measure(url: str, home: str, conversation_id: int) -> dict[str, float]
     from pinata_tui.tui.app import PinataChatApp
     from textual import events
 
-    from pinata_tui.tui.widgets.conversation_view import LoadEarlier
-    from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+    from pinata_tui.tui.chat.page_loader import LoadEarlier
+    from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
     worst = 0.0
     probing = True

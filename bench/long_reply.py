@@ -32,7 +32,7 @@ async def measure_app(url: str) -> dict[str, float]:
     from pinata_tui.paths import AppPaths
     from pinata_tui.settings import Settings
     from pinata_tui.tui.app import PinataChatApp
-    from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+    from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
     with tempfile.TemporaryDirectory() as home:
         app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)))

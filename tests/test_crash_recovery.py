@@ -18,7 +18,7 @@ from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_LLM_KEY, generate_reply
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
 from tests.tui_helpers import chat, make_app, ready, shown_header, until
 

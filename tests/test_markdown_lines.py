@@ -7,7 +7,7 @@ import time
 
 from textual.app import App, ComposeResult
 
-from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown, settle_point
+from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown, settle_point
 
 
 def test_settle_point_is_after_the_last_blank_line_outside_a_fence():
@@ -98,7 +98,7 @@ async def test_streamed_in_pieces_it_renders_as_the_whole_document_would():
     """Finished blocks are rendered piece by piece; the result must match rendering the whole text."""
     from rich.console import Console
 
-    from pinata_tui.tui.widgets.markdown_lines import reply_markdown_class
+    from pinata_tui.tui.markdown.streaming_markdown import reply_markdown_class
 
     for document in DOCUMENTS:
         app = Host()
@@ -126,7 +126,7 @@ class ManyReplies(App[None]):
 
 async def test_a_removed_reply_withdraws_its_waiting_background_render():
     """Scrolling fast through a long history removes replies before their turn; their jobs must go too."""
-    from pinata_tui.tui.widgets.markdown_lines import RENDERER
+    from pinata_tui.tui.markdown.streaming_markdown import RENDERER
 
     assert len(LONG_REPLY) >= StreamingMarkdown.BACKGROUND_MIN_CHARS
     app = ManyReplies()
@@ -147,7 +147,7 @@ async def test_a_removed_reply_withdraws_its_waiting_background_render():
 
 
 async def test_a_reply_the_markdown_renderer_chokes_on_is_shown_as_plain_text(monkeypatch):
-    from pinata_tui.tui.widgets import markdown_lines
+    from pinata_tui.tui.markdown import streaming_markdown as markdown_lines
 
     def broken() -> type:
         raise ValueError("renderer bug")
@@ -196,14 +196,14 @@ def job_for(app: FakeApp):
     from rich.style import Style
     from rich.theme import Theme
 
-    from pinata_tui.tui.widgets.markdown_lines import RenderJob
+    from pinata_tui.tui.markdown.streaming_markdown import RenderJob
 
     widget = SimpleNamespace(unmounted=False, receive_lines=lambda width, lines: None)
     return RenderJob(widget, app, "# Title\n\nText.", 40, Theme(), True, Style())  # type: ignore[arg-type]
 
 
 def test_the_renderer_waits_while_the_reader_scrolls_but_not_forever():
-    from pinata_tui.tui.widgets.markdown_lines import BackgroundRenderer
+    from pinata_tui.tui.markdown.streaming_markdown import BackgroundRenderer
 
     renderer = BackgroundRenderer()
     renderer.HOLD_OFF_SECONDS, renderer.MAX_HOLD_SECONDS = 0.3, 1.0

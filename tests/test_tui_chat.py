@@ -10,10 +10,12 @@ import pytest
 
 from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import Fault, generate_reply
-from pinata_tui.tui.screens.help import HelpScreen
-from pinata_tui.tui.screens.model_picker import ModelPicker
-from pinata_tui.tui.widgets.message_block import ModelSwitchMarker, Notice, UserMessage
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.common.help_screen import HelpScreen
+from pinata_tui.tui.models.model_picker import ModelPicker
+from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
+from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.user_message import UserMessage
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, shown_header, type_and_send, until
 

@@ -13,12 +13,12 @@ from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.devserver import Fault
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-from pinata_tui.tui.screens.dialogs import ConfirmDialog
-from pinata_tui.tui.screens.history import HistoryScreen
-from pinata_tui.tui.widgets.conversation_view import ConversationView
-from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown
-from pinata_tui.tui.widgets.message_block import MessageBlock
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.history.history_screen import HistoryScreen
+from pinata_tui.tui.chat.conversation_view import ConversationView
+from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
 
 HOSTILE = "Catalog down [/bold] [@click=app.quit]x[/] \x1b]0;pwned\x07 \x1b[2J end"

@@ -11,11 +11,14 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.devserver import DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-from pinata_tui.tui.screens.dialogs import ConfirmDialog, TextDialog
-from pinata_tui.tui.screens.history import HistoryScreen
-from pinata_tui.tui.widgets.conversation_view import PAGE_SIZE, LoadEarlier
-from pinata_tui.tui.widgets.message_block import MessageBlock, Notice
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.common.text_dialog import TextDialog
+from pinata_tui.tui.history.history_screen import HistoryScreen
+from pinata_tui.tui.chat.conversation_view import PAGE_SIZE
+from pinata_tui.tui.chat.page_loader import LoadEarlier
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, type_and_send, until
 

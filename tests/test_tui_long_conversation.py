@@ -8,10 +8,10 @@ from pinata_tui.api import Usage
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-from pinata_tui.tui.widgets.conversation_view import (PAGE_SIZE, WINDOW_PAGES, ConversationView, LoadEarlier,
-                                                      LoadLater)
-from pinata_tui.tui.widgets.message_block import MessageBlock
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.chat.conversation_view import PAGE_SIZE, WINDOW_PAGES, ConversationView
+from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
 

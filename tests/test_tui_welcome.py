@@ -10,9 +10,9 @@ from pinata_tui.config import read_config
 from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
-from pinata_tui.tui.screens.dialogs import ConfirmDialog
-from pinata_tui.tui.screens.welcome import WelcomeScreen
-from pinata_tui.tui.widgets.message_block import Notice
+from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.account.welcome_screen import WelcomeScreen
+from pinata_tui.tui.chat.notice import Notice
 
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
 

@@ -11,7 +11,7 @@ from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer
 from pinata_tui.paths import AppPaths
 from pinata_tui.settings import RetrySettings, Settings, TimeoutSettings
 from pinata_tui.tui.app import PinataChatApp
-from pinata_tui.tui.screens.chat import ChatScreen
+from pinata_tui.tui.chat.chat_screen import ChatScreen
 
 
 def make_app(server: PinataDevServer, home: Path, **changes: object) -> PinataChatApp:
@@ -67,7 +67,7 @@ async def send_and_wait(pilot: Pilot, text: str) -> None:
 
 def shown_header(block) -> str:
     """The header line of a message block, as drawn on screen."""
-    from pinata_tui.tui.widgets.markdown_lines import StreamingMarkdown
+    from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
 
     if isinstance(block, StreamingMarkdown):
         return block.render_line(0).text

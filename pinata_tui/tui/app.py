@@ -30,14 +30,14 @@ from pinata_tui.state import remember
 from pinata_tui.theme_files import DEFAULT_THEME
 from pinata_tui.tokens import TokenCounter
 from pinata_tui.tui.textual_fixes import apply_textual_fixes
-from pinata_tui.tui.screens.chat import ChatScreen
+from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.themes import register_themes
 
 
 if TYPE_CHECKING:
     from pinata_tui.store import ConversationStore
-    from pinata_tui.tui.screens.history import HistoryChoice
-    from pinata_tui.tui.screens.welcome import WelcomeScreen
+    from pinata_tui.tui.history.history_screen import HistoryChoice
+    from pinata_tui.tui.account.welcome_screen import WelcomeScreen
     from pinata_tui.api.client import PinataClient
     from pinata_tui.devserver import PinataDevServer
 
@@ -103,7 +103,7 @@ class PinataChatApp(App[None]):
             self.notify(make_displayable(problem), severity="warning", timeout=12, markup=False)
         self.push_screen(ChatScreen(self._initial))
         if not self.settings.llm_key and not self.demo:
-            from pinata_tui.tui.screens.welcome import WelcomeScreen  # first run only
+            from pinata_tui.tui.account.welcome_screen import WelcomeScreen  # first run only
 
             self.push_screen(WelcomeScreen())
         # The first frame comes first: background loading (which holds the GIL at times) starts after it.
@@ -383,7 +383,7 @@ class PinataChatApp(App[None]):
                 await self._say(f"A new key was minted but not saved ({problem}). Pinata shows it only once — "
                                 f"copy it now: {key}", True)
 
-        from pinata_tui.tui.screens.dialogs import ConfirmDialog
+        from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
         self.push_screen(ConfirmDialog("Mint a new inference key? Enabling again revokes the current key: "
                                        "anything still using it (other machines, scripts) gets 401 errors.",
@@ -401,7 +401,7 @@ class PinataChatApp(App[None]):
             await self._say("Inference disabled: the key is revoked. Chat requests will fail (401) until you "
                             "enable again. Your credits are untouched.")
 
-        from pinata_tui.tui.screens.dialogs import ConfirmDialog
+        from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
         self.push_screen(ConfirmDialog("Disable inference? This revokes your inference key at once: replies in "
                                        "flight may be cut off and later requests get 401. Credits are untouched.",
@@ -486,12 +486,12 @@ class PinataChatApp(App[None]):
                 await chat.switch_model(model_id)
             chat.prompt.focus()
 
-        from pinata_tui.tui.screens.model_picker import ModelPicker
+        from pinata_tui.tui.models.model_picker import ModelPicker
 
         self.push_screen(ModelPicker(self.catalog, chat.conversation.model, note=note), chosen)
 
     async def action_history(self) -> None:
-        from pinata_tui.tui.screens.history import HistoryScreen
+        from pinata_tui.tui.history.history_screen import HistoryScreen
 
         chat = self.chat
         if chat is None or isinstance(self.screen, HistoryScreen):
@@ -526,7 +526,7 @@ class PinataChatApp(App[None]):
         await chat.open_conversation(conversation)
 
     def action_help(self) -> None:
-        from pinata_tui.tui.screens.help import HelpScreen
+        from pinata_tui.tui.common.help_screen import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return

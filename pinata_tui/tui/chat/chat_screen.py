@@ -46,18 +46,15 @@ from pinata_tui.chat.turn import (
     plan_send,
 )
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
-from pinata_tui.tui.widgets.conversation_view import ConversationView
-from pinata_tui.tui.widgets.credits_banner import CreditsBanner
-from pinata_tui.tui.widgets.key_hints import KeyHints
-from pinata_tui.tui.widgets.message_block import (
-    CodeBlockChoiceRequested,
-    CopyRequested,
-    ModelSwitchMarker,
-    UserMessage,
-)
-from pinata_tui.tui.widgets.prompt_input import PromptInput
-from pinata_tui.tui.widgets.status_bar import StatusBar
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.chat.conversation_view import ConversationView
+from pinata_tui.tui.chat.credits_banner import CreditsBanner
+from pinata_tui.tui.common.key_hints import KeyHints
+from pinata_tui.tui.chat.message_block import CodeBlockChoiceRequested, CopyRequested
+from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
+from pinata_tui.tui.chat.user_message import UserMessage
+from pinata_tui.tui.chat.prompt_input import PromptInput
+from pinata_tui.tui.chat.status_bar import StatusBar
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
 if TYPE_CHECKING:
     from pinata_tui.tui.app import PinataChatApp
@@ -508,7 +505,7 @@ class ChatScreen(Screen[None]):
             if code is not None:
                 self.app.copy_text(code, "code block")
 
-        from pinata_tui.tui.screens.code_block_picker import CodeBlockPicker
+        from pinata_tui.tui.chat.code_block_picker import CodeBlockPicker
 
         self.app.push_screen(CodeBlockPicker(event.blocks), chosen)
 

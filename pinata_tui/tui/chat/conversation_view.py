@@ -19,21 +19,22 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from rich.text import Text
 from textual import events
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.sanitize import make_displayable
-from pinata_tui.tui.widgets.markdown_lines import RENDERER
-from pinata_tui.tui.widgets.message_block import MessageBlock, ModelSwitchMarker, Notice, UserMessage
-from pinata_tui.tui.widgets.streaming_reply import AssistantMessage
+from pinata_tui.tui.markdown.streaming_markdown import RENDERER
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
+from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
+from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.user_message import UserMessage
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
 
 BlockT = TypeVar("BlockT", bound=MessageBlock)
@@ -42,39 +43,6 @@ PAGE_SIZE = 10
 """Messages mounted or unmounted at a time."""
 WINDOW_PAGES = 3
 """At most this many pages stay mounted (more while a reply streams in the last one)."""
-
-
-class PageLoader(Static, can_focus=True):
-    """Stands for messages not mounted. Click it, press Enter on it, or scroll towards it."""
-
-    class Pressed(Message):
-        def __init__(self, loader: "PageLoader") -> None:
-            super().__init__()
-            self.loader = loader
-
-    def set_count(self, count: int) -> None:
-        raise NotImplementedError
-
-    def on_click(self, event: events.Click) -> None:
-        event.stop()
-        self.post_message(self.Pressed(self))
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            event.stop()
-            self.post_message(self.Pressed(self))
-
-
-class LoadEarlier(PageLoader):
-    def set_count(self, count: int) -> None:
-        self.update(Text(f"↑ {count:,} earlier message{'s' if count != 1 else ''} — click, press Enter "
-                         "or scroll up to load more", style="dim italic"))
-
-
-class LoadLater(PageLoader):
-    def set_count(self, count: int) -> None:
-        self.update(Text(f"↓ {count:,} later message{'s' if count != 1 else ''} — click, press Enter "
-                         "or scroll down to load more; Ctrl+End jumps to the latest", style="dim italic"))
 
 
 def _owned(widget: Widget, index: int) -> Widget:

@@ -1,4 +1,4 @@
-"""Small modal questions: confirm a destructive step, or ask for one line of text."""
+"""A small modal question: confirm a step (a destructive one in red)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -38,27 +38,3 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
-
-
-class TextDialog(ModalScreen[str | None]):
-    """One line of text (a title, say). Enter accepts; Esc cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
-
-    def __init__(self, question: str, value: str = "", *, password: bool = False) -> None:
-        super().__init__()
-        self.question = question
-        self.value = value
-        self.password = password
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(self.question))
-            yield Input(self.value, password=self.password, id="dialog-input")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -11,10 +11,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
-from pinata_tui.sanitize import make_displayable
 
 STATUS_LABELS = {
     MessageStatus.STREAMING: ("streaming…", "italic"),
@@ -92,46 +90,3 @@ class MessageBlock(Widget, can_focus=True):
             self.post_message(CopyRequested(blocks[0][1], "code block"))
         else:
             self.post_message(CodeBlockChoiceRequested(blocks))
-
-
-class UserMessage(MessageBlock):
-    """What the user sent: shown literally (no Markdown, no markup)."""
-
-    def __init__(self, message: ChatMessage, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)
-        self.set_class(message.status == MessageStatus.ERROR, "-not-sent")
-
-    def render(self) -> Text:
-        return Text("\n").join([self.styled_header(), Text(make_displayable(self.message.content))])
-
-    def header_text(self) -> Text:
-        text = Text("You", style="bold")
-        if self.message.status == MessageStatus.ERROR:
-            text.append("  · not sent", style="bold red")
-        return text
-
-    def mark_not_sent(self) -> None:
-        self.message.status = MessageStatus.ERROR
-        self.add_class("-not-sent")
-        self.refresh_header()
-
-    def mark_sent(self) -> None:
-        """Sent again (the same message, not a copy)."""
-        self.message.status = MessageStatus.COMPLETE
-        self.remove_class("-not-sent")
-        self.refresh_header()
-
-
-class Notice(Static):
-    """A line in the conversation about what happened: an error, a retry, a hint."""
-
-    def __init__(self, text: str, *, kind: str = "info") -> None:
-        super().__init__(Text(make_displayable(text)), classes=f"notice -{kind}")
-
-
-class ModelSwitchMarker(Static):
-    """Shows where in the conversation the model changed."""
-
-    def __init__(self, model_id: str) -> None:
-        super().__init__(Text(f"── switched to {model_id} ──"), classes="switch-marker")
-        self.model_id = model_id

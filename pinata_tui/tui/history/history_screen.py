@@ -19,7 +19,8 @@ from textual.widgets.option_list import Option
 from pinata_tui.pricing import format_usd
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.store import ConversationStore, ConversationSummary, SearchHit
-from pinata_tui.tui.screens.dialogs import ConfirmDialog, TextDialog
+from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.common.text_dialog import TextDialog
 
 
 @dataclass(frozen=True)

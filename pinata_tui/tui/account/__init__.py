@@ -1,0 +1,1 @@
+"""The first-run welcome screen and the key and credits dialogs."""

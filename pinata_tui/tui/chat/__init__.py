@@ -1,0 +1,1 @@
+"""The chat screen and its widgets: the conversation pane, messages, prompt, status bar, credits banner."""

@@ -1,0 +1,1 @@
+"""The conversations browser (F2): list, full-text search, rename, delete."""

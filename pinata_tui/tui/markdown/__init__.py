@@ -1,0 +1,1 @@
+"""The reply renderer: Markdown rendered into cached lines, only the live tail redrawn while streaming."""

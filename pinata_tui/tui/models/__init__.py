@@ -1,0 +1,1 @@
+"""The model picker (Ctrl+L): the live catalog with prices, fuzzy filter."""
