@@ -10,6 +10,9 @@ from pinata_tui.api import PinataClient
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer
 from pinata_tui.settings import RetrySettings, Settings, TimeoutSettings
 
+# The benchmarks (python tests/bench/run.py) are scripts, not tests: pytest leaves them alone.
+collect_ignore = ["bench"]
+
 
 class RecordingSleep:
     """Stands in for asyncio.sleep in retry tests: records each wait, waits not at all."""

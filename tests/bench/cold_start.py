@@ -5,7 +5,7 @@ app), and the time is taken when the prompt's placeholder reaches the terminal: 
 has focus from the first frame. Baseline in the same run, the same way: a Textual hello-world,
 until "Hello, world" reaches the terminal. Also reports memory (peak RSS) at that moment.
 
-    python bench/cold_start.py [--runs 7]
+    python tests/bench/cold_start.py [--runs 7]
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import termios
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import Check, Series, collect, report
+from tests.bench.common import Check, Series, collect, report
 
 PROMPT_MARKER = b"Enter to send"
 HELLO = """
@@ -89,7 +89,7 @@ def main() -> bool:
         # while Textual's bytecode, installed by pip, is there.
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         env = {**env, "PINATA_CHAT_HOME": home, ENV_LLM_KEY: DEV_LLM_KEY, ENV_BASE_URL: server.url,
-               "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+               "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
 
         def one() -> dict[str, float]:
             app = launch(app_command, PROMPT_MARKER, env)

@@ -4,7 +4,7 @@ Measures, from Enter until the last line is on screen: wall time, CPU seconds, p
 Baseline in the same run: a 20-line reference app feeding the same stream to Textual's stock
 ``Markdown`` widget through ``MarkdownStream``.
 
-    python bench/long_reply.py [--runs 5]
+    python tests/bench/long_reply.py [--runs 5]
 """
 
 from __future__ import annotations
@@ -16,10 +16,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import Check, Series, child_report, collect, cpu_seconds, now, peak_rss_mb, report, run_child
-from bench.workload import markdown_document
+from tests.bench.common import (
+    Check,
+    Series,
+    child_report,
+    collect,
+    cpu_seconds,
+    now,
+    peak_rss_mb,
+    report,
+    run_child,
+)
+from tests.bench.workload import markdown_document
 
 TOKENS = 4000
 SIZE = (120, 40)

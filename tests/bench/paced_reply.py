@@ -5,7 +5,7 @@ key press in the prompt box to the prompt holding the character (median and 95th
 the frame that shows it follows within one refresh). Baseline in the same run: a bare httpx
 client consuming the same stream.
 
-    python bench/paced_reply.py [--runs 3]
+    python tests/bench/paced_reply.py [--runs 3]
 """
 
 from __future__ import annotations
@@ -18,10 +18,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import Check, Series, child_report, collect, cpu_seconds, now, report, run_child
-from bench.workload import one_long_paragraph
+from tests.bench.common import (
+    Check,
+    Series,
+    child_report,
+    collect,
+    cpu_seconds,
+    now,
+    report,
+    run_child,
+)
+from tests.bench.workload import one_long_paragraph
 
 TOKENS = 1500
 RATE = 100.0

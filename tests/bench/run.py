@@ -1,7 +1,7 @@
-"""Run every benchmark and print its figures with its baseline: ``python bench/run.py``.
+"""Run every benchmark and print its figures with its baseline: ``python tests/bench/run.py``.
 
-    python bench/run.py            # the default number of runs for each
-    python bench/run.py --quick    # fewer runs, for a quick look
+    python tests/bench/run.py            # the default number of runs for each
+    python tests/bench/run.py --quick    # fewer runs, for a quick look
 Exit status 0 when every target holds, 1 otherwise.
 """
 
@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import machine
+from tests.bench.common import machine
 
 BENCHMARKS = [("long_reply", 5, 2), ("paced_reply", 3, 1), ("cold_start", 7, 3), ("long_history", 3, 1),
               ("token_meter", 5, 2)]

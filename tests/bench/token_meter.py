@@ -3,7 +3,7 @@
 Measures the prompt's change handler (draft count + totals) over many keystrokes in the real
 app; the history's own counts are cached per message, never recounted per keystroke.
 
-    python bench/token_meter.py [--runs 5]
+    python tests/bench/token_meter.py [--runs 5]
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import Check, Series, child_report, collect, now, report, run_child
-from bench.workload import markdown_document
+from tests.bench.common import (
+    Check,
+    Series,
+    child_report,
+    collect,
+    now,
+    report,
+    run_child,
+)
+from tests.bench.workload import markdown_document
 
 HISTORY_TOKENS = 100_000
 KEYS = 200

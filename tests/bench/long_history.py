@@ -5,7 +5,7 @@ to the very top holding Page Up, as a reader would (loading every earlier page o
 reports the worst frame: the longest the event loop was blocked (a probe task asks to wake every
 5 ms and records how late it wakes), and the peak memory.
 
-    python bench/long_history.py [--runs 3]
+    python tests/bench/long_history.py [--runs 3]
 """
 
 from __future__ import annotations
@@ -16,10 +16,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import Check, Series, child_report, collect, now, peak_rss_mb, report, run_child
-from bench.workload import markdown_document
+from tests.bench.common import (
+    Check,
+    Series,
+    child_report,
+    collect,
+    now,
+    peak_rss_mb,
+    report,
+    run_child,
+)
+from tests.bench.workload import markdown_document
 
 MESSAGES = 1000
 KEY_REPEAT_SECONDS = 1 / 30
@@ -43,14 +52,14 @@ def build_history(home: Path) -> int:
 
 async def measure(url: str, home: str, conversation_id: int) -> dict[str, float]:
     t_start = now()
+    from textual import events
+
     from pinata_tui.devserver import DEV_LLM_KEY
     from pinata_tui.paths import AppPaths
     from pinata_tui.settings import Settings
     from pinata_tui.tui.app import PinataChatApp
-    from textual import events
-
-    from pinata_tui.tui.chat.page_loader import LoadEarlier
     from pinata_tui.tui.chat.assistant_message import AssistantMessage
+    from pinata_tui.tui.chat.page_loader import LoadEarlier
 
     worst = 0.0
     probing = True
