@@ -151,31 +151,22 @@ def _run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
             settings = settings.replace(**{setting: value})
     if args.model:
         settings = settings.replace(model=args.model)
-    server = None
-    scratch = None
+    demo = None
     if args.demo:
-        import tempfile
+        from pinata_tui.demo import start_demo
 
-        from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer, ServerState
-
-        server = PinataDevServer(state=ServerState(tokens_per_second=60, reply_tokens=180)).start()
-        settings = settings.replace(base_url=server.url, llm_key=DEV_LLM_KEY, jwt=DEV_JWT)
-        # Demo chats live in a throwaway folder, never in the real history.
-        scratch = tempfile.TemporaryDirectory(prefix="pinata-chat-demo-")
-        demo_paths = AppPaths.under(Path(scratch.name))
-        paths = AppPaths(paths.config_dir, demo_paths.data_dir, demo_paths.cache_dir, demo_paths.state_dir)
+        demo = start_demo()
+        settings, paths = demo.settings_for(settings), demo.paths_for(paths)
     from pinata_tui.tui.app import PinataChatApp  # Textual loads only now
 
-    app = PinataChatApp(settings, paths, demo=args.demo, open_conversation=args.conversation,
-                        continue_last=args.continue_last, demo_server=server)
+    app = PinataChatApp(settings, paths, demo=demo, open_conversation=args.conversation,
+                        continue_last=args.continue_last)
     app.apply_keymap(loaded.keymap)
     try:
         app.run()
     finally:
-        if server is not None:
-            server.stop()
-        if scratch is not None:
-            scratch.cleanup()
+        if app.demo_session is not None:  # the app stops it as it closes; this covers a crash on the way
+            app.demo_session.stop()
     return app.return_code or 0
 
 

@@ -12,7 +12,7 @@ from pinata_tui.api.errors import BILLING_URL, PinataError
 from pinata_tui.chat.endings import exit_code_for
 from pinata_tui.exit_codes import EXIT_AUTH, EXIT_OK, EXIT_USAGE
 from pinata_tui.cli_support import CliError, confirm, load
-from pinata_tui.config import ConfigError, set_value
+from pinata_tui.account import EnabledKey, enable_and_save
 from pinata_tui.paths import AppPaths
 from pinata_tui.secrets import mask_key
 from pinata_tui.settings import ENV_JWT, ENV_LLM_KEY, Settings
@@ -57,9 +57,9 @@ def cmd_enable(args: argparse.Namespace, paths: AppPaths) -> int:
         async with PinataClient(settings) as client:
             return await client.status()
 
-    async def enable() -> str:
+    async def enable() -> EnabledKey:
         async with PinataClient(settings) as client:
-            return await client.enable()
+            return await enable_and_save(client, paths.config_file)
 
     try:
         status = asyncio.run(current_status())
@@ -72,18 +72,17 @@ def cmd_enable(args: argparse.Namespace, paths: AppPaths) -> int:
             print("Nothing changed.")
             return EXIT_OK
     try:
-        key = asyncio.run(enable())
+        enabled = asyncio.run(enable())  # the key is saved before anything else is done with it
     except PinataError as exc:
         raise _fail(exc) from None
-    # The key is shown once by Pinata: save it before anything else can go wrong.
-    try:
-        set_value(paths.config_file, "llm_key", key)
-    except (OSError, ConfigError) as exc:
-        print(f"pinata-chat: could not save the new key to {paths.config_file}: {exc}", file=sys.stderr)
+    if enabled.problem is not None:
+        print(f"pinata-chat: could not save the new key to {paths.config_file}: {enabled.problem}", file=sys.stderr)
         print("Pinata shows this key only once. Store it now (for example as PINATA_LLM_KEY):", file=sys.stderr)
-        print(key)
+        print(enabled.key)
         return 1
-    print(f"Inference enabled. The new key ({mask_key(key)}) is saved in {paths.config_file} (mode 600).")
+    print(f"Inference enabled. The new key ({mask_key(enabled.key)}) is saved in {paths.config_file} (mode 600).")
+    if enabled.saved.dropped_comments:
+        print("Note: comments in config.toml are not kept when pinata-chat rewrites it.", file=sys.stderr)
     if os.environ.get(ENV_LLM_KEY, "").strip():
         print(f"Note: {ENV_LLM_KEY} is set in your environment and overrides the saved key; "
               "update or unset it.", file=sys.stderr)

@@ -116,8 +116,7 @@ async def test_sigkill_mid_reply_keeps_the_partial_text(server, tmp_path):
     assert len(reply.content) < len(full)
 
     # On restart the reply is there, marked interrupted, and can be continued.
-    app = make_app(server, home, model="openai/gpt-5-mini")
-    app._continue_last = True
+    app = make_app(server, home, model="openai/gpt-5-mini", continue_last=True)
     async with app.run_test() as pilot:
         await ready(pilot)
         await until(pilot, lambda: chat(app).view.query(AssistantMessage))

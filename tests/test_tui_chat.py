@@ -420,7 +420,7 @@ async def test_token_meter_includes_the_system_prompt(server, tmp_path):
     async with app.run_test() as pilot:
         await ready(pilot)
         screen = chat(app)
-        expected = app.token_counter.count_message("Answer in French.", "openai/gpt-4.1")
+        expected = app.services.token_counter.count_message("Answer in French.", "openai/gpt-4.1")
         await until(pilot, lambda: screen.status.context_tokens == expected)
         await pilot.press(*"hello world")
         assert screen.status.context_tokens == expected + 2

@@ -114,8 +114,7 @@ async def test_the_view_is_not_loading_and_tab_reaches_a_message(server, tmp_pat
             store.save_message(saved, saved.add(ChatMessage("user", f"Question {i}")))
             store.save_message(saved, saved.add(ChatMessage("assistant", f"Answer number {i}.",
                                                             model="anthropic/claude-sonnet-4-6")))
-    app = make_app(server, home)
-    app._open_on_start = saved.id
+    app = make_app(server, home, open_conversation=saved.id)
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         screen = chat(app)

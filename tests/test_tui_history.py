@@ -169,8 +169,7 @@ async def test_continue_reopens_the_last_conversation(server, tmp_path):
         old = Conversation(model="openai/gpt-5-mini")
         for role, text in [("user", "old question"), ("assistant", "old answer")]:
             store.save_message(old, old.add(ChatMessage(role, text, model="openai/gpt-5-mini")))
-    app = make_app(server, tmp_path)
-    app._continue_last = True
+    app = make_app(server, tmp_path, continue_last=True)
     async with app.run_test() as pilot:
         await ready(pilot)
         await until(pilot, lambda: chat(app).conversation.id == old.id)
@@ -187,7 +186,7 @@ async def test_a_corrupt_database_is_reported_and_left_alone(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await until(pilot, lambda: app.store_error is not None)
+        await until(pilot, lambda: app.services.store_error is not None)
         texts = [str(n.render()) for n in chat(app).view.query(Notice)]
         assert any("History is off" in t and str(database) in t for t in texts)
         await send_and_wait(pilot, "still works")
@@ -203,8 +202,7 @@ async def test_a_thousand_message_conversation_opens_a_page_at_a_time(server, tm
             store.save_message(big, big.add(ChatMessage(
                 "assistant", f"## Answer {i}\n\n- a point\n\n```py\nprint({i})\n```\n",
                 model="anthropic/claude-sonnet-4-6", usage=Usage(10, 10, 20))))
-    app = make_app(server, tmp_path, )
-    app._open_on_start = big.id
+    app = make_app(server, tmp_path, open_conversation=big.id)
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         screen = chat(app)
@@ -225,7 +223,7 @@ async def test_a_thousand_message_conversation_opens_a_page_at_a_time(server, tm
         assert f"{start:,} earlier" in str(screen.view.query_one(LoadEarlier).render())
         first_shown = screen.view.query(MessageBlock).first().message
         assert first_shown is screen.conversation.messages[start]
-        counter = app.token_counter
+        counter = app.services.token_counter
         expected = sum(counter.count_message(m.content, big.model) for m in screen.conversation.messages)
         assert expected > 10_000
         await until(pilot, lambda: screen.status.context_tokens == expected,

@@ -51,8 +51,7 @@ def top_visible(view: ConversationView) -> tuple[MessageBlock, int]:
 
 
 async def open_long(server, tmp_path, size=(100, 30)):
-    app = make_app(server, tmp_path)
-    app._open_on_start = store_long_conversation(tmp_path)
+    app = make_app(server, tmp_path, open_conversation=store_long_conversation(tmp_path))
     return app, app.run_test(size=size)
 
 

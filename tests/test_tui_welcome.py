@@ -10,6 +10,7 @@ from pinata_tui.config import read_config
 from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
+from pinata_tui.store import ConversationStore
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.account.welcome_screen import WelcomeScreen
 from pinata_tui.tui.chat.notice import Notice
@@ -89,21 +90,29 @@ async def test_first_run_demo(server, tmp_path):
         assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
         assert server.state.chat_requests() == []  # it went to the demo's own server
         assert not AppPaths.under(tmp_path).config_file.exists()
+        demo_database = app.paths.database
+        assert demo_database != AppPaths.under(tmp_path).database and demo_database.exists()
+    # Issue #13: a demo started from the welcome screen writes into a throwaway folder, never the real history.
+    real = AppPaths.under(tmp_path).database
+    if real.exists():
+        with ConversationStore(real) as store:
+            assert store.list_conversations() == []
+    assert not demo_database.exists()  # the throwaway folder went when the app closed
 
 
 async def test_palette_key_commands(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(110, 40)) as pilot:
         await ready(pilot)
-        await app.key_status()
+        await app.key_actions.status()
         assert any("Inference is enabled" in n and "pk-…cdef" in n for n in notices(app))
-        app.key_disable()
+        app.key_actions.disable()
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#dialog-yes")
         await until(pilot, lambda: any("Inference disabled" in n for n in notices(app)))
         assert not server.state.enabled
-        app.key_enable()
+        app.key_actions.enable()
         await pilot.pause()
         await pilot.click("#dialog-yes")
         await until(pilot, lambda: any("new inference key was minted" in n for n in notices(app)))
@@ -120,8 +129,8 @@ async def test_switching_settings_while_a_request_is_in_flight_does_not_crash(se
     server.state.add_fault(Fault(route="models", delay=1.0))
     app = make_app(server, tmp_path)
     async with app.run_test(size=(110, 40)) as pilot:
-        await until(pilot, lambda: app._client is not None, what="the catalog request to start")
-        await app.use_settings(app.settings.replace(llm_key=DEV_LLM_KEY))
+        await until(pilot, lambda: app.services._client is not None, what="the catalog request to start")
+        app.services.use_settings(app.settings.replace(llm_key=DEV_LLM_KEY))
         await until(pilot, lambda: app.catalog_source == "live", what="the slow catalog to arrive")
         await send_and_wait(pilot, "still fine")
         assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE

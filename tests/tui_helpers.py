@@ -14,7 +14,8 @@ from pinata_tui.tui.app import PinataChatApp
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 
 
-def make_app(server: PinataDevServer, home: Path, **changes: object) -> PinataChatApp:
+def make_app(server: PinataDevServer, home: Path, *, open_conversation: int | None = None,
+             continue_last: bool = False, **changes: object) -> PinataChatApp:
     settings = Settings(
         base_url=server.url,
         llm_key=DEV_LLM_KEY,
@@ -23,7 +24,8 @@ def make_app(server: PinataDevServer, home: Path, **changes: object) -> PinataCh
         retry=RetrySettings(max_attempts=3, base_delay=0.05, max_delay=0.1, max_total_wait=10),
         timeouts=TimeoutSettings(connect=2, read=3, write=3),
     ).replace(**changes)
-    return PinataChatApp(settings, AppPaths.under(home))
+    return PinataChatApp(settings, AppPaths.under(home), open_conversation=open_conversation,
+                         continue_last=continue_last)
 
 
 def chat(app: PinataChatApp) -> ChatScreen:

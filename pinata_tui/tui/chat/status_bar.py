@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 
 from pinata_tui.pricing import format_usd
@@ -26,7 +29,10 @@ def format_credits(amount: float) -> str:
 
 
 class StatusBar(Widget):
-    """Reactive fields, one render. The screen sets fields; nothing here reaches elsewhere."""
+    """Reactive fields, one render. The screen sets fields; nothing here reaches elsewhere.
+
+    It also counts down to a retry by itself (``count_down``), so the screen need not tick.
+    """
 
     model: reactive[str] = reactive("")
     context_tokens: reactive[int | None] = reactive(None)
@@ -37,6 +43,32 @@ class StatusBar(Widget):
     balance: reactive[float | None] = reactive(None)
     connection: reactive[str] = reactive("idle")
     connection_detail: reactive[str] = reactive("")
+
+    _retry_deadline: float | None = None
+    _retry_label = ""
+    _retry_timer: Timer | None = None
+
+    def count_down(self, delay: float, label: str) -> None:
+        """Show "retrying in N s (label)" until ``stop_countdown`` (or the deadline passes)."""
+        self._retry_deadline = time.monotonic() + delay
+        self._retry_label = label
+        self._tick()
+        if self._retry_timer is None:
+            self._retry_timer = self.set_interval(0.25, self._tick)
+        else:
+            self._retry_timer.resume()
+
+    def stop_countdown(self) -> None:
+        self._retry_deadline = None
+        if self._retry_timer is not None:
+            self._retry_timer.pause()
+
+    def _tick(self) -> None:
+        if self._retry_deadline is None:
+            return
+        left = max(0.0, self._retry_deadline - time.monotonic())
+        self.connection = "retrying"
+        self.connection_detail = f"in {left:.0f} s ({self._retry_label})"
 
     def render(self) -> Text:
         sep = (" │ ", "dim")

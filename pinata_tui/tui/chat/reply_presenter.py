@@ -1,0 +1,147 @@
+"""Shows one chat turn in the chat screen's widgets: text and reasoning as they stream, retries,
+and the ending (a notice, the status bar, the credits banner, the prompt given back).
+
+The turn itself (saving, endings, cost) is ``chat.turn.ChatTurn``; this class only draws what it
+reports. It belongs to a ``ChatScreen``, which runs it in its exclusive ``reply`` worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from pinata_tui.api.errors import InsufficientCredits, RateLimited
+from pinata_tui.api.events import Usage
+from pinata_tui.chat.endings import error_label, status_label
+from pinata_tui.chat.turn import (
+    ChatTurn,
+    ReasoningText,
+    ReplyReplaced,
+    ReplyText,
+    RetryScheduled,
+    Settled,
+    TurnEvent,
+    TurnOutcome,
+    TurnPlan,
+)
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.user_message import UserMessage
+
+if TYPE_CHECKING:
+    from pinata_tui.tui.chat.chat_screen import ChatScreen
+
+YIELD_SECONDS = 1 / 30
+"""The stream worker lets other tasks (drawing, keys) run at least this often."""
+
+
+class ReplyPresenter:
+    def __init__(self, screen: ChatScreen, plan: TurnPlan, block: AssistantMessage) -> None:
+        self.screen = screen
+        self.plan = plan
+        self.block = block
+        self._last_yield = time.monotonic()
+
+    async def run(self) -> None:
+        """Run the turn to its end (or until the worker is cancelled: it settles as stopped first)."""
+        screen, status = self.screen, self.screen.status
+        services = screen.services
+        status.connection, status.connection_detail = "waiting", ""
+        settings = services.settings
+        turn = ChatTurn(self.plan, await services.client(), persist=services.persist,
+                        prices=services.model_prices, max_tokens=settings.max_tokens,
+                        temperature=settings.temperature, estimate_usage=self._estimate_usage)
+        try:
+            await turn.run(self.show)
+        finally:
+            status.stop_countdown()
+            screen.set_streaming(False)
+
+    async def show(self, event: TurnEvent) -> None:
+        screen, status, block = self.screen, self.screen.status, self.block
+        if isinstance(event, (ReplyText, ReasoningText)):
+            if status.connection != "streaming":
+                status.stop_countdown()
+                status.connection, status.connection_detail = "streaming", ""
+            if isinstance(event, ReplyText):
+                block.append_text(event.text)
+            else:
+                block.append_reasoning(event.text)
+            if time.monotonic() - self._last_yield >= YIELD_SECONDS:
+                # A fast burst arrives without real waits: step aside (a real sleep, so the several
+                # hops from new text to a drawn frame all get to run) and frames keep coming.
+                await asyncio.sleep(0.002)
+                self._last_yield = time.monotonic()
+        elif isinstance(event, RetryScheduled):
+            status.count_down(event.delay, f"attempt {event.attempt + 1}/{event.max_attempts}")
+            # The first sentence of the (one-line, displayable) reason: cut at ". ", so a URL's dots stay.
+            block.set_waiting_note(event.reason.split(". ")[0].rstrip(".") + "; retrying")
+        elif isinstance(event, ReplyReplaced):
+            await screen.view.remove_message(event.old)
+        elif isinstance(event, Settled):  # also when stopped: the turn settles, then re-raises
+            status.stop_countdown()
+            screen.set_streaming(False)
+            await self._show_outcome(event.outcome)
+
+    def _estimate_usage(self, conversation: Conversation, reply: ChatMessage) -> Usage | None:
+        """Tokens counted here when the server sent no usage (an estimate, shown with ~)."""
+        meter = self.screen.context
+        if not meter.ready or not reply.content:
+            return None
+        meter.count_message(reply, conversation.model)
+        prompt_tokens = meter.prompt_tokens_for(conversation, reply)
+        return Usage(prompt_tokens, reply.tokens or 0, prompt_tokens + (reply.tokens or 0))
+
+    async def _show_outcome(self, outcome: TurnOutcome) -> None:
+        screen, status = self.screen, self.screen.status
+        if outcome.reply is None:  # nothing arrived: the empty reply goes, the prompt comes back
+            await self._failed(outcome)
+            return
+        await self.block.settle(outcome.status)
+        screen.context.count_message(outcome.reply, screen.conversation.model)
+        if outcome.tokens_per_second is not None and outcome.completion_tokens:
+            status.last_reply = f"{outcome.completion_tokens:,} tok · {outcome.tokens_per_second:,.0f} tok/s"
+        screen.update_totals()
+        if outcome.status == MessageStatus.STOPPED:
+            status.connection, status.connection_detail = "idle", "(stopped)"
+        elif outcome.status == MessageStatus.COMPLETE:
+            status.connection, status.connection_detail = "idle", ""
+            screen.banner.hide()
+        else:
+            label = error_label(outcome.error) if outcome.error else status_label(outcome.status)
+            status.connection = "error" if outcome.error else "idle"
+            status.connection_detail = f"({label})"
+        if outcome.reply.usage is not None:
+            screen.post_message(screen.BalanceStale())
+        if outcome.notice:
+            kind = "error" if outcome.error or outcome.status == MessageStatus.FAILED else "warning"
+            await screen.view.add_notice(outcome.notice, kind=kind)
+        screen.refresh_bindings()
+
+    async def _failed(self, outcome: TurnOutcome) -> None:
+        """Nothing (new) arrived: say why in the conversation and give the prompt back."""
+        screen, plan, exc, status = self.screen, self.plan, outcome.error, self.screen.status
+        if plan.continuing:
+            await self.block.settle(plan.reply.status)
+        else:
+            await self.block.remove()
+            user = plan.user
+            user_block = screen.view.block_for(user) if user is not None else None
+            if user is not None and isinstance(user_block, UserMessage):
+                user_block.mark_not_sent()
+                screen.prompt_not_sent(user)
+        screen.update_totals()
+        if exc is None:  # stopped before anything arrived
+            status.connection, status.connection_detail = "idle", "(stopped)"
+            return
+        status.connection, status.connection_detail = "error", f"({error_label(exc)})"
+        if isinstance(exc, InsufficientCredits):
+            screen.banner.show_out_of_credits(exc.available_microcredits)
+            screen.banner.balance = screen.balance
+            screen.post_message(screen.BalanceStale())
+            await screen.view.add_notice(str(exc), kind="warning")
+            return
+        hint = (" Your prompt is back in the box: press Enter (or Ctrl+R) to send it again."
+                if plan.user is not None else "")
+        await screen.view.add_notice(f"{exc}{hint}", kind="warning" if isinstance(exc, RateLimited) else "error")
