@@ -58,3 +58,23 @@ def test_a_strip_gets_its_caches_only_when_an_operation_uses_them():
     assert strip.apply_style(Style(bold=True)) is styled
     assert [part.text for part in strip.divide([3, 11])] == ["hel", "lo world"]
     assert strip.simplify().text == "hello world" and strip.cell_length == 11
+
+
+def test_the_fixes_step_aside_on_a_textual_they_were_not_verified_on(monkeypatch):
+    from pinata_tui.tui import textual_fixes
+
+    monkeypatch.setattr(textual_fixes, "_applied", False)
+    before = (Strip.crop_extend, Strip.divide, StylesCache.get_inner_outer, Strip.__init__)
+    assert textual_fixes.apply_textual_fixes(version="8.3.0") is False
+    assert (Strip.crop_extend, Strip.divide, StylesCache.get_inner_outer, Strip.__init__) == before
+
+
+def test_the_pin_and_the_verified_version_agree():
+    import tomllib
+    from pathlib import Path
+
+    from pinata_tui.tui.textual_fixes import TEXTUAL_VERIFIED, textual_version
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert f"textual=={TEXTUAL_VERIFIED}" in project["project"]["dependencies"]
+    assert textual_version() == TEXTUAL_VERIFIED

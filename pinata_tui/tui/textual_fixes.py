@@ -1,31 +1,37 @@
-"""Work-arounds for two Textual 8.2 caches that keep drawn lines alive far longer than needed.
+"""Work-arounds for Textual caches that keep drawn lines alive far longer than needed.
 
-Both matter for a long conversation: scrolling draws thousands of lines, and every line kept
+They matter for a long conversation: scrolling draws thousands of lines, and every line kept
 alive is a dozen objects that each full garbage collection walks (the pauses that made scrolling
-to the top of a 1,000-message conversation stutter, measured with ``bench/long_history.py``).
+to the top of a 1,000-message conversation stutter, measured with ``tests/bench/long_history.py``).
 
-1. ``Strip`` memoises its operations, and when an operation returns the strip unchanged (padding
-   or cropping a line to the length it already has, dividing it at its own end) the strip is
-   stored in its own cache: a reference cycle. Every drawn line became cyclic garbage that only
-   a full collection frees. The three operations are wrapped so that an unchanged result is
-   returned without being cached (the cache would only ever return the same object).
+Verified on exactly ``TEXTUAL_VERIFIED`` (pyproject.toml pins it). On any other Textual version
+none of them is applied: each reaches into internals that may have changed. When upgrading
+Textual, re-check each against the new source, drop those fixed upstream, and move the pin.
+
+1. ``Strip`` memoises its operations, and when ``crop_extend`` or ``divide`` returns the strip
+   unchanged (cropping a line to the length it already has, dividing it at its own end) the strip
+   is stored in its own cache: a reference cycle. Every drawn line became cyclic garbage that only
+   a full collection frees. Both are wrapped so that an unchanged result is returned without being
+   cached (the cache would only ever return the same object). (``adjust_cell_length`` has the
+   early return upstream since 8.2.) Upstream: no issue filed yet; worth proposing.
 
 2. ``StylesCache.get_inner_outer`` is an instance method under ``functools.lru_cache``, so the
    cache's keys hold up to 1,024 ``StylesCache`` objects, one per widget ever drawn, each with
-   every line it rendered (Textual issue #6665). The colours it computes do not depend on the
-   instance; the replacement caches them by colour alone.
+   every line it rendered. The colours it computes do not depend on the instance; the replacement
+   caches them by colour alone. Upstream: Textual issue #6665 (open); drop when it is fixed.
 
 3. ``Region``'s geometry methods memoise up to 4,096 results each. While a long conversation
    scrolls, every widget's region is new on every frame, so those caches fill with regions never
    asked for again: some 25,000 objects, half of what a full collection walked. They are
    rebuilt with room for ``GEOMETRY_CACHE_SIZE`` results, far more than one frame uses.
+   Upstream: a tuning choice, not a bug; no issue filed.
 
 4. Every ``Strip`` is created with seven empty caches (seven ``FIFOCache`` objects, tracked by the
    collector); most lines never use more than one. They are created on first use instead,
    which also cut a third of the objects each full collection walked while scrolling.
+   Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's. Checked against Textual 8.2; ``apply_textual_fixes()`` is
-idempotent and leaves a Textual without these methods alone.
+Results are exactly Textual's. ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -43,11 +49,26 @@ _applied = False
 
 GEOMETRY_CACHE_SIZE = 256
 
+TEXTUAL_VERIFIED = "8.2.8"
+"""The Textual release these patches were read against and tested on (pinned in pyproject.toml)."""
 
-def apply_textual_fixes() -> None:
+
+def textual_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("textual")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def apply_textual_fixes(version: str | None = None) -> bool:
+    """Apply every fix once, on the verified Textual only. True when they are in place."""
     global _applied
     if _applied:
-        return
+        return True
+    if (version or textual_version()) != TEXTUAL_VERIFIED:
+        return False  # another Textual: its internals may differ, so step aside
     _applied = True
     _avoid_strip_self_references()
     _cache_inner_outer_by_colour()
@@ -56,14 +77,8 @@ def apply_textual_fixes() -> None:
 
 
 def _avoid_strip_self_references() -> None:
-    adjust_cell_length = Strip.adjust_cell_length
     crop_extend = Strip.crop_extend
     divide = Strip.divide
-
-    def adjust_cell_length_acyclic(self: Strip, cell_length: int, style: Style | None = None) -> Strip:
-        if cell_length == self.cell_length:
-            return self
-        return adjust_cell_length(self, cell_length, style)
 
     def crop_extend_acyclic(self: Strip, start: int, end: int, style: Style | None) -> Strip:
         if start == 0 and end == self.cell_length:
@@ -76,7 +91,6 @@ def _avoid_strip_self_references() -> None:
             return [self]
         return divide(self, cuts)
 
-    Strip.adjust_cell_length = adjust_cell_length_acyclic  # type: ignore[method-assign]
     Strip.crop_extend = crop_extend_acyclic  # type: ignore[method-assign]
     Strip.divide = divide_acyclic  # type: ignore[method-assign]
 
