@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinata_tui.files import atomic_write_text
-from pinata_tui.secrets import mask_key
+from pinata_tui.files import atomic_write_text, ensure_private_dir
+from pinata_tui.secrets import check_credential, mask_key
 from pinata_tui.settings import (
+    ENV_ALLOW_INSECURE_HTTP,
     ENV_BASE_URL,
     ENV_JWT,
     ENV_LLM_KEY,
+    MAX_RETRY_ATTEMPTS,
     RetrySettings,
     Settings,
     TimeoutSettings,
@@ -52,7 +54,9 @@ OPTIONS: dict[str, Option] = {
     "base_url": Option(str, "API base URL: https://agents.pinata.cloud, or the OpenAI-compatible form ending in /v0/llm"),
     "llm_key": Option(str, "inference key (prefer PINATA_LLM_KEY or `pinata-chat enable`)"),
     "jwt": Option(str, "Pinata JWT, for key management and credits"),
-    "retry.max_attempts": Option(int, "attempts per request, the first included", 1, 20),
+    "allow_insecure_http": Option(bool, "send keys over plain http:// to a host other than loopback "
+                                  "(default false: refused)"),
+    "retry.max_attempts": Option(int, "attempts per request, the first included", 1, MAX_RETRY_ATTEMPTS),
     "retry.base_delay": Option(float, "first backoff delay, seconds", 0, 600),
     "retry.max_delay": Option(float, "longest single backoff, seconds", 0, 3600),
     "retry.max_total_wait": Option(float, "give up after waiting this long in all, seconds", 0, 3600),
@@ -84,6 +88,8 @@ def read_config(path: Path) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}).") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to read.") from None
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)"; lead with the file and line.
         message = str(exc)
@@ -110,6 +116,8 @@ def coerce(key: str, value: Any, *, origin: str) -> Any:
     option = OPTIONS.get(key)
     if option is None:
         raise ConfigError(f"{origin}: unknown setting {key!r}. Known: {', '.join(sorted(OPTIONS))}, [keymap].")
+    if option.kind is bool:
+        return _coerce_bool(key, value, origin)
     if isinstance(value, str) and option.kind is not str:
         try:
             value = option.kind(value)
@@ -127,12 +135,29 @@ def coerce(key: str, value: Any, *, origin: str) -> Any:
         raise ConfigError(f"{origin}: {key} must be at most {option.maximum:g}.")
     if option.kind is str and key in ("model", "base_url", "llm_key", "jwt") and not value.strip():
         raise ConfigError(f"{origin}: {key} must not be empty.")
+    if key in SECRET_KEYS:
+        try:
+            return check_credential(key, value)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: {exc}") from None
     if key == "base_url":
         try:
             return normalize_base_url(value)
         except ValueError as exc:
             raise ConfigError(f"{origin}: base_url {exc}") from None
     return value
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+
+def _coerce_bool(key: str, value: Any, origin: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"{origin}: {key} must be true or false, not {value!r}.")
 
 
 def permissions_warning(path: Path, data: Mapping[str, Any]) -> str | None:
@@ -162,7 +187,8 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None,
     for key, value in _flatten({k: v for k, v in data.items() if k != "keymap"}).items():
         values[key] = coerce(key, value, origin=str(path))
         sources[key] = "config"
-    for key, variable in (("llm_key", ENV_LLM_KEY), ("jwt", ENV_JWT), ("base_url", ENV_BASE_URL)):
+    for key, variable in (("llm_key", ENV_LLM_KEY), ("jwt", ENV_JWT), ("base_url", ENV_BASE_URL),
+                          ("allow_insecure_http", ENV_ALLOW_INSECURE_HTTP)):
         if env.get(variable, "").strip():
             values[key] = coerce(key, env[variable].strip(), origin=variable)
             sources[key] = "env"
@@ -182,6 +208,7 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
     """Write atomically: a temporary file (mode 0600 from birth), then rename over the old one."""
     import tomli_w
 
+    ensure_private_dir(path.parent)
     atomic_write_text(path, tomli_w.dumps(dict(data)), mode=0o600)
 
 

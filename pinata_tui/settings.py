@@ -18,6 +18,10 @@ DEFAULT_MODEL = "anthropic/claude-sonnet-4-6"
 ENV_LLM_KEY = "PINATA_LLM_KEY"
 ENV_JWT = "PINATA_JWT"
 ENV_BASE_URL = "PINATA_BASE_URL"
+ENV_ALLOW_INSECURE_HTTP = "PINATA_ALLOW_INSECURE_HTTP"
+
+MAX_RETRY_ATTEMPTS = 20
+"""However the settings were made, no request is tried more often than this."""
 
 
 OPENAI_COMPATIBLE_SUFFIX = "/v0/llm"
@@ -52,6 +56,37 @@ def normalize_base_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1: traffic that never leaves this machine."""
+    import ipaddress
+
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def insecure_credentials_problem(base_url: str, allow_insecure_http: bool) -> str | None:
+    """Why credentials must not go to ``base_url`` (plain http:// to another machine), or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url.strip())
+        host = parts.hostname
+    except ValueError:
+        return None  # an invalid URL is reported where it is read
+    if parts.scheme != "http" or allow_insecure_http or is_loopback_host(host):
+        return None
+    return (f"plain http:// to {host} would send it unencrypted, readable by anyone on the way. "
+            f"Use https://, or allow it explicitly with `allow_insecure_http = true` in config.toml "
+            f"or {ENV_ALLOW_INSECURE_HTTP}=1.")
+
+
 @dataclass(frozen=True)
 class RetrySettings:
     """How hard the client tries again after 429, 5xx and connection failures."""
@@ -84,6 +119,8 @@ class Settings:
     temperature: float | None = None
     max_tokens: int | None = None
     theme: str | None = None
+    allow_insecure_http: bool = False
+    """Send credentials over plain http:// to a host other than loopback (off: refused)."""
     retry: RetrySettings = field(default_factory=RetrySettings)
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
 

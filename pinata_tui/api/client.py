@@ -7,35 +7,37 @@ only ever placed in the ``Authorization`` header, never in messages or reprs.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import html
 import json
+import math
 import random
-import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
 from pinata_tui import __version__
 from pinata_tui.api.errors import (
-    BILLING_URL,
-    AuthError,
-    InsufficientCredits,
-    MICROCREDITS_PER_CREDIT,
+    MAX_ERROR_BODY,
+    MAX_JSON_BODY,
+    InsecureTransport,
+    InvalidCredential,
     MissingCredential,
     NetworkError,
     PinataError,
     ProtocolError,
     RateLimited,
-    RequestRejected,
-    ServerError,
-    StreamFailed,
-    APIStatusError,
 )
-from pinata_tui.api.events import Retrying, StreamEvent, Usage
-from pinata_tui.api.streaming import read_chat_stream
+from pinata_tui.api.events import Retrying, StreamEvent
+from pinata_tui.api.responses import (
+    MIN_TOPUP_THRESHOLD,
+    Auth,
+    _parse_topup,
+    describe_body,
+    error_from_response,
+    parse_completion,
+    validate_topup,
+)
+from pinata_tui.api.streaming import read_chat_stream, read_limited
 from pinata_tui.api.types import (
     ChatResult,
     CreditBalance,
@@ -44,10 +46,20 @@ from pinata_tui.api.types import (
     TopUpConfig,
     parse_timestamp,
 )
-from pinata_tui.secrets import redact
-from pinata_tui.settings import ENV_JWT, ENV_LLM_KEY, Settings, normalize_base_url
+from pinata_tui.secrets import check_credential, redact
+from pinata_tui.settings import (
+    ENV_JWT,
+    ENV_LLM_KEY,
+    MAX_RETRY_ATTEMPTS,
+    Settings,
+    insecure_credentials_problem,
+    normalize_base_url,
+)
 
-Auth = Literal["llm", "jwt", None]
+__all__ = ["MIN_TOPUP_THRESHOLD", "PinataClient", "describe_body", "error_from_response", "parse_completion",
+           "validate_topup"]
+"""The parsing helpers live in ``api.responses``; they are still importable from here."""
+
 Message = dict[str, str]
 RetryObserver = Callable[[Retrying], Awaitable[None] | None]
 
@@ -58,9 +70,6 @@ STATUS_PATH = "/v0/llm/status"
 DISABLE_PATH = "/v0/llm/disable"
 BALANCE_PATH = "/v0/credits/balance"
 TOPUP_PATH = "/v0/credits/topup/config"
-
-MIN_TOPUP_THRESHOLD = 5
-
 
 class PinataClient:
     """Async client for Pinata Inference. Use as ``async with PinataClient(settings) as c:``."""
@@ -152,7 +161,7 @@ class PinataClient:
             delay = self._retry_delay(attempt, outcome, waited)
             if delay is None:
                 raise outcome
-            yield Retrying(attempt, self.settings.retry.max_attempts, delay, str(outcome))
+            yield Retrying(attempt, self._max_attempts, delay, str(outcome))
             await self._sleep(delay)
             waited += delay
         try:
@@ -197,7 +206,10 @@ class PinataClient:
         key = data.get("privateKey") if isinstance(data, dict) else None
         if not isinstance(key, str) or not key:
             raise ProtocolError("Enable succeeded but the reply held no privateKey.")
-        return key
+        try:
+            return check_credential("The key Pinata returned", key)
+        except ValueError as exc:
+            raise ProtocolError(f"{exc} It cannot be used; run `pinata-chat enable` again.") from None
 
     async def status(self) -> KeyStatus:
         data = await self._request_json("GET", STATUS_PATH, auth="jwt")
@@ -217,8 +229,10 @@ class PinataClient:
             total = float(data["total"])
             loaned = float(data.get("loaned") or 0)
             available = float(data["available"]) if "available" in data else total - loaned
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, OverflowError):
             raise ProtocolError("The balance reply lacked total/available figures.") from None
+        if not all(math.isfinite(x) for x in (total, loaned, available)):
+            raise ProtocolError("The balance reply held a figure that is not a finite number.")
         return CreditBalance(total, loaned, available)
 
     async def topup_config(self) -> TopUpConfig:
@@ -236,22 +250,30 @@ class PinataClient:
 
     # ------------------------------------------------------------- internals
 
+    @property
+    def _max_attempts(self) -> int:
+        return max(1, min(self.settings.retry.max_attempts, MAX_RETRY_ATTEMPTS))
+
     def _credential(self, auth: Auth) -> str | None:
+        """The credential for ``auth``, checked; nothing is sent with a bad one or over plain http."""
         if auth == "llm":
-            if not self.settings.llm_key:
-                raise MissingCredential(
-                    "The inference key",
-                    f"Set {ENV_LLM_KEY}, or run `pinata-chat enable` with {ENV_JWT} set to mint one.",
-                )
-            return self.settings.llm_key
-        if auth == "jwt":
-            if not self.settings.jwt:
-                raise MissingCredential(
-                    "The Pinata JWT",
-                    f"Set {ENV_JWT} to a JWT from the API Keys page of your Pinata account.",
-                )
-            return self.settings.jwt
-        return None
+            which, value = "The inference key", self.settings.llm_key
+            hint = f"Set {ENV_LLM_KEY}, or run `pinata-chat enable` with {ENV_JWT} set to mint one."
+        elif auth == "jwt":
+            which, value = "The Pinata JWT", self.settings.jwt
+            hint = f"Set {ENV_JWT} to a JWT from the API Keys page of your Pinata account."
+        else:
+            return None
+        if not value or not value.strip():
+            raise MissingCredential(which, hint)
+        try:
+            value = check_credential(which, value)
+        except ValueError as exc:
+            raise InvalidCredential(str(exc), hint) from None
+        problem = insecure_credentials_problem(self.settings.base_url, self.settings.allow_insecure_http)
+        if problem:
+            raise InsecureTransport(f"Not sending {which[0].lower()}{which[1:]}: {problem}")
+        return value
 
     def _build(
         self, method: str, path: str, *, auth: Auth, json_body: Any = None
@@ -276,13 +298,14 @@ class PinataClient:
             return NetworkError(self._network_message(exc, timed_out=False))
         if response.status_code < 400:
             return response
+        raw = b""
         try:
-            await response.aread()
+            raw, _ = await read_limited(response, MAX_ERROR_BODY)  # a gzip bomb is never inflated whole
         except httpx.HTTPError:
             pass
         finally:
             await response.aclose()
-        return error_from_response(response, auth=auth)
+        return error_from_response(response, auth=auth, raw=raw)
 
     def _network_message(self, exc: httpx.HTTPError, *, timed_out: bool) -> str:
         where = self.settings.base_url
@@ -295,7 +318,7 @@ class PinataClient:
     def _retry_delay(self, attempt: int, error: PinataError, waited: float) -> float | None:
         """Seconds to wait before the next attempt, or None to give up and raise ``error``."""
         policy = self.settings.retry
-        if not error.retryable or attempt >= policy.max_attempts:
+        if not error.retryable or attempt >= self._max_attempts:
             return None
         ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
         delay = ceiling / 2 + self._jitter() * ceiling / 2
@@ -326,183 +349,25 @@ class PinataClient:
             if delay is None:
                 raise outcome
             if on_retry is not None:
-                maybe = on_retry(Retrying(attempt, self.settings.retry.max_attempts, delay, str(outcome)))
+                maybe = on_retry(Retrying(attempt, self._max_attempts, delay, str(outcome)))
                 if maybe is not None:
                     await maybe
             await self._sleep(delay)
             waited += delay
         try:
-            raw = await outcome.aread()
+            raw, cut = await read_limited(outcome, MAX_JSON_BODY)
         except httpx.TimeoutException:
             raise NetworkError(f"Timed out reading the answer from {self.settings.base_url}.") from None
-        except httpx.TransportError:
+        except (httpx.TransportError, httpx.StreamError, httpx.DecodingError):
             raise NetworkError(f"The connection to {self.settings.base_url} broke mid-answer.") from None
         finally:
             await outcome.aclose()
+        if cut:
+            raise ProtocolError(f"The answer from {path} was larger than the {MAX_JSON_BODY // (1024 * 1024)} MiB "
+                                "limit; it was not read.")
         try:
             return json.loads(raw) if raw.strip() else {}
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise ProtocolError(
                 f"Expected JSON from {path}, got {describe_body(raw, outcome.headers.get('content-type'))}."
             ) from None
-
-
-# ---------------------------------------------------------------- parsing
-
-
-def parse_completion(data: Any) -> ChatResult:
-    """A whole ``chat.completion``; ``choices[0].error`` or ``finish_reason: "error"`` raise ``StreamFailed``."""
-    from pinata_tui.api.streaming import error_message, reasoning_text, tool_call_names
-
-    if not isinstance(data, dict):
-        raise ProtocolError("The completion was not a JSON object.")
-    text = reasoning = refusal = ""
-    finish = None
-    calls: list[str | None] = []
-    usage = Usage.from_json(data.get("usage"))
-    choices = data.get("choices")
-    choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
-    message = choice.get("message")
-    if isinstance(message, dict):
-        text = message["content"] if isinstance(message.get("content"), str) else ""
-        reasoning = reasoning_text(message)
-        refusal = message["refusal"] if isinstance(message.get("refusal"), str) else ""
-        calls = tool_call_names(message)
-    if isinstance(choice.get("finish_reason"), str):
-        finish = choice["finish_reason"]
-    error = data.get("error") or choice.get("error")
-    if error or finish == "error" or data.get("object") == "error":
-        raise StreamFailed(error_message(error or data), partial_text=text, usage=usage,
-                           partial_reasoning=reasoning)
-    model = data["model"] if isinstance(data.get("model"), str) else None
-    response_id = data["id"] if isinstance(data.get("id"), str) else None
-    return ChatResult(text, usage, finish, model, response_id, reasoning, refusal, tuple(calls))
-
-
-def _parse_topup(data: Any) -> TopUpConfig:
-    if not isinstance(data, dict):
-        raise ProtocolError("The top-up reply was not a JSON object.")
-    threshold = data.get("threshold")
-    amount = data.get("amount")
-    return TopUpConfig(
-        float(threshold) if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) else None,
-        int(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) else None,
-    )
-
-
-def validate_topup(threshold: float | None, amount: int | None) -> None:
-    """Apply the documented rules before calling: threshold ≥ 5 or null; amount a positive integer or null."""
-    if (threshold is None) != (amount is None):
-        raise RequestRejected(
-            400, "Give both a threshold and an amount to turn auto top-up on, or neither to turn it off."
-        )
-    if threshold is not None and threshold < MIN_TOPUP_THRESHOLD:
-        raise RequestRejected(400, f"The top-up threshold must be at least {MIN_TOPUP_THRESHOLD} credits.")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
-        raise RequestRejected(400, "The top-up amount must be a positive whole number of credits.")
-
-
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def describe_body(raw: bytes, content_type: str | None) -> str:
-    """A short, readable summary of a body that is not the JSON we expected."""
-    if not raw.strip():
-        return "an empty body"
-    ctype = (content_type or "").partition(";")[0].strip() or "no content type"
-    if b"<html" in raw[:2000].lower() or "html" in ctype:
-        title = _TITLE.search(raw[:20000])
-        if title:
-            text = html.unescape(title.group(1).decode("utf-8", "replace")).strip()
-        else:
-            text = html.unescape(_TAGS.sub(" ", raw[:2000].decode("utf-8", "replace")))
-        text = " ".join(text.split())[:120]
-        return f"an HTML page ({text!r})" if text else "an HTML page"
-    snippet = " ".join(raw[:200].decode("utf-8", "replace").split())
-    if len(raw) > 200:
-        snippet += "…"
-    return f"{ctype}: {snippet!r}"
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _find_microcredits(data: Any) -> int | None:
-    """``availableMicrocredits`` may sit at the top level or inside ``error``."""
-    for holder in (data, data.get("error") if isinstance(data, dict) else None):
-        if isinstance(holder, dict):
-            for key in ("availableMicrocredits", "available_microcredits"):
-                value = holder.get(key)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    return int(value)
-                if isinstance(value, str):
-                    try:
-                        return int(float(value))
-                    except ValueError:
-                        pass
-    return None
-
-
-def error_from_response(response: httpx.Response, *, auth: Auth) -> APIStatusError:
-    """Map an HTTP error response to a typed error with a message a person can act on."""
-    status = response.status_code
-    raw = response.content
-    try:
-        data: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        data = None
-    server_said: str | None = None
-    if isinstance(data, dict):
-        error = data.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            server_said = error["message"]
-        elif isinstance(error, str):
-            server_said = error
-        elif isinstance(data.get("message"), str):
-            server_said = data["message"]
-    detail = server_said if server_said is not None else describe_body(raw, response.headers.get("content-type"))
-    said = f" (server said: {server_said})" if server_said else ""
-
-    if status == 401:
-        if auth == "jwt":
-            hint = f"Check {ENV_JWT}: it must be a current JWT from the API Keys page of your Pinata account."
-            what = "the Pinata JWT"
-        else:
-            hint = (
-                f"Set {ENV_LLM_KEY} to a valid inference key, or mint a new one with "
-                f"`pinata-chat enable` (needs {ENV_JWT})."
-            )
-            what = "the inference key (missing, invalid or revoked)"
-        return AuthError(401, f"Pinata rejected {what}{said}. {hint}", detail=detail)
-    if status == 402:
-        micro = _find_microcredits(data)
-        if micro is None:
-            amount = "The server did not say how many credits remain."
-        else:
-            amount = f"Available: {micro / MICROCREDITS_PER_CREDIT:,.6f} credits ({micro:,} microcredits)."
-        return InsufficientCredits(
-            f"Out of credits: requests will fail until you top up. {amount} "
-            f"Buy credits in the Billing dashboard at {BILLING_URL}, or turn on auto top-up.",
-            available_microcredits=micro,
-            detail=detail,
-        )
-    if status == 429:
-        after = _retry_after(response.headers.get("retry-after"))
-        when = f" Try again in {after:.0f} s." if after is not None else ""
-        return RateLimited(f"Rate limited by Pinata (429){said}.{when}", retry_after=after, detail=detail)
-    if status >= 500:
-        return ServerError(status, f"Pinata had a server error ({status}): {detail}.", detail=detail)
-    return RequestRejected(status, f"Pinata refused the request ({status}): {detail}.", detail=detail)

@@ -7,6 +7,15 @@ message ever contains a credential (the client never puts headers in them).
 from __future__ import annotations
 
 MICROCREDITS_PER_CREDIT = 1_000_000
+
+MAX_ERROR_BODY = 64 * 1024
+"""Bytes of an error response that are read (after decompression); the rest is never read."""
+MAX_JSON_BODY = 8 * 1024 * 1024
+"""A JSON answer (catalog, balance, a whole completion) larger than this is refused."""
+MAX_SSE_LINE = 1024 * 1024
+"""Characters in one line (and one event) of a streamed reply."""
+MAX_REPLY_CHARS = 8 * 1024 * 1024
+"""Characters of answer plus reasoning in one streamed reply; beyond it the stream is cut (what arrived is kept)."""
 BILLING_URL = "https://agents.pinata.cloud"
 """Credits are bought in the Billing dashboard of the Agents app, not through the API."""
 
@@ -27,6 +36,18 @@ class MissingCredential(PinataError):
     def __init__(self, which: str, hint: str) -> None:
         super().__init__(f"{which} is not set. {hint}")
         self.which = which
+
+
+class InvalidCredential(MissingCredential):
+    """The configured key or JWT cannot be sent (a line break, a space, a non-ASCII character)."""
+
+    def __init__(self, problem: str, hint: str) -> None:
+        PinataError.__init__(self, f"{problem} {hint}")
+        self.which = problem
+
+
+class InsecureTransport(PinataError):
+    """Credentials would go over plain http:// to a host other than loopback; nothing was sent."""
 
 
 class APIStatusError(PinataError):

@@ -1,7 +1,10 @@
 """Turns a streamed chat-completion response into typed events, as bytes arrive.
 
-Server-sent events are framed by ``httpx-sse`` (split lines, ``\\r\\n``, comments such as
-``: OPENROUTER PROCESSING``, UTF-8 split across reads); this module interprets the
+Server-sent events are framed here, as the SSE specification says (lines split at ``\\n``,
+``\\r\\n`` or ``\\r``, comments such as ``: OPENROUTER PROCESSING``, UTF-8 split across reads),
+with limits on what a server may send: one line or event of at most ``MAX_SSE_LINE``
+characters, a reply of at most ``MAX_REPLY_CHARS``; a compressed body is inflated a piece at
+a time, so a gzip bomb never sits in memory whole. This module interprets the
 ``chat.completion.chunk`` payloads that real gateways send (OpenAI, OpenRouter, vLLM,
 llama.cpp, Ollama, Azure OpenAI) and decides how the stream ended:
 
@@ -13,14 +16,24 @@ llama.cpp, Ollama, Azure OpenAI) and decides how the stream ended:
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
+import zlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError
 
-from pinata_tui.api.errors import ProtocolError, StreamFailed, StreamInterrupted
+from pinata_tui.api.errors import (
+    MAX_JSON_BODY,
+    MAX_REPLY_CHARS,
+    MAX_SSE_LINE,
+    ProtocolError,
+    StreamFailed,
+    StreamInterrupted,
+)
 from pinata_tui.api.events import (
     Finished,
     ReasoningDelta,
@@ -30,11 +43,176 @@ from pinata_tui.api.events import (
     ToolCallDelta,
     Usage,
 )
-from pinata_tui.sanitize import one_line
+from pinata_tui.sanitize import one_line, valid_unicode
 
 DONE = "[DONE]"
 
 ChunkEvent = TextDelta | ReasoningDelta | RefusalDelta | ToolCallDelta | Usage
+
+
+# ------------------------------------------------------------ bodies, read with limits
+
+
+def _inflater(encoding: str) -> Any:
+    return zlib.decompressobj(zlib.MAX_WBITS if encoding == "deflate" else 16 + zlib.MAX_WBITS)
+
+
+async def iter_decoded(response: httpx.Response, piece: int = 64 * 1024) -> AsyncIterator[bytes]:
+    """The body as it arrives, decompressed here in pieces of at most ``piece`` bytes.
+
+    httpx would inflate each network read whole (a 64 KiB read of a gzip bomb is 64 MB);
+    gzip and deflate are therefore inflated with a cap on each step. Other encodings (br,
+    zstd, if their packages are installed) are left to httpx.
+    """
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if response.is_stream_consumed:  # already in memory (a response built whole, as in tests)
+        async for chunk in response.aiter_bytes(piece):
+            yield chunk
+        return
+    if encoding in ("", "identity"):
+        async for raw in response.aiter_raw():
+            yield raw
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        async for chunk in response.aiter_bytes():
+            yield chunk
+        return
+    inflater = _inflater(encoding)
+    started = False
+    async for raw in response.aiter_raw():
+        data = raw
+        while data:
+            try:
+                out = inflater.decompress(data, piece)
+            except zlib.error as exc:
+                if not started and encoding == "deflate":  # raw deflate, without the zlib header
+                    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    started = True
+                    continue
+                raise httpx.DecodingError(f"the body could not be inflated ({exc})",
+                                          request=response.request) from None
+            started = True
+            data = inflater.unconsumed_tail
+            if inflater.eof and inflater.unused_data and encoding != "deflate":
+                data, inflater = inflater.unused_data, _inflater(encoding)  # another gzip member
+            if out:
+                yield out
+
+
+async def read_limited(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the (decompressed) body, and whether there was more (left unread)."""
+    parts: list[bytes] = []
+    size = 0
+    pieces = iter_decoded(response)
+    try:
+        async for part in pieces:
+            parts.append(part)
+            size += len(part)
+            if size > limit:
+                return b"".join(parts)[:limit], True
+    finally:
+        await pieces.aclose()  # type: ignore[attr-defined]
+    return b"".join(parts), False
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+# ------------------------------------------------------------ server-sent events
+
+
+@dataclass(slots=True)
+class ServerSentEvent:
+    event: str
+    data: str
+
+
+class LineTooLong(Exception):
+    """A line or an event of the stream passed ``MAX_SSE_LINE``."""
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class SSEFramer:
+    """Text in, events out, as the SSE specification frames them; no line or event beyond ``max_line``."""
+
+    def __init__(self, max_line: int = MAX_SSE_LINE) -> None:
+        self.max_line = max_line
+        self._partial: list[str] = []
+        self._partial_size = 0
+        self._after_cr = False
+        self._event = ""
+        self._data: list[str] = []
+        self._data_size = 0
+
+    def feed(self, text: str) -> list[ServerSentEvent]:
+        if self._after_cr and text.startswith("\n"):
+            text = text[1:]  # the second half of a \r\n split across two reads
+        self._after_cr = False
+        if not text:
+            return []
+        *complete, rest = _LINE_END.split(text)
+        events: list[ServerSentEvent] = []
+        for piece in complete:
+            if self._partial:
+                piece = "".join(self._partial) + piece
+                self._partial.clear()
+                self._partial_size = 0
+            if len(piece) > self.max_line:
+                raise LineTooLong
+            event = self._line(piece)
+            if event is not None:
+                events.append(event)
+        if rest:
+            self._partial.append(rest)
+            self._partial_size += len(rest)
+            if self._partial_size > self.max_line:
+                raise LineTooLong
+        self._after_cr = text.endswith("\r")
+        return events
+
+    def _line(self, line: str) -> ServerSentEvent | None:
+        if not line:
+            event = ServerSentEvent(self._event, "\n".join(self._data)) if self._data else None
+            self._event, self._data, self._data_size = "", [], 0
+            return event
+        if line.startswith(":"):
+            return None  # a comment (keep-alive, ": OPENROUTER PROCESSING")
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            self._data.append(value)
+            self._data_size += len(value) + 1
+            if self._data_size > self.max_line:
+                raise LineTooLong
+        elif name == "event":
+            self._event = value
+        return None
+
+
+async def iter_sse(response: httpx.Response, max_line: int = MAX_SSE_LINE) -> AsyncIterator[ServerSentEvent]:
+    """Events from an open ``text/event-stream`` response (UTF-8; a bad byte becomes U+FFFD)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    framer = SSEFramer(max_line)
+    first = True
+    pieces = iter_decoded(response)
+    try:
+        async for raw in pieces:
+            text = decoder.decode(raw)
+            if first and text:
+                text = text.removeprefix("\ufeff")  # a leading byte-order mark is ignored
+                first = False
+            for event in framer.feed(text):
+                yield event
+        for event in framer.feed(decoder.decode(b"", final=True)):
+            yield event
+    finally:
+        await pieces.aclose()  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------ chunks
 
 
 def error_message(error: object) -> str:
@@ -93,7 +271,9 @@ def tool_call_names(holder: dict[str, Any]) -> list[str | None]:
 class ChunkInterpreter:
     """Folds ``chat.completion.chunk`` payloads into events and remembers what arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_reply: int = MAX_REPLY_CHARS) -> None:
+        self.max_reply = max_reply
+        self.size = 0
         self.parts: list[str] = []
         self.reasoning_parts: list[str] = []
         self.usage: Usage | None = None
@@ -120,6 +300,13 @@ class ChunkInterpreter:
     def finished(self) -> Finished:
         return Finished(self.finish_reason, self.model, self.response_id)
 
+    def _count(self, added: int) -> None:
+        """Refuse a piece that would take the reply past ``max_reply`` (what came before is kept)."""
+        if self.size + added > self.max_reply:
+            raise self.interrupted(f"the reply passed the {_size(self.max_reply)} limit on one reply, "
+                                   "so the rest was not read")
+        self.size += added
+
     def feed(self, data: str) -> list[ChunkEvent]:
         """Interpret one event's data field (not ``[DONE]``)."""
         try:
@@ -134,30 +321,33 @@ class ChunkInterpreter:
         if chunk.get("object") == "error":  # vLLM: the error object is the whole event
             raise self.failed(chunk)
         if isinstance(chunk.get("model"), str) and chunk["model"]:  # Azure's annotation chunks send ""
-            self.model = chunk["model"]
+            self.model = valid_unicode(chunk["model"])
         if isinstance(chunk.get("id"), str) and chunk["id"]:
-            self.response_id = chunk["id"]
+            self.response_id = valid_unicode(chunk["id"])
         events: list[ChunkEvent] = []
         choices = chunk.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
         delta = choice.get("delta")
         if isinstance(delta, dict):
-            reasoning = reasoning_text(delta)
+            reasoning = valid_unicode(reasoning_text(delta))
+            content = delta.get("content")
+            content = valid_unicode(content) if isinstance(content, str) else ""
+            refusal = delta.get("refusal")
+            refusal = valid_unicode(refusal) if isinstance(refusal, str) else ""
+            self._count(len(reasoning) + len(content) + len(refusal))
             if reasoning:
                 self.reasoning_parts.append(reasoning)
                 events.append(ReasoningDelta(reasoning))
-            content = delta.get("content")
-            if isinstance(content, str) and content:
+            if content:
                 self.parts.append(content)
                 events.append(TextDelta(content))
-            refusal = delta.get("refusal")
-            if isinstance(refusal, str) and refusal:
+            if refusal:
                 events.append(RefusalDelta(refusal))
-            events.extend(ToolCallDelta(name) for name in tool_call_names(delta))
+            events.extend(ToolCallDelta(valid_unicode(name) if name else name) for name in tool_call_names(delta))
         error = chunk.get("error") or choice.get("error")
         finish = choice.get("finish_reason")
         if isinstance(finish, str) and finish:
-            self.finish_reason = finish
+            self.finish_reason = one_line(finish, 60)
         if error or finish == "error":
             raise self.failed(error)
         if usage is not None:
@@ -166,17 +356,27 @@ class ChunkInterpreter:
 
 
 async def read_chat_stream(
-    response: httpx.Response, *, read_timeout: float | None = None
+    response: httpx.Response, *, read_timeout: float | None = None,
+    max_line: int = MAX_SSE_LINE, max_reply: int = MAX_REPLY_CHARS,
 ) -> AsyncIterator[StreamEvent]:
     """Yield events from an open streaming response; raise ``StreamInterrupted`` on any early end."""
     content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
     if content_type == "application/json":
         # A server that ignored ``stream: true`` answered with a whole completion: accept it.
-        from pinata_tui.api.client import parse_completion  # local: avoids an import cycle
+        from pinata_tui.api.responses import parse_completion  # local: avoids an import cycle
 
         try:
-            result = parse_completion(json.loads(await response.aread()))
-        except (json.JSONDecodeError, RecursionError):
+            raw, cut = await read_limited(response, MAX_JSON_BODY)
+        except httpx.TimeoutException:
+            raise StreamInterrupted("no data for a while, the answer stalled", partial_text="") from None
+        except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as exc:
+            raise StreamInterrupted(f"the connection was cut ({type(exc).__name__})", partial_text="") from None
+        if cut:
+            raise ProtocolError(f"The server's reply was larger than the {_size(MAX_JSON_BODY)} limit; "
+                                "it was not read.")
+        try:
+            result = parse_completion(json.loads(raw))
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise ProtocolError("The server's reply was not valid JSON.") from None
         if result.reasoning:
             yield ReasoningDelta(result.reasoning)
@@ -191,10 +391,13 @@ async def read_chat_stream(
         yield Finished(result.finish_reason, result.model, result.response_id)
         return
 
-    interpreter = ChunkInterpreter()
+    if "text/event-stream" not in content_type:
+        raise ProtocolError(f"Expected a stream of server-sent events, got content type {content_type or 'none'!r}.")
+    interpreter = ChunkInterpreter(max_reply)
     stall = f"no data for {read_timeout:g} s, the stream stalled" if read_timeout else "the stream stalled"
+    events = iter_sse(response, max_line)
     try:
-        async for sse in EventSource(response).aiter_sse():
+        async for sse in events:
             data = sse.data
             if data.strip() == DONE:
                 yield interpreter.finished()
@@ -204,19 +407,20 @@ async def read_chat_stream(
             if sse.event == "error":  # an SSE ``event: error`` frame
                 try:
                     payload: object = json.loads(data)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     payload = data
                 raise interpreter.failed(payload.get("error", payload) if isinstance(payload, dict) else payload)
             for event in interpreter.feed(data):
                 yield event
-    except SSEError:
-        raise ProtocolError(
-            f"Expected a stream of server-sent events, got content type {content_type or 'none'!r}."
-        ) from None
+    except LineTooLong:
+        raise interpreter.interrupted(f"one line of the stream passed the {_size(max_line)} limit, "
+                                      "so the rest was not read") from None
     except httpx.TimeoutException:
         raise interpreter.interrupted(stall) from None
-    except (httpx.TransportError, httpx.StreamError) as exc:
+    except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as exc:
         raise interpreter.interrupted(f"the connection was cut ({type(exc).__name__})") from None
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
     if interpreter.finish_reason is not None:
         # The finish reason arrived and the body ended cleanly: complete, as the OpenAI SDK takes it.
         yield interpreter.finished()

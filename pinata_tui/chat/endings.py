@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pinata_tui.api.errors import (
     APIStatusError,
     AuthError,
+    InsecureTransport,
     InsufficientCredits,
+    InvalidCredential,
     MissingCredential,
     NetworkError,
     PinataError,
@@ -35,6 +37,7 @@ from pinata_tui.exit_codes import (
     EXIT_SERVER,
     EXIT_TOOL_CALLS,
     EXIT_TRUNCATED,
+    EXIT_USAGE,
 )
 
 LENGTH_REASONS = frozenset({"length", "max_tokens", "max_output_tokens"})
@@ -142,6 +145,10 @@ def error_label(exc: PinataError) -> str:
         return "out of credits"
     if isinstance(exc, AuthError):
         return "key rejected"
+    if isinstance(exc, InvalidCredential):
+        return "bad key"
+    if isinstance(exc, InsecureTransport):
+        return "plain http refused"
     if isinstance(exc, MissingCredential):
         return "no key"
     if isinstance(exc, RateLimited):
@@ -159,6 +166,8 @@ def error_label(exc: PinataError) -> str:
 
 def exit_code_for(error: BaseException) -> int:
     """The ``ask`` exit code for a request that failed."""
+    if isinstance(error, InsecureTransport):
+        return EXIT_USAGE
     if isinstance(error, (AuthError, MissingCredential)):
         return EXIT_AUTH
     if isinstance(error, InsufficientCredits):
