@@ -18,6 +18,7 @@ from pinata_tui.api.events import MAX_COST_USD, Usage
 from pinata_tui.chat.endings import status_label
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.pricing import format_usd_with_source
+from pinata_tui.sanitize import valid_unicode
 from pinata_tui.secrets import redact
 
 FORMAT = "pinata-chat/1"
@@ -28,8 +29,31 @@ class InvalidImport(ValueError):
     """The file is not a conversation this program can read; the message says why."""
 
 
+EARLIEST_TIMESTAMP = 0.0
+LATEST_TIMESTAMP = 253402300799.0
+"""9999-12-31: a ``created_at`` outside these bounds (or not finite) is replaced by the import time."""
+
+
+def _text(value: Any) -> str | None:
+    """A string from an imported file, made storable (no lone surrogates); None for anything else."""
+    return valid_unicode(value) if isinstance(value, str) else None
+
+
+def _timestamp(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and EARLIEST_TIMESTAMP <= number <= LATEST_TIMESTAMP else None
+
+
 def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, OSError, ValueError):  # a date saved by an older, less careful import
+        return "unknown date"
 
 
 def _close_open_fence(text: str) -> str:
@@ -158,20 +182,22 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidImport(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise InvalidImport("its JSON is nested too deeply to be a conversation") from None
     if isinstance(data, list):
         data = {"messages": data}
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise InvalidImport("expected an object with a 'messages' array (or a bare messages array)")
     metadata = data.get("message_metadata") if isinstance(data.get("message_metadata"), list) else []
-    conversation = Conversation(model=str(data.get("model") or default_model),
-                                title=data.get("title") if isinstance(data.get("title"), str) else None)
+    conversation = Conversation(model=_text(data.get("model")) or default_model, title=_text(data.get("title")))
     index = 0
     for position, item in enumerate(data["messages"]):
         if not isinstance(item, dict) or item.get("role") not in ("system", "user", "assistant") \
                 or not isinstance(item.get("content"), str):
             raise InvalidImport(f"message {position + 1} needs a role (system, user or assistant) and text content")
+        content = valid_unicode(item["content"])
         if item["role"] == "system":
-            conversation.system_prompt = item["content"]
+            conversation.system_prompt = content
             continue
         meta = metadata[index] if index < len(metadata) and isinstance(metadata[index], dict) else {}
         index += 1
@@ -186,19 +212,20 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         valid_cost = (isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost)
                       and 0 <= cost <= MAX_COST_USD)
         message = ChatMessage(
-            role=item["role"], content=item["content"],
-            model=meta.get("model") or (conversation.model if item["role"] == "assistant" else None),
+            role=item["role"], content=content,
+            model=_text(meta.get("model")) or (conversation.model if item["role"] == "assistant" else None),
             status=status,
             usage=Usage.from_json(usage) if isinstance(usage, dict) else None,
             cost=float(cost) if valid_cost else None,
             cost_is_estimate=bool(meta.get("cost_is_estimate")),
             cost_is_billed=bool(meta.get("cost_is_billed")) and valid_cost,
-            reasoning=meta["reasoning"] if isinstance(meta.get("reasoning"), str) else "",
-            finish_reason=meta["finish_reason"] if isinstance(meta.get("finish_reason"), str) else None,
-            error=meta["error"] if isinstance(meta.get("error"), str) else None,
+            reasoning=_text(meta.get("reasoning")) or "",
+            finish_reason=_text(meta.get("finish_reason")),
+            error=_text(meta.get("error")),
         )
-        if isinstance(meta.get("created_at"), (int, float)):
-            message.created_at = float(meta["created_at"])
+        created = _timestamp(meta.get("created_at"))
+        if created is not None:
+            message.created_at = created
         conversation.add(message)
     if not conversation.messages:
         raise InvalidImport("the conversation has no user or assistant messages")

@@ -5,6 +5,7 @@ from pinata_tui.store.conversation_store import (
     ConversationSummary,
     SearchHit,
     StoreError,
+    StoreNotWritable,
 )
 
-__all__ = ["ConversationStore", "ConversationSummary", "SearchHit", "StoreError"]
+__all__ = ["ConversationStore", "ConversationSummary", "SearchHit", "StoreError", "StoreNotWritable"]

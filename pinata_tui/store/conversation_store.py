@@ -5,13 +5,17 @@
   (even ``kill -9``) loses at most the last second of text.
 - A reply left "streaming" by a process that is gone is reported as interrupted.
 - A database that cannot be read raises ``StoreError`` naming the file; the file is never
-  rewritten, moved or deleted by this code.
+  rewritten, moved or deleted by this code. A full disk or read-only storage is reported as
+  such (``StoreNotWritable``), and ``read_only=True`` opens a database that cannot be written.
+- The folder is created 0700 and the database (and SQLite's -wal and -shm files beside it)
+  0600, whatever the umask: conversations hold pasted text.
 
 Methods are synchronous and thread-safe; the TUI calls them from worker threads.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -21,6 +25,7 @@ from pathlib import Path
 
 from pinata_tui.api.events import Usage
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.files import PRIVATE_FILE_MODE, ensure_private_dir, tighten_mode
 from pinata_tui.store.migrations import LATEST, SchemaTooNew, migrate
 
 STALE_STREAM_SECONDS = 30.0
@@ -29,6 +34,35 @@ STALE_STREAM_SECONDS = 30.0
 
 class StoreError(Exception):
     """The database cannot be used. The message names the file and says what to do."""
+
+
+class StoreNotWritable(StoreError):
+    """The disk is full or the storage is read-only: nothing is wrong with the file itself."""
+
+
+_SQLITE_PROBLEMS = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the storage is read-only (or not writable by you)",
+    sqlite3.SQLITE_CANTOPEN: "the file or its folder cannot be opened for writing",
+    sqlite3.SQLITE_PERM: "permission denied",
+    sqlite3.SQLITE_IOERR: "the disk reported an input/output error",
+}
+_OS_PROBLEMS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the storage is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """A full disk, read-only storage or the like, in words; None for anything else."""
+    if isinstance(exc, OSError):
+        return _OS_PROBLEMS.get(exc.errno or 0)
+    code = getattr(exc, "sqlite_errorcode", None)
+    return _SQLITE_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
 
 
 @dataclass(frozen=True)
@@ -66,14 +100,22 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 class ConversationStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self._lock = threading.RLock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False,
-                                         isolation_level=None)
+            if read_only:
+                self._conn = self._open_read_only()
+            else:
+                self._prepare_files()
+                self._conn = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False,
+                                             isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
+            problem = storage_problem(exc)
+            if problem:
+                raise StoreNotWritable(f"Cannot open the conversation database {self.path}: {problem}. "
+                                       "The file was left untouched.") from None
             raise StoreError(f"Cannot open the conversation database {self.path}: {exc}.") from None
         try:
             self._conn.row_factory = sqlite3.Row
@@ -83,23 +125,91 @@ class ConversationStore:
             if found > LATEST:
                 raise SchemaTooNew(f"schema version {found} is newer than this pinata-chat knows ({LATEST})")
             self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            migrate(self._conn)
+            if read_only:
+                if found < LATEST:
+                    raise StoreNotWritable(
+                        f"The conversation database {self.path} needs upgrading, which needs write access; "
+                        "open it once where it can be written.")
+            else:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                migrate(self._conn)
+                self._tighten_files()  # SQLite creates -wal and -shm with the database's mode
             self.has_fts = bool(self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone())
-            self.recover_interrupted()
+            if not read_only:
+                self.recover_interrupted()
         except SchemaTooNew as exc:
             self._conn.close()
             raise StoreError(f"The conversation database {self.path} was written by a newer pinata-chat "
                              f"({exc}). Upgrade pinata-chat to open it; the file was left untouched.") from None
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            problem = storage_problem(exc)
+            if problem:
+                raise StoreNotWritable(
+                    f"Cannot use the conversation database {self.path}: {problem}. The file was left "
+                    "untouched; `pinata-chat export` can still read it.") from None
             raise StoreError(
                 f"The conversation database {self.path} is unreadable ({exc}). It was left untouched: "
                 "move it aside (or restore a backup) and pinata-chat will start a new one."
             ) from None
+        except StoreError:
+            self._conn.close()
+            raise
+
+    @classmethod
+    def for_reading(cls, path: Path) -> ConversationStore:
+        """Open to read (``export``): normally, or read-only when the storage cannot be written."""
+        try:
+            return cls(path)
+        except StoreNotWritable:
+            return cls(path, read_only=True)
+
+    def _prepare_files(self) -> None:
+        """The folder 0700 and the database file 0600 from birth; older, looser files tightened."""
+        if not self.path.exists():
+            ensure_private_dir(self.path.parent)
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+            except FileExistsError:
+                pass  # another process was quicker
+            else:
+                os.fchmod(fd, PRIVATE_FILE_MODE)  # the umask filtered os.open's mode
+                os.close(fd)
+        self._tighten_files()
+
+    def _tighten_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            tighten_mode(Path(f"{self.path}{suffix}"))
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """``mode=ro``; where even that needs a write (a WAL file's index on read-only storage), ``immutable``."""
+        if not self.path.is_file():
+            raise sqlite3.OperationalError(f"{self.path} does not exist")
+        uri = self.path.resolve().as_uri()
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, check_same_thread=False,
+                                     isolation_level=None)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if storage_problem(exc) is None:
+                return connection  # a corrupt file: the caller names it unreadable
+            connection.close()
+        else:
+            return connection
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=10.0, check_same_thread=False,
+                               isolation_level=None)
+
+    def _write_error(self, exc: BaseException) -> StoreError:
+        if isinstance(exc, UnicodeError):
+            return StoreError(f"Could not write to {self.path}: the text is not valid Unicode.")
+        problem = storage_problem(exc)
+        if problem:
+            return StoreNotWritable(f"Could not write to {self.path}: {problem}. What was saved before is "
+                                    "intact; make room (or make it writable) and saving resumes.")
+        return StoreError(f"Could not write to {self.path}: {exc}.")
 
     def close(self) -> None:
         with self._lock:
@@ -117,14 +227,14 @@ class ConversationStore:
                 with self._conn:
                     self._conn.execute("BEGIN IMMEDIATE")
                     return self._conn.execute(sql, params)
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"Could not write to {self.path}: {exc}.") from None
+            except (sqlite3.DatabaseError, UnicodeError) as exc:
+                raise self._write_error(exc) from None
 
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return self._conn.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeError) as exc:
                 raise StoreError(f"Could not read {self.path}: {exc}.") from None
 
     # ------------------------------------------------------------ writing
@@ -138,13 +248,14 @@ class ConversationStore:
         conversation.id = int(cursor.lastrowid)  # type: ignore[arg-type]
         return conversation.id
 
-    def save_message(self, conversation: Conversation, message: ChatMessage) -> int:
-        """Insert or update ``message`` (and touch its conversation). Returns the message id."""
-        if conversation.id is None:
-            self.create_conversation(conversation)
-        now = time.time()
+    _COLUMNS = ("role, content, model, status, prompt_tokens, completion_tokens, total_tokens, cached_tokens,"
+                " reasoning_tokens, cache_write_tokens, cost, cost_is_estimate, cost_is_billed, error,"
+                " reasoning, finish_reason, writer_pid")
+
+    @staticmethod
+    def _values(message: ChatMessage) -> tuple[object, ...]:
         usage = message.usage
-        values = (
+        return (
             message.role, message.content, message.model, message.status.value,
             usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None,
             usage.total_tokens if usage else None, usage.cached_tokens if usage else None,
@@ -153,33 +264,62 @@ class ConversationStore:
             message.error, message.reasoning, message.finish_reason,
             os.getpid() if message.status == MessageStatus.STREAMING else None,
         )
-        columns = ("role, content, model, status, prompt_tokens, completion_tokens, total_tokens, cached_tokens,"
-                   " reasoning_tokens, cache_write_tokens, cost, cost_is_estimate, cost_is_billed, error,"
-                   " reasoning, finish_reason, writer_pid")
+
+    def _insert_message(self, conversation_id: int, message: ChatMessage, now: float) -> int:
+        """Inside a transaction the caller holds."""
+        values = self._values(message)
+        cursor = self._conn.execute(
+            f"INSERT INTO messages ({self._COLUMNS}, conversation_id, created_at, updated_at)"
+            f" VALUES ({', '.join('?' * (len(values) + 3))})",
+            (*values, conversation_id, message.created_at, now),
+        )
+        return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def save_message(self, conversation: Conversation, message: ChatMessage) -> int:
+        """Insert or update ``message`` (and touch its conversation). Returns the message id."""
+        if conversation.id is None:
+            self.create_conversation(conversation)
+        now = time.time()
         with self._lock:
             try:
                 with self._conn:
                     self._conn.execute("BEGIN IMMEDIATE")
                     if message.id is None:
-                        cursor = self._conn.execute(
-                            f"INSERT INTO messages ({columns}, conversation_id, created_at, updated_at)"
-                            f" VALUES ({', '.join('?' * (len(values) + 3))})",
-                            (*values, conversation.id, message.created_at, now),
-                        )
-                        message.id = int(cursor.lastrowid)  # type: ignore[arg-type]
+                        message.id = self._insert_message(conversation.id, message, now)  # type: ignore[arg-type]
                     else:
-                        assignments = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
+                        assignments = ", ".join(f"{c.strip()} = ?" for c in self._COLUMNS.split(","))
                         self._conn.execute(
                             f"UPDATE messages SET {assignments}, updated_at = ? WHERE id = ?",
-                            (*values, now, message.id),
+                            (*self._values(message), now, message.id),
                         )
                     self._conn.execute(
                         "UPDATE conversations SET updated_at = ?, model = ?, title = COALESCE(title, ?) WHERE id = ?",
                         (now, conversation.model, conversation.title, conversation.id),
                     )
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"Could not write to {self.path}: {exc}.") from None
+            except (sqlite3.DatabaseError, UnicodeError) as exc:
+                raise self._write_error(exc) from None
         return message.id
+
+    def save_conversation(self, conversation: Conversation) -> int:
+        """Insert a whole new conversation (an import) in one transaction: all of it is saved, or nothing."""
+        now = time.time()
+        with self._lock:
+            try:
+                with self._conn:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    cursor = self._conn.execute(
+                        "INSERT INTO conversations (title, model, system_prompt, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (conversation.title, conversation.model, conversation.system_prompt, now, now),
+                    )
+                    conversation_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+                    ids = [self._insert_message(conversation_id, m, now) for m in conversation.messages]
+            except (sqlite3.DatabaseError, UnicodeError) as exc:
+                raise self._write_error(exc) from None
+        conversation.id = conversation_id
+        for message, message_id in zip(conversation.messages, ids):
+            message.id = message_id
+        return conversation_id
 
     def checkpoint(self, message: ChatMessage) -> None:
         """Save a streaming reply's text and reasoning so far (cheap: one row)."""
