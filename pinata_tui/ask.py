@@ -30,7 +30,7 @@ from pinata_tui.chat.turn import (
 )
 from pinata_tui.conversation import Conversation, MessageStatus
 from pinata_tui.exit_codes import EXIT_CTRL_C
-from pinata_tui.sanitize import make_displayable
+from pinata_tui.sanitize import make_displayable, valid_unicode
 from pinata_tui.settings import Settings
 from pinata_tui.store import ConversationStore, StoreError
 
@@ -49,11 +49,32 @@ class AskRequest:
     """``--json`` carries the reasoning unless ``--no-reasoning`` asks to leave it out."""
 
 
-def build_prompt(prompt: str | None, stdin: TextIO) -> str:
+def read_piped(stdin: TextIO, err: TextIO | None = None) -> str:
+    """All of piped stdin as text: read as bytes, decoded as UTF-8 with U+FFFD for what is not.
+
+    A Latin-1 diff or a binary file never stops ``ask``; a line on ``err`` says what was replaced.
+    """
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # already text (tests, wrappers)
+        return valid_unicode(stdin.read())
+    raw = buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = raw.decode("utf-8", errors="replace")
+        if err is not None:
+            print(f"pinata-chat: note: stdin is not UTF-8 text (first bad byte at offset {exc.start:,}); "
+                  "bytes that could not be read were replaced with \ufffd.", file=err)
+    if "\0" in text and err is not None:
+        print("pinata-chat: note: stdin looks binary (it holds NUL bytes); it is sent as it is.", file=err)
+    return text
+
+
+def build_prompt(prompt: str | None, stdin: TextIO, err: TextIO | None = None) -> str:
     """The prompt argument, followed by piped stdin (``git diff | pinata-chat ask "review this"``)."""
     piped = ""
     if not stdin.isatty():
-        piped = stdin.read()
+        piped = read_piped(stdin, err)
     parts = [p for p in (prompt, piped.strip("\n")) if p and p.strip()]
     return "\n\n".join(parts)
 

@@ -10,16 +10,18 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pinata_tui import __version__
-from pinata_tui.exit_codes import EXIT_CODES, EXIT_CTRL_C, EXIT_OK, EXIT_USAGE
-from pinata_tui.cli_support import CliError, load
+from pinata_tui.exit_codes import EXIT_CODES, EXIT_CTRL_C, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.paths import AppPaths
+from pinata_tui.sanitize import has_lone_surrogates, make_displayable, one_line, valid_unicode
 from pinata_tui.state import remembered
 
 EPILOG = (
@@ -106,25 +108,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PATH_ARGUMENTS = frozenset({"file", "output"})
+"""Arguments that name files: kept byte for byte (a file name need not be UTF-8)."""
+
+
+def clean_arguments(args: argparse.Namespace) -> bool:
+    """Text arguments that were not valid UTF-8 get U+FFFD for their bad bytes. True if any did."""
+    changed = False
+    for name, value in vars(args).items():
+        if isinstance(value, str) and name not in PATH_ARGUMENTS and has_lone_surrogates(value):
+            setattr(args, name, valid_unicode(value))
+            changed = True
+    return changed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    paths = AppPaths.default()
+    if clean_arguments(args):
+        print("pinata-chat: note: an argument was not UTF-8 text; bytes that could not be read were "
+              "replaced with \ufffd.", file=sys.stderr)
     try:
+        paths = AppPaths.default()
         if args.command is None:
             return run_tui(args, paths)
         handler = HANDLERS[args.command]
         return handler(args, paths)
     except CliError as exc:
-        print(f"pinata-chat: {exc}", file=sys.stderr)
+        print(f"pinata-chat: {make_displayable(str(exc))}", file=sys.stderr)
         return exc.code
     except ConfigError as exc:
-        print(f"pinata-chat: bad configuration: {exc}", file=sys.stderr)
+        print(f"pinata-chat: bad configuration: {make_displayable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pinata-chat: stopped.", file=sys.stderr)
         return EXIT_CTRL_C
     except BrokenPipeError:
         return EXIT_OK  # the reader went away (| head): not an error
+    except OSError as exc:
+        print(f"pinata-chat: {make_displayable(describe_os_error(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug: still one line; the traceback only when asked for
+        if os.environ.get(ENV_DEBUG):
+            raise
+        print(f"pinata-chat: unexpected error ({type(exc).__name__}: {one_line(str(exc), 200)}). "
+              f"This is a bug; {ENV_DEBUG}=1 shows where it happened.", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 # ---------------------------------------------------------------- the app
@@ -179,14 +207,14 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
     flags: dict[str, Any] = {"base_url": args.base_url, "max_tokens": args.max_tokens,
                              "temperature": args.temperature}
     settings = load(paths, **flags).settings
-    prompt = build_prompt(args.prompt, sys.stdin)
+    prompt = build_prompt(args.prompt, sys.stdin, sys.stderr)
     if not prompt:
         raise CliError("give a prompt, or pipe text in: pinata-chat ask \"explain this\" < file.txt", EXIT_USAGE)
     request = AskRequest(prompt=prompt, model=args.ask_model or args.model or settings.model,
                          system_prompt=args.system or settings.system_prompt, as_json=args.json,
                          save=not args.no_save, show_reasoning=args.show_reasoning,
                          include_reasoning=not args.no_reasoning)
-    return asyncio.run(run_ask(request, settings, paths.database))
+    return asyncio.run(run_ask(request, settings, paths.database, out=sys.stdout, err=sys.stderr))
 
 
 # ---------------------------------------------------------------- catalog
@@ -215,7 +243,7 @@ def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
         models, _ = load_cached_catalog(paths.catalog_cache)
         if not models:
             raise CliError(str(exc), exit_code_for(exc)) from None
-        print(f"pinata-chat: {exc} Showing the catalog cached earlier.", file=sys.stderr)
+        print(f"pinata-chat: {one_line(str(exc))} Showing the catalog cached earlier.", file=sys.stderr)
     if args.provider:
         models = [m for m in models if m.provider.lower() == args.provider.lower()]
     if args.filter:
@@ -226,10 +254,12 @@ def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
     if not models:
         print("No model matches.", file=sys.stderr)
         return EXIT_OK
-    width = max(len(m.model_id) for m in models)
+    # Ids come from the server: shown, never obeyed (escapes, BIDI overrides, line breaks).
+    shown = [one_line(m.model_id, 100) for m in models]
+    width = max(len(model_id) for model_id in shown)
     print(f"{'MODEL':<{width}}  {'INPUT':>9}  {'OUTPUT':>9}  {'CACHE READ':>10}   (USD per 1M tokens)")
-    for m in models:
-        print(f"{m.model_id:<{width}}  {format_price(m.input_per_1m):>9}  {format_price(m.output_per_1m):>9}  "
+    for m, model_id in zip(models, shown):
+        print(f"{model_id:<{width}}  {format_price(m.input_per_1m):>9}  {format_price(m.output_per_1m):>9}  "
               f"{format_price(m.cache_read_per_1m):>10}")
     return EXIT_OK
 
@@ -238,13 +268,15 @@ def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
-    from pinata_tui.export import export_text
+    from pinata_tui.export import export_filename, export_text
     from pinata_tui.store import ConversationStore, StoreError
 
     settings = load(paths).settings
     fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "md")
+    if not paths.database.exists():
+        raise CliError("there are no saved conversations yet.")
     try:
-        with ConversationStore(paths.database) as store:
+        with ConversationStore.for_reading(paths.database) as store:  # read-only storage still exports
             conversation_id = store.last_conversation_id() if args.last else args.id
             if conversation_id is None:
                 raise CliError("there are no saved conversations yet.")
@@ -257,11 +289,34 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
     secrets = (settings.llm_key, settings.jwt)
     text = export_text(conversation, fmt, secrets=secrets, include_reasoning=not args.no_reasoning)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"Wrote conversation {conversation.id} to {Path(args.output).resolve()}", file=sys.stderr)
+        target = Path(args.output)
+        if target.is_dir():
+            raise CliError(f"{args.output} is a folder; name a file in it, e.g. "
+                           f"-o {target / export_filename(conversation, fmt)}", EXIT_USAGE)
+        write_new_text(target, text)
+        print(f"Wrote conversation {conversation.id} to {target.resolve()}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        # To a terminal, text from models and imported files is shown, never obeyed; into a pipe, verbatim.
+        sys.stdout.write(make_displayable(text) if sys.stdout.isatty() else text)
     return EXIT_OK
+
+
+def write_new_text(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` (a file, or a device such as /dev/stdout); failures are one line.
+
+    A file this call created is removed again if the write fails half-way (a full disk).
+    """
+    existed = target.exists()
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        if not existed:
+            try:
+                target.unlink()
+            except OSError:
+                pass
+        raise CliError(f"cannot write {target}: {describe_os_error(exc, with_path=False)}") from None
 
 
 def cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -279,15 +334,11 @@ def cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
         raise CliError(f"{args.file} is not a conversation: {exc}", EXIT_USAGE) from None
     try:
         with ConversationStore(paths.database) as store:
-            messages, conversation.messages = conversation.messages, []
-            store.create_conversation(conversation)
-            for message in messages:
-                conversation.messages.append(message)
-                store.save_message(conversation, message)
+            store.save_conversation(conversation)  # one transaction: all of it, or nothing
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    print(f"Imported {len(messages)} messages as conversation {conversation.id}: "
-          f"{conversation.title or '(untitled)'}")
+    print(f"Imported {len(conversation.messages)} messages as conversation {conversation.id}: "
+          f"{one_line(conversation.title or '(untitled)')}")
     return EXIT_OK
 
 
@@ -306,13 +357,19 @@ def cmd_config(args: argparse.Namespace, paths: AppPaths) -> int:
             print(f"{key:<{width}}  {value:<40}  ({source})")
     elif args.config_command == "set":
         value: Any = args.value
-        had_comments = set_value(path, args.key, value)
+        try:
+            had_comments = set_value(path, args.key, value)
+        except OSError as exc:
+            raise CliError(f"could not save {args.key}: {describe_os_error(exc)}") from None
         shown = "(hidden)" if args.key in ("llm_key", "jwt") else repr(args.value)
         print(f"Set {args.key} = {shown} in {path}")
         if had_comments:
             print("Note: comments in config.toml are not kept when pinata-chat rewrites it.", file=sys.stderr)
     elif args.config_command == "unset":
-        removed = unset_value(path, args.key)
+        try:
+            removed = unset_value(path, args.key)
+        except OSError as exc:
+            raise CliError(f"could not remove {args.key}: {describe_os_error(exc)}") from None
         print(f"Removed {args.key} from {path}" if removed else f"{args.key} was not set in {path}")
     return EXIT_OK
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Any
 
 from pinata_tui.exit_codes import EXIT_USAGE
 from pinata_tui.config import LoadedConfig, load_settings
 from pinata_tui.paths import AppPaths
+from pinata_tui.sanitize import make_displayable
+
+ENV_DEBUG = "PINATA_DEBUG"
+"""Set to show the traceback of an unexpected error (a bug) instead of one line."""
+
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the storage is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENOENT: "the folder does not exist",
+    errno.ENOTDIR: "part of the path is not a folder",
+}
 
 
 class CliError(Exception):
@@ -18,11 +34,18 @@ class CliError(Exception):
         self.code = code
 
 
+def describe_os_error(exc: OSError, *, with_path: bool = True) -> str:
+    """An OSError in words a person can act on: "cannot write /x: the disk is full"."""
+    reason = _OS_HINTS.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
+    where = exc.filename if with_path and exc.filename is not None else None
+    return f"{where}: {reason}." if where is not None else f"{reason}."
+
+
 def load(paths: AppPaths, **flags: Any) -> LoadedConfig:
     """Settings from config.toml, the environment and flags; warnings go to stderr."""
     loaded = load_settings(paths.config_file, flags=flags)
     for warning in loaded.warnings:
-        print(f"pinata-chat: warning: {warning}", file=sys.stderr)
+        print(f"pinata-chat: warning: {make_displayable(warning)}", file=sys.stderr)
     return loaded
 
 
