@@ -31,15 +31,24 @@ def billed_or_computed_cost(usage: Usage, model: ModelInfo | None) -> tuple[floa
     return reply_cost(usage, model), False
 
 
+def _decimals(amount: float, most: int) -> str:
+    """At least two decimals, at most ``most``, without trailing zeros beyond the second."""
+    text = f"{amount:,.{most}f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
 def format_usd(amount: float | None, *, estimate: bool = False) -> str:
+    """A cost: cents for dollars, four decimals below a dollar (the costs of single replies)."""
     if amount is None:
         return "$?"
     prefix = "~" if estimate else ""
     if amount == 0:
         return f"{prefix}$0"
-    if amount < 0.01:
-        return f"{prefix}${amount:.4f}"
-    return f"{prefix}${amount:.2f}"
+    if amount < 0.0001:
+        return f"{prefix}<$0.0001"
+    return f"{prefix}${_decimals(amount, 4 if amount < 1 else 2)}"
 
 
 def format_usd_with_source(amount: float | None, *, estimate: bool = False, billed: bool = False) -> str:
@@ -49,4 +58,5 @@ def format_usd_with_source(amount: float | None, *, estimate: bool = False, bill
 
 
 def format_price(per_1m: float | None) -> str:
-    return "—" if per_1m is None else f"${per_1m:,.2f}"
+    """A catalog price per million tokens, as precise as the catalog gives it (``$0.175``, not ``$0.17``)."""
+    return "—" if per_1m is None else f"${_decimals(per_1m, 4)}"

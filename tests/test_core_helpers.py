@@ -9,7 +9,7 @@ import pytest
 from pinata_tui.api import ModelInfo, Usage
 from pinata_tui.catalog import close_matches, load_cached_catalog, save_catalog
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus, title_from_prompt
-from pinata_tui.pricing import format_usd, reply_cost
+from pinata_tui.pricing import format_price, format_usd, reply_cost
 from pinata_tui.sanitize import has_control_characters, make_displayable
 from pinata_tui.tokens import TokenCounter
 
@@ -63,7 +63,9 @@ def test_cost_from_usage_and_catalog_prices():
     assert reply_cost(Usage(1000, 500, 1500), sonnet) == pytest.approx(0.003 + 0.0075)
     assert reply_cost(Usage(1, 1, 2), ModelInfo("a/b", None, None)) is None
     assert reply_cost(Usage(1, 1, 2), None) is None
-    assert format_usd(0.0105) == "$0.01" and format_usd(0.00042) == "$0.0004"
+    assert format_usd(0.0105) == "$0.0105" and format_usd(0.00042) == "$0.0004" and format_usd(12.345) == "$12.35"
+    assert format_usd(0.00001) == "<$0.0001" and format_usd(0.5) == "$0.50"
+    assert format_price(0.175) == "$0.175" and format_price(3.0) == "$3.00" and format_price(None) == "—"
     assert format_usd(0.5, estimate=True) == "~$0.50" and format_usd(None) == "$?"
 
 

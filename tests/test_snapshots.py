@@ -62,3 +62,84 @@ def test_credits_banner(server, tmp_path, snap_compare):
         await steady(pilot)
 
     assert snap_compare(make_app(server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+SMALL = (80, 24)
+
+
+def test_chat_at_80_columns_keeps_cost_and_credits(server, tmp_path, snap_compare):
+    server.state.reply_override = REPLY
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await send_and_wait(pilot, "How do I sort a list in Python?")
+        await pilot.app.workers.wait_for_complete()
+        await steady(pilot)
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_credits_banner_at_80x24(server, tmp_path, snap_compare):
+    server.state.balance_micro = 1_234
+    server.state.add_fault(Fault(status=402))
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await send_and_wait(pilot, "Summarise this article for me")
+        await pilot.app.workers.wait_for_complete()
+        await steady(pilot)
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_model_picker_at_80x24(server, tmp_path, snap_compare):
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await steady(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        pilot.app.screen.query_one("#picker-filter").cursor_blink = False
+        await pilot.press(*"gpt")
+        await pilot.pause()
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_history_at_80x24(server, tmp_path, snap_compare):
+    import sqlite3
+
+    from pinata_tui.api import Usage
+    from pinata_tui.conversation import ChatMessage, Conversation
+    from pinata_tui.paths import AppPaths
+    from pinata_tui.store import ConversationStore
+
+    database = AppPaths.under(tmp_path).database
+    with ConversationStore(database) as store:
+        for title, cost in (("First question about sorting", 0.0002), ("Second question about tmux keys", 0.0131)):
+            conversation = Conversation(model="anthropic/claude-sonnet-4-6")
+            store.save_message(conversation, conversation.add(ChatMessage("user", title)))
+            store.save_message(conversation, conversation.add(ChatMessage(
+                "assistant", "An answer.", model="anthropic/claude-sonnet-4-6", usage=Usage(10, 5, 15), cost=cost)))
+    with sqlite3.connect(database) as conn:  # fixed dates: the picture must not depend on today
+        conn.execute("UPDATE conversations SET created_at = 1790000000 + id * 3600, updated_at = 1790000000 + id * 3600")
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await steady(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_welcome_at_80x24(server, tmp_path, snap_compare):
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.pause()
+        for field in pilot.app.screen.query("Input"):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(make_app(server, tmp_path, llm_key=None, jwt=None), terminal_size=SMALL,
+                        run_before=run_before)

@@ -107,7 +107,7 @@ async def test_a_billed_cost_is_labelled_in_the_reply_header(server, tmp_path):
         await ready(pilot)
         await send_and_wait(pilot, "Hello")
         screen = chat(app)
-        assert "$0.01 billed" in rows(screen.view.query(AssistantMessage).last())[0]
+        assert "$0.0123 billed" in rows(screen.view.query(AssistantMessage).last())[0]
         assert screen.conversation.total_cost == 0.0123
 
 

@@ -46,15 +46,16 @@ class WelcomeScreen(ModalScreen[None]):
                 "in config.toml, readable only by you."))
             yield Static(Text("1. Paste your inference key", style="bold"), classes="welcome-step")
             with Horizontal(classes="welcome-row"):
-                yield Input(placeholder="inference key", password=True, id="welcome-key")
+                yield Input(placeholder="inference key", password=True, id="welcome-key", compact=True)
                 yield Button("Use key", id="welcome-use-key", variant="primary", compact=True)
             yield Static(Text("2. Or paste a Pinata JWT and enable inference now (mints a new key)",
                               style="bold"), classes="welcome-step")
             with Horizontal(classes="welcome-row"):
                 yield Input(placeholder="Pinata JWT (from the API Keys page of your account)", password=True,
-                            id="welcome-jwt")
+                            id="welcome-jwt", compact=True)
                 yield Button("Enable", id="welcome-enable", variant="primary", compact=True)
-            yield Checkbox("Also remember the JWT (for credits and key management)", id="welcome-remember", compact=True)
+            yield Checkbox("Remember the JWT too (without it, credits vanish after a restart)",
+                           id="welcome-remember", compact=True)
             yield Static(Text("3. Or just look around", style="bold"), classes="welcome-step")
             yield Button("Start the demo (a local stand-in server, no account)", id="welcome-demo", compact=True)
             yield Static("", id="welcome-status")

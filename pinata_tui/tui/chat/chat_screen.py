@@ -255,8 +255,10 @@ class ChatScreen(Screen[None]):
         await self.stop_streaming()
         self.conversation = conversation
         self._failed_user = None
+        self.banner.hide()
         self.status.model = conversation.model
         self.status.last_reply = ""
+        self.status.connection, self.status.connection_detail = "idle", ""
         await self.view.load(conversation)
         self._recount_all()
         self.update_totals()

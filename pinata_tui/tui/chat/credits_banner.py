@@ -10,10 +10,12 @@ from textual.reactive import reactive
 from textual.widgets import Button, Static
 
 from pinata_tui.api.errors import BILLING_URL, MICROCREDITS_PER_CREDIT
+from pinata_tui.tui.chat.status_bar import format_credits
 
 
-class CreditsBanner(Vertical):
-    """Hidden until ``show_out_of_credits``; dismissed by its button, or after a successful reply."""
+class CreditsBanner(Horizontal):
+    """Hidden until ``show_out_of_credits``; gone when dismissed, after a successful reply, or in a new
+    conversation. One banner, at most three rows: text on the left, the two buttons on the right."""
 
     available_microcredits: reactive[int | None] = reactive(None, init=False)
     balance: reactive[float | None] = reactive(None, init=False)
@@ -29,9 +31,9 @@ class CreditsBanner(Vertical):
 
     def _build(self) -> None:
         self.mount(Static(id="credits-text"),
-                   Horizontal(Button("Resend (Ctrl+R)", id="credits-resend", variant="warning", compact=True),
-                              Button("Dismiss", id="credits-dismiss", compact=True),
-                              id="credits-actions"))
+                   Vertical(Button("Resend ^R", id="credits-resend", variant="warning", compact=True),
+                            Button("Dismiss", id="credits-dismiss", compact=True),
+                            id="credits-actions"))
 
     def show_out_of_credits(self, available_microcredits: int | None) -> None:
         if not self.children:
@@ -50,17 +52,15 @@ class CreditsBanner(Vertical):
 
     def _render_text(self) -> None:
         text = Text()
-        text.append("Out of credits. ", style="bold")
+        text.append("Out of credits", style="bold")
         micro = self.available_microcredits
-        if micro is None:
-            text.append("Pinata did not say how many credits remain. ")
-        else:
-            text.append(f"Available: {micro / MICROCREDITS_PER_CREDIT:,.6f} credits ({micro:,} microcredits). ")
-        if self.balance is not None:
-            text.append(f"Live balance: {self.balance:,.6f} credits. ")
-        text.append("Requests fail until you top up: buy credits in the Billing dashboard at ")
+        if micro is not None:
+            text.append(f": {format_credits(micro / MICROCREDITS_PER_CREDIT)} left ({micro:,} microcredits)")
+        if self.balance is not None and (micro is None or abs(self.balance - micro / MICROCREDITS_PER_CREDIT) > 1e-9):
+            text.append(f"; balance now {format_credits(self.balance)}")
+        text.append(". Buy credits at ")
         text.append(BILLING_URL, style="underline")
-        text.append(", or turn on auto top-up (pinata-chat credits topup). Your prompt was kept.")
+        text.append(" (Billing) or turn on auto top-up.")
         self.query_one("#credits-text", Static).update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -136,11 +136,10 @@ class ReplyPresenter:
             status.connection, status.connection_detail = "idle", "(stopped)"
             return
         status.connection, status.connection_detail = "error", f"({error_label(exc)})"
-        if isinstance(exc, InsufficientCredits):
+        if isinstance(exc, InsufficientCredits):  # the banner says it all: no notice in the pane as well
             screen.banner.show_out_of_credits(exc.available_microcredits)
             screen.banner.balance = screen.balance
             screen.post_message(screen.BalanceStale())
-            await screen.view.add_notice(str(exc), kind="warning")
             return
         hint = (" Your prompt is back in the box: press Enter (or Ctrl+R) to send it again."
                 if plan.user is not None else "")

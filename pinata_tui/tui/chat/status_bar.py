@@ -1,31 +1,42 @@
-"""One line at the bottom: model, context tokens, last reply's speed, cost, balance, connection."""
+"""One line at the bottom: connection, model, context tokens, last reply's speed, cost, balance.
+
+Laid out by priority at any width: the cost and the credits (what this product exists to show)
+are never cut; the last reply's speed goes first, then the connection's detail, then the context
+meter, then the model id is shortened (provider dropped, then cut with an ellipsis). Colours come
+from the theme through component classes (``app.tcss``), not from Python.
+"""
 
 from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 
 from pinata_tui.pricing import format_usd
+from pinata_tui.sanitize import make_displayable
 
-CONNECTION_STYLES = {
-    "idle": "dim",
-    "waiting": "bold yellow",
-    "streaming": "bold green",
-    "retrying": "bold yellow",
-    "error": "bold red",
-    "offline": "bold red",
-}
+SEPARATOR = " │ "
 
 
 def format_credits(amount: float) -> str:
-    """Enough digits that a nearly empty balance does not read as zero."""
+    """Enough digits that a nearly empty balance does not read as zero (the banner uses the same)."""
     if amount != 0 and abs(amount) < 1:
         return f"{amount:,.6f} credits"
     return f"{amount:,.2f} credits"
+
+
+def shorten_model(model: str, width: int) -> str:
+    """``provider/name`` in at most ``width`` cells: the provider goes first, then the name's end."""
+    if cell_len(model) <= width:
+        return model
+    name = model.split("/", 1)[-1]
+    if cell_len(name) <= width:
+        return name
+    return name[: max(1, width - 1)] + "…"
 
 
 class StatusBar(Widget):
@@ -33,6 +44,9 @@ class StatusBar(Widget):
 
     It also counts down to a retry by itself (``count_down``), so the screen need not tick.
     """
+
+    COMPONENT_CLASSES = {"status-bar--idle", "status-bar--waiting", "status-bar--streaming",
+                         "status-bar--retrying", "status-bar--error", "status-bar--model", "status-bar--dim"}
 
     model: reactive[str] = reactive("")
     context_tokens: reactive[int | None] = reactive(None)
@@ -70,20 +84,45 @@ class StatusBar(Widget):
         self.connection = "retrying"
         self.connection_detail = f"in {left:.0f} s ({self._retry_label})"
 
-    def render(self) -> Text:
-        sep = (" │ ", "dim")
-        state = self.connection + (f" {self.connection_detail}" if self.connection_detail else "")
-        parts: list[tuple[str, str] | str] = [
-            ("● ", CONNECTION_STYLES.get(self.connection, "")), state, sep, (self.model or "no model", "bold"), sep,
-        ]
-        if self.context_tokens is None:
-            parts.append(("ctx …", "dim"))
-        else:
-            approx = "~" if self.tokens_are_estimate else ""
-            parts.append(f"ctx {approx}{self.context_tokens:,} tok")
-        if self.last_reply:
-            parts += [sep, self.last_reply]
-        parts += [sep, format_usd(self.cost, estimate=self.cost_is_estimate)]
+    def _style(self, name: str) -> str:
+        return str(self.get_component_rich_style(f"status-bar--{name}", partial=True))
+
+    def fields(self, width: int) -> list[tuple[str, str]]:
+        """(text, style) for each field that fits in ``width`` cells, by priority."""
+        connection_style = self._style(self.connection if self.connection in (
+            "idle", "waiting", "streaming", "retrying", "error") else "error")
+        context = "ctx …" if self.context_tokens is None else (
+            f"ctx {'~' if self.tokens_are_estimate else ''}{self.context_tokens:,} tok")
+        money = [(format_usd(self.cost, estimate=self.cost_is_estimate), "")]
         if self.balance is not None:
-            parts += [sep, format_credits(self.balance)]
-        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+            money.append((format_credits(self.balance), ""))
+        model = make_displayable(self.model or "no model")
+        detail = f"● {self.connection} {self.connection_detail}".rstrip()
+        speed = [(self.last_reply, "")] if self.last_reply else []
+
+        def total(fields: list[tuple[str, str]]) -> int:
+            return sum(cell_len(text) for text, _ in fields) + cell_len(SEPARATOR) * (len(fields) - 1)
+
+        def layout(state: str, model_text: str, with_context: bool, with_speed: bool) -> list[tuple[str, str]]:
+            return [(state, connection_style), (model_text, self._style("model")),
+                    *([(context, "")] if with_context else []), *(speed if with_speed else []), *money]
+
+        for state, with_context, with_speed in ((detail, True, True), (detail, True, False),
+                                                (f"● {self.connection}", True, False),
+                                                (f"● {self.connection}", False, False), ("●", False, False)):
+            fields = layout(state, model, with_context, with_speed)
+            if total(fields) <= width:
+                return fields
+            rest = total(fields) - cell_len(model)
+            if width - rest >= 12:  # the model id, shortened, still says something
+                return layout(state, shorten_model(model, width - rest), with_context, with_speed)
+        return layout("●", shorten_model(model, max(1, width - total(money) - 6)), False, False)
+
+    def render(self) -> Text:
+        width = max(1, self.content_region.width or self.size.width)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, (value, style) in enumerate(self.fields(width)):
+            if index:
+                text.append(SEPARATOR, style=self._style("dim"))
+            text.append(value, style=style)
+        return text
