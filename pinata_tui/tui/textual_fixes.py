@@ -31,7 +31,12 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    which also cut a third of the objects each full collection walked while scrolling.
    Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's. ``apply_textual_fixes()`` is idempotent.
+5. Alt+Enter arrives from tmux and most terminals as ESC then CR in one read. Textual's parser
+   turns that into a plain ``enter`` (the ESC is taken as an Alt prefix, which it drops for Enter),
+   so Alt+Enter sent the prompt instead of adding a line. ``ESC CR`` is registered as the key
+   ``alt+enter``. Upstream: no issue filed yet; worth proposing.
+
+Results are exactly Textual's (but for 5, on purpose). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _cache_inner_outer_by_colour()
     _smaller_geometry_caches()
     _create_strip_caches_on_first_use()
+    _alt_enter_from_escape_return()
 
 
 def _avoid_strip_self_references() -> None:
@@ -157,3 +163,16 @@ def _create_strip_caches_on_first_use() -> None:
         self._cell_count = None
 
     Strip.__init__ = __init__  # type: ignore[method-assign]
+
+
+class _NamedKey:
+    """Stands in for a ``textual.keys.Keys`` member: the parser reads only ``.value``."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
+def _alt_enter_from_escape_return() -> None:
+    from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+
+    ANSI_SEQUENCES_KEYS.setdefault("\x1b\r", (_NamedKey("alt+enter"),))  # type: ignore[arg-type]

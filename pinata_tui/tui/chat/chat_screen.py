@@ -34,7 +34,7 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
-from pinata_tui.tui.chat.message_block import CodeBlockChoiceRequested, CopyRequested
+from pinata_tui.tui.chat.message_block import CodeBlockChoiceRequested, CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.prompt_input import PromptInput
 from pinata_tui.tui.chat.reply_presenter import ReplyPresenter
@@ -56,8 +56,13 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+o", "copy_last_reply", "Copy reply", id="chat.copy_last", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new"),
         Binding("ctrl+s", "export", "Export", id="chat.export", show=False),
-        Binding("ctrl+end", "jump_to_end", "Jump to end", show=False, id="chat.end"),
+        Binding("ctrl+end", "jump_to_end", "Jump to end", show=False, id="chat.end", priority=True),
         Binding("end", "jump_to_end", "Jump to end", show=False, id="chat.end_reading"),
+        # The conversation scrolls from wherever the focus is, the prompt included.
+        Binding("pageup", "page_up", "Page up", show=False, id="chat.page_up", priority=True),
+        Binding("pagedown", "page_down", "Page down", show=False, id="chat.page_down", priority=True),
+        Binding("ctrl+home", "jump_to_start", "First message", show=False, id="chat.start", priority=True),
+        Binding("tab", "focus_newest", "Newest message", show=False, id="chat.focus_newest"),
     ]
 
     balance: reactive[float | None] = reactive(None, init=False, always_update=True)
@@ -134,6 +139,8 @@ class ChatScreen(Screen[None]):
                                             or self.conversation.last_reply is not None)) or None
         if action == "jump_to_end":
             return not self.view.following or None
+        if action in ("page_up", "page_down", "jump_to_start"):
+            return True
         return True
 
     # -------------------------------------------------------------- send
@@ -227,6 +234,25 @@ class ChatScreen(Screen[None]):
 
     def action_jump_to_end(self) -> None:
         self.view.jump_to_end()
+
+    def action_page_up(self) -> None:
+        self.view.action_page_up()
+
+    def action_page_down(self) -> None:
+        self.view.action_page_down()
+
+    def action_jump_to_start(self) -> None:
+        self.view.action_scroll_home()
+
+    def action_focus_newest(self) -> None:
+        """Tab from the prompt goes to the newest message (to copy its code, say); elsewhere, the next widget."""
+        if self.focused is self.prompt:
+            blocks = self.view.query(MessageBlock)
+            if blocks:
+                self.view.jump_to_end()
+                blocks.last().focus()
+                return
+        self.focus_next()
 
     def action_copy_last_reply(self) -> None:
         reply = self.conversation.last_reply

@@ -8,12 +8,23 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 
+NEWLINE_KEYS = frozenset({"shift+enter", "alt+enter", "ctrl+j", "shift+\r"})
+"""Keys that add a line: Shift+Enter in the kitty form (``shift+enter``) and the xterm
+modifyOtherKeys form (``CSI 27;2;13~``, which Textual names ``shift+\r``), Alt+Enter (also sent as
+ESC then Enter, see ``textual_fixes``), and Ctrl+J, which every terminal sends."""
+
+
 class PromptInput(TextArea):
-    """Enter sends; Shift+Enter, Alt+Enter or Ctrl+J insert a newline (Ctrl+J works in every terminal)."""
+    """Enter sends; Shift+Enter, Alt+Enter or Ctrl+J insert a newline (Ctrl+J works in every terminal).
+
+    Keys that move through the conversation (PageUp/PageDown, Ctrl+Home/Ctrl+End) and Tab (to the
+    newest message) belong to the chat screen (its priority bindings).
+    """
 
     BINDINGS = [
         Binding("shift+enter,alt+enter,ctrl+j", "newline", "Newline", id="prompt.newline", show=False),
     ]
+
 
     class Submitted(Message):
         """The user pressed Enter on a non-empty prompt."""
@@ -47,6 +58,11 @@ class PromptInput(TextArea):
         self.insert("\n")
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.action_newline()
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()

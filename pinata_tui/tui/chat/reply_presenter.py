@@ -81,8 +81,9 @@ class ReplyPresenter:
             await screen.view.remove_message(event.old)
         elif isinstance(event, Settled):  # also when stopped: the turn settles, then re-raises
             status.stop_countdown()
-            screen.set_streaming(False)
-            await self._show_outcome(event.outcome)
+            if screen.is_attached:  # not while the app closes
+                await self._show_outcome(event.outcome)
+            screen.set_streaming(False)  # last: "not streaming" means everything is saved and shown
 
     def _estimate_usage(self, conversation: Conversation, reply: ChatMessage) -> Usage | None:
         """Tokens counted here when the server sent no usage (an estimate, shown with ~)."""
