@@ -43,3 +43,57 @@ def close_matches(model_id: str, models: list[ModelInfo], n: int = 3) -> list[st
             if names[name] not in found:
                 found.append(names[name])
     return found[:n]
+
+
+_WORD_BREAKS = "/-_. :"
+
+
+def _subsequence_penalty(query: str, text: str) -> int | None:
+    """How badly ``query`` matches ``text`` as a subsequence (gaps, pieces, late start), or None.
+
+    Every start position of the first letter is tried; from each, letters are taken greedily.
+    """
+    best: int | None = None
+    for start in (i for i, ch in enumerate(text) if ch == query[0]):
+        position, gaps, pieces, previous = start + 1, 0, 1, start
+        for ch in query[1:]:
+            found = text.find(ch, position)
+            if found < 0:
+                break
+            if found != previous + 1:
+                gaps += found - previous - 1
+                pieces += 1
+            previous, position = found, found + 1
+        else:
+            word_start = start == 0 or text[start - 1] in _WORD_BREAKS
+            penalty = gaps + 4 * (pieces - 1) + (0 if word_start else 6) + start // 8
+            best = penalty if best is None else min(best, penalty)
+    return best
+
+
+def rank_models(query: str, models: list[ModelInfo]) -> list[ModelInfo]:
+    """Models matching ``query``, best first: a contiguous match in the name beats one in the id,
+    a match at a word start beats one inside a word, and fewer, closer pieces beat scattered letters
+    (so ``gmini`` finds the Geminis before gpt-5-mini)."""
+    query = query.strip().lower()
+    if not query:
+        return list(models)
+    scored: list[tuple[int, int, ModelInfo]] = []
+    for order, model in enumerate(models):
+        name, whole = model.name.lower(), model.model_id.lower()
+        if query in name:
+            at = name.index(query)
+            score = 0 if at == 0 or name[at - 1] in _WORD_BREAKS else 2
+        elif query in whole:
+            at = whole.index(query)
+            score = 4 if at == 0 or whole[at - 1] in _WORD_BREAKS else 6
+        else:
+            penalty = _subsequence_penalty(query, name)
+            if penalty is None:
+                penalty = _subsequence_penalty(query, whole)
+                penalty = None if penalty is None else penalty + 3
+            if penalty is None:
+                continue
+            score = 10 + penalty
+        scored.append((score, order, model))
+    return [model for _, _, model in sorted(scored, key=lambda item: (item[0], item[1]))]

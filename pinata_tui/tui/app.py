@@ -257,8 +257,6 @@ class PinataChatApp(App[None]):
         if not self.catalog:
             self.notify("The model catalog has not loaded yet (see the status bar).", severity="warning")
             return
-        note = "(cached list: the live one could not be fetched)" if self.catalog_source == "cache" else ""
-
         async def chosen(model_id: str | None) -> None:
             if model_id:
                 await chat.switch_model(model_id)
@@ -266,7 +264,9 @@ class PinataChatApp(App[None]):
 
         from pinata_tui.tui.models.model_picker import ModelPicker
 
-        self.push_screen(ModelPicker(self.catalog, chat.conversation.model, note=note), chosen)
+        context = chat.context.total(chat.conversation) if chat.tokens_ready else None
+        self.push_screen(ModelPicker(self.catalog, chat.conversation.model, source=self.catalog_source,
+                                     context_tokens=context), chosen)
 
     async def action_history(self) -> None:
         from pinata_tui.tui.history.history_screen import HistoryScreen
