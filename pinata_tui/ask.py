@@ -136,7 +136,9 @@ class AskPrinter:
             self.err.write(self._clean(event.text, self.err))
             self.err.flush()
         elif isinstance(event, RetryScheduled):
-            print(f"pinata-chat: {event.reason} Retrying in {event.delay:.0f} s "
+            # The reason's first sentence: a 429's own "Try again in N s." would say the wait twice.
+            reason = event.reason.split(". ")[0].rstrip(".")
+            print(f"pinata-chat: {reason}. Retrying in {event.delay:.0f} s "
                   f"(attempt {event.attempt + 1}/{event.max_attempts}).", file=self.err)
 
     def _end_reasoning(self) -> None:

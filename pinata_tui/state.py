@@ -49,3 +49,20 @@ def remembered(path: Path, key: str, config_file: Path, *, config_sets_it: bool)
         if not isinstance(chosen, (int, float)) or chosen <= edited:
             return None
     return value
+
+
+def not_yet_told(path: Path, key: str, problems: list[str]) -> list[str]:
+    """The problems not reported before under ``key`` (then remembered as reported).
+
+    A broken theme file is worth one notice, not one at every start; an edited file whose
+    problem reads differently is told again.
+    """
+    told = load_state(path).get(key)
+    told = told if isinstance(told, list) else []
+    fresh = [p for p in problems if p not in told]
+    if fresh or set(told) - set(problems):
+        try:
+            update_state(path, **{key: problems})
+        except OSError:
+            pass  # remembering is a convenience
+    return fresh

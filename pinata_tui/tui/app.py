@@ -110,8 +110,6 @@ class PinataChatApp(App[None]):
     # ---------------------------------------------------------- lifecycle
 
     def on_mount(self) -> None:
-        for problem in self._theme_problems:
-            self.notify(make_displayable(problem), severity="warning", timeout=12, markup=False)
         self.push_screen(ChatScreen(self._initial, self.services))
         if not self.settings.llm_key and not self.demo:
             from pinata_tui.tui.account.welcome_screen import WelcomeScreen  # first run only
@@ -124,6 +122,7 @@ class PinataChatApp(App[None]):
         if not gc.isenabled():  # paused by the command line for start-up: see cli.run_tui
             gc.freeze()
             gc.enable()
+        self.tell_theme_problems()
         self.open_store()
         self.load_catalog()
         self.refresh_balance()
@@ -168,6 +167,17 @@ class PinataChatApp(App[None]):
                                        "are not saved.", kind="error")
         elif conversation is not None:
             await chat.open_conversation(conversation)
+
+    @work(group="themes")
+    async def tell_theme_problems(self) -> None:
+        """A broken theme file is named once, not at every start (until its problem changes)."""
+        from pinata_tui.state import not_yet_told
+
+        fresh = await asyncio.to_thread(not_yet_told, self.paths.state_file, "theme_problems_told",
+                                        self._theme_problems)
+        for problem in fresh:
+            self.notify(make_displayable(problem), title="Theme skipped", severity="warning", timeout=6,
+                        markup=False)
 
     @work(group="catalog")
     async def load_catalog(self) -> None:
@@ -285,12 +295,14 @@ class PinataChatApp(App[None]):
                 if choice.conversation_id is None:
                     await chat.action_new_conversation()
                 else:
-                    await self.open_saved(choice.conversation_id)
+                    await self.open_saved(choice.conversation_id, at_message=choice.message_id)
+                    if choice.message_id is not None:
+                        return  # the search hit has the focus
             chat.prompt.focus()
 
         self.push_screen(HistoryScreen(store, chat.conversation.id), chosen)
 
-    async def open_saved(self, conversation_id: int) -> None:
+    async def open_saved(self, conversation_id: int, *, at_message: int | None = None) -> None:
         chat = self.chat
         if chat is None:
             return
@@ -302,24 +314,32 @@ class PinataChatApp(App[None]):
             self.notify(f"Conversation {conversation_id} could not be opened.", severity="error", markup=False)
             return
         await chat.open_conversation(conversation)
+        hit = next((m for m in conversation.messages if m.id == at_message), None) if at_message else None
+        if hit is not None:
+            await chat.view.reveal(hit)
 
     def action_help(self) -> None:
         from pinata_tui.tui.common.help_screen import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.key_help()))
+        self.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """(keys, what they do, binding id) for every app and chat binding, with the user's keymap applied."""
+        rows: list[tuple[str, str, str]] = []
+        for binding in [*ChatScreen.BINDINGS, *self.BINDINGS]:
+            if not isinstance(binding, Binding):
+                continue
+            keys = self.keymap.get(binding.id or "", binding.key)
+            shown = " / ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(","))
+            if binding.description and all(d != binding.description for _, d, _ in rows):
+                rows.append((shown, binding.description, binding.id or ""))
+        return rows
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every app and chat binding, with the user's keymap applied."""
-        rows: list[tuple[str, str]] = []
-        for binding in [*ChatScreen.BINDINGS, *self.BINDINGS]:
-            keys = self.keymap.get(binding.id or "", binding.key)
-            shown = " / ".join(self.get_key_display(binding.__class__(k.strip(), binding.action))
-                               for k in keys.split(","))
-            if binding.description and all(d != binding.description for _, d in rows):
-                rows.append((shown, binding.description))
-        return rows
+        return [(keys, description) for keys, description, _ in self.binding_rows()]
 
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         """Remap bindings by id (from config.toml's [keymap]); help shows the remapped keys."""

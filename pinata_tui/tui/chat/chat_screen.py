@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -95,6 +96,9 @@ class ChatScreen(Screen[None]):
         banner = CreditsBanner(id="credits-banner")
         banner.display = False
         yield banner
+        hint = Static(id="empty-hint")
+        hint.display = False
+        yield hint
         yield ConversationView(id="conversation")
         more = Static("↓ more below — press End (or Ctrl+End) to follow", id="more-below")
         more.display = False
@@ -122,10 +126,31 @@ class ChatScreen(Screen[None]):
     async def on_mount(self) -> None:
         self.status.model = self.conversation.model
         await self.view.load(self.conversation)
+        self._show_empty_hint()
         self.watch(self.view, "following", self._following_changed)
         self.prompt.focus()
         self.refresh_bindings()
         self.ready.set()
+
+    def _show_empty_hint(self) -> None:
+        """An empty conversation says what to do, instead of a blank pane."""
+        hint = self.query_one("#empty-hint", Static)
+        hint.display = not self.conversation.messages
+        if not hint.display:
+            return
+        text = Text()
+        text.append("A new conversation with ", style="")
+        text.append(make_displayable(self.conversation.model), style="bold")
+        text.append(". Type below and press Enter.\n\n")
+        for keys, what in (("Ctrl+L", "choose another model (prices shown)"), ("F2", "your saved conversations"),
+                           ("Ctrl+J", "a new line in the prompt"), ("F1", "every key"),
+                           ("Ctrl+P", "every action, by name")):
+            text.append(f"  {keys:<8}", style="bold")
+            text.append(f"{what}\n")
+        if self.services.demo:
+            text.append("\nDemo: Ctrl+P → 'Demo:' makes the next reply think first, get cut at the token limit, "
+                        "fail mid-reply, or find the account out of credits.")
+        hint.update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
@@ -161,6 +186,7 @@ class ChatScreen(Screen[None]):
 
         A prompt that failed and is sent again unchanged is the same message, not a second one.
         """
+        self.query_one("#empty-hint").display = False
         failed = self._failed_user
         self._failed_user = None
         if failed is not None and failed.content == text and failed in self.conversation.messages:
@@ -275,6 +301,7 @@ class ChatScreen(Screen[None]):
 
     def show_demo_banner(self) -> None:
         self.query_one("#demo-banner").display = True
+        self._show_empty_hint()
 
     async def open_conversation(self, conversation: Conversation) -> None:
         """Show a conversation (saved, or new); the next reply continues it with its last model."""
@@ -286,6 +313,7 @@ class ChatScreen(Screen[None]):
         self.status.last_reply = ""
         self.status.connection, self.status.connection_detail = "idle", ""
         await self.view.load(conversation)
+        self._show_empty_hint()
         self._recount_all()
         self.update_totals()
         self.refresh_bindings()
@@ -333,6 +361,7 @@ class ChatScreen(Screen[None]):
         self.status.model = model_id
         if conversation.messages:
             await self.view.add_block(ModelSwitchMarker(model_id))
+        self._show_empty_hint()
         self.run_worker(self.services.remember("last_model", model_id), group="state", exit_on_error=False)
         await self.services.persist(lambda store: store.set_model(conversation))
         self._recount_all()

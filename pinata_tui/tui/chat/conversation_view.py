@@ -333,6 +333,27 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.release_anchor()
         self.scroll_home(animate=False)
 
+    async def reveal(self, message: ChatMessage) -> MessageBlock | None:
+        """Show the page that holds ``message``, scroll to it, focus it and mark it for a moment
+        (a full-text search hit opened from F2)."""
+        index = next((i for i, m in enumerate(self._messages) if m is message), None)
+        if index is None:
+            return None
+        async with self._changing():
+            if not self._start <= index < self._end:
+                start = max(0, min(index - PAGE_SIZE // 2, len(self._messages) - PAGE_SIZE))
+                await self._mount_page(start, min(len(self._messages), start + PAGE_SIZE))
+        block = self.block_for(message)
+        if block is None:
+            return None
+        self.following = False
+        self.anchor(False)
+        block.focus(scroll_visible=False)
+        block.add_class("-search-hit")
+        self.call_after_refresh(self.scroll_to_widget, block, animate=False, top=True)
+        self.set_timer(4.0, lambda: block.remove_class("-search-hit"))
+        return block
+
     async def _mount_page(self, start: int, end: int) -> None:
         """Replace everything mounted with messages ``[start, end)``."""
         await self.remove_children()

@@ -11,7 +11,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from pinata_tui.api.errors import InsufficientCredits, RateLimited
+from pinata_tui.api.errors import AuthError, InsufficientCredits, MissingCredential, RateLimited, RequestRejected
 from pinata_tui.api.events import Usage
 from pinata_tui.chat.endings import error_label, status_label
 from pinata_tui.chat.turn import (
@@ -64,6 +64,7 @@ class ReplyPresenter:
             if status.connection != "streaming":
                 status.stop_countdown()
                 status.connection, status.connection_detail = "streaming", ""
+            status.stream_active()
             if isinstance(event, ReplyText):
                 block.append_text(event.text)
             else:
@@ -81,6 +82,7 @@ class ReplyPresenter:
             await screen.view.remove_message(event.old)
         elif isinstance(event, Settled):  # also when stopped: the turn settles, then re-raises
             status.stop_countdown()
+            status.stream_ended()
             if screen.is_attached:  # not while the app closes
                 await self._show_outcome(event.outcome)
             screen.set_streaming(False)  # last: "not streaming" means everything is saved and shown
@@ -144,4 +146,10 @@ class ReplyPresenter:
             return
         hint = (" Your prompt is back in the box: press Enter (or Ctrl+R) to send it again."
                 if plan.user is not None else "")
+        if isinstance(exc, RequestRejected) and (exc.status == 404 or "model" in str(exc).lower()):
+            # The same request can only fail again: another model is the way on.
+            hint = " Press Ctrl+L to choose another model; your prompt is back in the box to send again."
+        elif isinstance(exc, (AuthError, MissingCredential)):
+            hint = (" In the app: Ctrl+P → 'Key: set inference key…' to paste a key, or 'Key: enable' (with "
+                    "your JWT) to mint one." + (" Your prompt is back in the box." if plan.user else ""))
         await screen.view.add_notice(f"{exc}{hint}", kind="warning" if isinstance(exc, RateLimited) else "error")

@@ -58,6 +58,30 @@ class StatusBar(Widget):
     connection: reactive[str] = reactive("idle")
     connection_detail: reactive[str] = reactive("")
 
+    SILENCE_SECONDS = 5.0
+    """A stream quiet for this long says so, with how long it has been quiet."""
+
+    _last_data: float | None = None
+    _silence_timer: Timer | None = None
+
+    def stream_active(self) -> None:
+        """Data arrived: the stream is alive (called per piece, so cheap)."""
+        self._last_data = time.monotonic()
+        if self._silence_timer is None:
+            self._silence_timer = self.set_interval(1.0, self._check_silence)
+        elif self.connection_detail.startswith("no data"):
+            self.connection_detail = ""
+
+    def stream_ended(self) -> None:
+        self._last_data = None
+
+    def _check_silence(self) -> None:
+        if self._last_data is None or self.connection != "streaming":
+            return
+        quiet = time.monotonic() - self._last_data
+        if quiet >= self.SILENCE_SECONDS:
+            self.connection_detail = f"no data for {quiet:.0f} s"
+
     _retry_deadline: float | None = None
     _retry_label = ""
     _retry_timer: Timer | None = None

@@ -12,7 +12,9 @@ from textual.widgets import Static
 
 EXTRA_KEYS = [
     ("Enter", "Send the prompt"),
-    ("Shift+Enter / Alt+Enter / Ctrl+J", "New line in the prompt (Ctrl+J works in every terminal)"),
+    ("Ctrl+J / Alt+Enter / Shift+Enter", "New line in the prompt. Ctrl+J works in every terminal; Alt+Enter in "
+     "most (tmux too); Shift+Enter only where the terminal reports it (kitty keyboard protocol, or xterm's "
+     "modifyOtherKeys, e.g. tmux with extended-keys always)"),
     ("Up / Down (empty prompt)", "Recall earlier prompts"),
     ("Tab / Shift+Tab", "Move between the prompt and the messages"),
     ("y or c (on a message)", "Copy that message"),
@@ -24,20 +26,23 @@ EXTRA_KEYS = [
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
 
-    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+    def __init__(self, bindings: list[tuple[str, str, str]]) -> None:
         super().__init__()
         self.bindings = bindings
+        """(keys, what they do, binding id)."""
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
-        for key, description in [*self.bindings, *EXTRA_KEYS]:
-            table.add_row(Text(key), Text(description))
+        table = Table(box=None, show_header=True, padding=(0, 1), expand=True)
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("does", ratio=1)  # descriptions wrap rather than vanish in a narrow window
+        table.add_column("id for [keymap]", style="dim", no_wrap=True)
+        for key, description, binding_id in [*self.bindings, *((k, d, "") for k, d in EXTRA_KEYS)]:
+            table.add_row(Text(key), Text(description), Text(binding_id))
         with VerticalScroll(id="help"):
             yield Static(Text("pinata-chat — keys", style="bold"))
             yield Static(table)
-            yield Static(Text("Remap any key in config.toml under [keymap], by binding id.", style="dim"))
+            yield Static(Text('Remap a key in config.toml by its id, e.g. [keymap] "app.models" = "f3", or '
+                              "pinata-chat config set keymap.app.models f3.", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

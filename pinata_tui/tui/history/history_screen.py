@@ -25,9 +25,10 @@ from pinata_tui.tui.common.text_dialog import TextDialog
 
 @dataclass(frozen=True)
 class HistoryChoice:
-    """What the user chose: open a conversation, or start a new one (id None)."""
+    """What the user chose: open a conversation, or start a new one (id None); from a search, the hit."""
 
     conversation_id: int | None
+    message_id: int | None = None
 
 
 def when(timestamp: float) -> str:
@@ -119,28 +120,31 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         else:
             self.options.add_option(Option(Text(empty, style="dim"), disabled=True))
 
-    def _highlighted_id(self) -> int | None:
+    def _highlighted(self) -> HistoryChoice | None:
+        """The highlighted row as a choice: its conversation and, for a search hit, the message."""
         index = self.options.highlighted
         if index is None:
             return None
         option = self.options.get_option_at_index(index)
-        return int(option.id.split(":")[0]) if option.id else None
+        if not option.id:
+            return None
+        conversation, _, message = option.id.partition(":")
+        return HistoryChoice(int(conversation), int(message) if message else None)
+
+    def _highlighted_id(self) -> int | None:
+        choice = self._highlighted()
+        return choice.conversation_id if choice is not None else None
 
     @on(Input.Changed, "#history-search")
     def _search(self, event: Input.Changed) -> None:
         self.refresh_list(event.value)
 
     @on(Input.Submitted, "#history-search")
-    def _open_first(self) -> None:
-        chosen = self._highlighted_id()
-        if chosen is not None:
-            self.dismiss(HistoryChoice(chosen))
-
     @on(OptionList.OptionSelected, "#history-list")
     def _open(self) -> None:
-        chosen = self._highlighted_id()
+        chosen = self._highlighted()
         if chosen is not None:
-            self.dismiss(HistoryChoice(chosen))
+            self.dismiss(chosen)
 
     @work(thread=True, group="history-change")
     def _change(self, change: Callable[[], None]) -> None:
