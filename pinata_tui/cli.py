@@ -17,16 +17,31 @@ from pathlib import Path
 from typing import Any
 
 from pinata_tui import __version__
-from pinata_tui.exit_codes import EXIT_CODES, EXIT_CTRL_C, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from pinata_tui.cli_list import add_list_parser, cmd_list
 from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
+from pinata_tui.exit_codes import (
+    EXIT_CODES,
+    EXIT_CTRL_C,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from pinata_tui.keymap import BINDING_IDS
 from pinata_tui.paths import AppPaths
-from pinata_tui.sanitize import has_lone_surrogates, make_displayable, one_line, valid_unicode
+from pinata_tui.sanitize import (
+    has_lone_surrogates,
+    make_displayable,
+    one_line,
+    valid_unicode,
+)
 from pinata_tui.state import remembered
 
 EPILOG = (
     "Keys in the app: Enter sends, Ctrl+J adds a line, Esc stops a reply, Ctrl+L picks a model,\n"
     "F2 lists conversations, F1 shows every key.\n\n"
+    "Saved conversations: `pinata-chat list` (or `list --search TEXT`) shows their ids, for\n"
+    "`pinata-chat export ID` and `pinata-chat --conversation ID`.\n\n"
     "Exit codes:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
 )
 
@@ -75,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     disable = commands.add_parser("disable", help="revoke the inference key (needs PINATA_JWT)")
     disable.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    credits = commands.add_parser("credits", help="show the credit balance (needs PINATA_JWT)")
-    credit_commands = credits.add_subparsers(dest="credits_command", metavar="SUBCOMMAND")
+    credits = commands.add_parser(
+        "credits", help="show the credit balance (needs PINATA_JWT)",
+        description="With no subcommand, `pinata-chat credits` shows the credit balance: total, held "
+        "(reserved for requests in flight) and available. `credits topup` shows or sets auto top-up. "
+        "Both need the account JWT (PINATA_JWT or `config set jwt`).")
+    credit_commands = credits.add_subparsers(dest="credits_command", metavar="[SUBCOMMAND]")
     topup = credit_commands.add_parser("topup", help="show or set auto top-up")
     topup.add_argument("--threshold", type=float, help="buy when available credits drop below this (at least 5)")
     topup.add_argument("--amount", type=int, help="credits to buy each time (a positive whole number)")
@@ -87,24 +106,32 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser("path", help="print where config.toml lives")
     config_commands.add_parser("show", help="print every setting, its value (keys masked) and its source")
     config_set = config_commands.add_parser(
-        "set", help="set a setting", description="Settings: " + ", ".join(OPTIONS) + ", keymap.<binding id>")
+        "set", help="set a setting", description="Settings: " + ", ".join(OPTIONS) + ", keymap.<binding id> "
+        "(binding ids: " + ", ".join(BINDING_IDS) + ").")
     config_set.add_argument("key")
     config_set.add_argument("value")
     config_unset = config_commands.add_parser("unset", help="remove a setting from config.toml")
     config_unset.add_argument("key")
 
+    add_list_parser(commands)
+
     export = commands.add_parser("export", help="write a saved conversation as Markdown or JSON")
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("id", nargs="?", type=int, help="conversation id (see the app's F2 list)")
-    which.add_argument("--last", action="store_true", help="the most recent conversation")
+    which.add_argument("id", nargs="?", type=int, help="conversation id (see `pinata-chat list`)")
+    which.add_argument("--last", action="store_true",
+                       help="the most recently updated conversation that has a reply")
     export.add_argument("-o", "--output", help="file to write (default: stdout)")
     export.add_argument("--no-reasoning", action="store_true",
                         help="leave the models' reasoning out (by default it is kept, folded in Markdown)")
     export.add_argument("--format", choices=("md", "json"), default=None,
                         help="md (default, or from the -o suffix) or json")
 
-    importer = commands.add_parser("import", help="import a conversation from a JSON export")
-    importer.add_argument("file")
+    importer = commands.add_parser(
+        "import", help="import a conversation from a JSON export",
+        description="Add a conversation from a JSON file (`pinata-chat export --format json`, or a bare "
+        "OpenAI messages array) to the saved ones, as a new conversation; it is saved whole or not at all. "
+        "`pinata-chat list` then shows its id.")
+    importer.add_argument("file", help="the JSON file to read")
     return parser
 
 
@@ -202,7 +229,8 @@ def _run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
-    from pinata_tui.ask import AskRequest, build_prompt, run_ask  # the API client: not on the TUI's start-up path
+    # the API client: not on the TUI's start-up path
+    from pinata_tui.ask import AskRequest, build_prompt, run_ask
 
     flags: dict[str, Any] = {"base_url": args.base_url, "max_tokens": args.max_tokens,
                              "temperature": args.temperature}
@@ -221,9 +249,8 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
-    from pinata_tui.api import PinataClient
+    from pinata_tui.api import PinataClient, PinataError
     from pinata_tui.catalog import load_cached_catalog, save_catalog
-    from pinata_tui.api import PinataError
     from pinata_tui.chat.endings import exit_code_for
     from pinata_tui.pricing import format_price
 
@@ -277,9 +304,12 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
         raise CliError("there are no saved conversations yet.")
     try:
         with ConversationStore.for_reading(paths.database) as store:  # read-only storage still exports
-            conversation_id = store.last_conversation_id() if args.last else args.id
+            conversation_id = store.last_conversation_id(with_reply=True) if args.last else args.id
             if conversation_id is None:
-                raise CliError("there are no saved conversations yet.")
+                if store.last_conversation_id() is None:
+                    raise CliError("there are no saved conversations yet.")
+                raise CliError("no saved conversation has a reply yet (every request failed); "
+                               "`pinata-chat list` shows them, `pinata-chat export ID` exports one anyway.")
             try:
                 conversation = store.load(conversation_id)
             except KeyError:
@@ -390,6 +420,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "models": cmd_models,
     "export": cmd_export,
     "import": cmd_import,
+    "list": cmd_list,
     "config": cmd_config,
     "status": _lazy("status"),
     "enable": _lazy("enable"),

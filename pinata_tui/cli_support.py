@@ -6,8 +6,8 @@ import errno
 import sys
 from typing import Any
 
-from pinata_tui.exit_codes import EXIT_USAGE
 from pinata_tui.config import LoadedConfig, load_settings
+from pinata_tui.exit_codes import EXIT_USAGE
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable
 

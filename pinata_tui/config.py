@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pinata_tui.files import atomic_write_text, ensure_private_dir
+from pinata_tui.keymap import unknown_binding_problem
 from pinata_tui.secrets import check_credential, mask_key
 from pinata_tui.settings import (
     ENV_ALLOW_INSECURE_HTTP,
@@ -64,7 +65,7 @@ OPTIONS: dict[str, Option] = {
     "timeouts.read": Option(float, "longest silence mid-stream before it counts as stalled, seconds", 0.1, 3600),
     "timeouts.write": Option(float, "write timeout, seconds", 0.1, 600),
 }
-"""Every key config.toml understands. ``[keymap]`` maps binding ids to keys and is free-form."""
+"""Every key config.toml understands. ``[keymap]`` maps binding ids (``keymap.BINDING_IDS``) to keys."""
 
 
 @dataclass
@@ -148,6 +149,13 @@ def coerce(key: str, value: Any, *, origin: str) -> Any:
     return value
 
 
+def check_binding_id(binding_id: str, *, origin: str, fix: str = "") -> None:
+    """An unknown ``[keymap]`` id (a typo, or one an older version had) is refused, naming the known ones."""
+    problem = unknown_binding_problem(binding_id)
+    if problem:
+        raise ConfigError(f"{origin}: {problem}{fix}")
+
+
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -182,6 +190,9 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None,
     keymap_raw = data.get("keymap", {})
     if not isinstance(keymap_raw, dict) or not all(isinstance(v, str) for v in keymap_raw.values()):
         raise ConfigError(f"{path}: [keymap] must map binding ids to keys, e.g. \"app.models\" = \"f2\".")
+    for binding_id in keymap_raw:
+        check_binding_id(binding_id, origin=str(path),
+                         fix=f" To drop it: pinata-chat config unset keymap.{binding_id}")
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key, value in _flatten({k: v for k, v in data.items() if k != "keymap"}).items():
@@ -221,7 +232,9 @@ def set_value(path: Path, key: str, value: Any) -> bool:
     if key.startswith("keymap."):
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{key} must be a key name, like f2 or ctrl+k.")
-        data.setdefault("keymap", {})[key.split(".", 1)[1]] = value
+        binding_id = key.split(".", 1)[1]
+        check_binding_id(binding_id, origin="config set")
+        data.setdefault("keymap", {})[binding_id] = value
     else:
         value = coerce(key, value, origin="config set")
         section, _, name = key.rpartition(".")
@@ -236,7 +249,10 @@ def set_value(path: Path, key: str, value: Any) -> bool:
 def unset_value(path: Path, key: str) -> bool:
     """Remove one setting; True if it was there."""
     data = read_config(path)
-    section, _, name = key.rpartition(".")
+    if key.startswith("keymap."):  # binding ids hold dots themselves: keymap.app.models
+        section, name = key.split(".", 1)
+    else:
+        section, _, name = key.rpartition(".")
     target = data.get(section, {}) if section else data
     if not isinstance(target, dict) or name not in target:
         return False

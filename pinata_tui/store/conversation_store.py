@@ -10,7 +10,8 @@
 - The folder is created 0700 and the database (and SQLite's -wal and -shm files beside it)
   0600, whatever the umask: conversations hold pasted text.
 
-Methods are synchronous and thread-safe; the TUI calls them from worker threads.
+Methods are synchronous and thread-safe; the TUI calls them from worker threads. Listing, the
+latest conversation and full-text search are in ``queries.py``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from pinata_tui.api.events import Usage
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.files import PRIVATE_FILE_MODE, ensure_private_dir, tighten_mode
 from pinata_tui.store.migrations import LATEST, SchemaTooNew, migrate
+from pinata_tui.store.queries import ConversationQueries
 
 STALE_STREAM_SECONDS = 30.0
 """A "streaming" reply not touched for this long is interrupted even if its writer's pid lives."""
@@ -65,26 +67,6 @@ def storage_problem(exc: BaseException) -> str | None:
     return _SQLITE_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
 
 
-@dataclass(frozen=True)
-class ConversationSummary:
-    id: int
-    title: str
-    model: str
-    created_at: float
-    updated_at: float
-    message_count: int
-    cost: float
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    conversation_id: int
-    title: str
-    message_id: int
-    snippet: str
-    updated_at: float
-
-
 def _pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -99,7 +81,7 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class ConversationStore:
+class ConversationStore(ConversationQueries):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -215,7 +197,7 @@ class ConversationStore:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> "ConversationStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -358,21 +340,6 @@ class ConversationStore:
 
     # ------------------------------------------------------------ reading
 
-    def list_conversations(self, limit: int = 200, offset: int = 0) -> list[ConversationSummary]:
-        rows = self._read(
-            "SELECT c.id, c.title, c.model, c.created_at, c.updated_at,"
-            " COUNT(m.id) AS message_count, COALESCE(SUM(m.cost), 0) AS cost"
-            " FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id AND m.status != ?"
-            " GROUP BY c.id ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
-            (MessageStatus.DISCARDED.value, limit, offset),
-        )
-        return [ConversationSummary(r["id"], r["title"] or "(untitled)", r["model"], r["created_at"],
-                                    r["updated_at"], r["message_count"], r["cost"]) for r in rows]
-
-    def last_conversation_id(self) -> int | None:
-        rows = self._read("SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1")
-        return rows[0]["id"] if rows else None
-
     def load(self, conversation_id: int) -> Conversation:
         rows = self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
         if not rows:
@@ -404,32 +371,3 @@ class ConversationStore:
             cost_is_billed=bool(row["cost_is_billed"]), error=row["error"], reasoning=row["reasoning"] or "",
             finish_reason=row["finish_reason"], created_at=row["created_at"], id=row["id"],
         )
-
-    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over every message (FTS5 where available), newest conversations first."""
-        query = query.strip()
-        if not query:
-            return []
-        if self.has_fts:
-            terms = " ".join('"' + t.replace('"', '""') + '"' for t in query.split())
-            rows = self._read(
-                "SELECT m.id AS message_id, m.conversation_id, c.title, c.updated_at,"
-                " snippet(messages_fts, 0, '«', '»', '…', 12) AS snippet"
-                " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-                " JOIN conversations c ON c.id = m.conversation_id"
-                " WHERE messages_fts MATCH ? AND m.status != ?"
-                " ORDER BY c.updated_at DESC, m.id DESC LIMIT ?",
-                (terms, MessageStatus.DISCARDED.value, limit),
-            )
-        else:
-            like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            rows = self._read(
-                "SELECT m.id AS message_id, m.conversation_id, c.title, c.updated_at,"
-                " substr(m.content, 1, 80) AS snippet"
-                " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                " WHERE m.content LIKE ? ESCAPE '\\' AND m.status != ?"
-                " ORDER BY c.updated_at DESC, m.id DESC LIMIT ?",
-                (like, MessageStatus.DISCARDED.value, limit),
-            )
-        return [SearchHit(r["conversation_id"], r["title"] or "(untitled)", r["message_id"],
-                          " ".join((r["snippet"] or "").split()), r["updated_at"]) for r in rows]
