@@ -26,6 +26,17 @@ class SavedSetting:
     """``config.toml`` had comments, which rewriting it does not keep."""
 
 
+def forget_setting(config_file: Path, key: str) -> SavedSetting:
+    """Remove one setting from ``config.toml``; problems are returned, not raised."""
+    from pinata_tui.config import unset_value
+
+    try:
+        unset_value(config_file, key)
+    except (OSError, ConfigError) as exc:
+        return SavedSetting(False, str(exc))
+    return SavedSetting(True)
+
+
 def save_setting(config_file: Path, key: str, value: str) -> SavedSetting:
     """Write one setting to ``config.toml`` (atomically, mode 600); problems are returned, not raised."""
     try:

@@ -135,3 +135,68 @@ async def test_ask_says_the_retry_wait_once(server, settings, tmp_path):
     assert code == 0
     [line] = [ln for ln in err.getvalue().splitlines() if "Retrying" in ln]
     assert "Try again" not in line and line.count("in 0 s") == 1
+
+
+async def test_a_conversation_that_never_got_a_reply_is_marked_in_f2(server, tmp_path):
+    server.state.balance_micro = 0
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "this one fails")
+        server.state.balance_micro = 10_000_000
+        await pilot.press("ctrl+n")
+        await send_and_wait(pilot, "this one works")
+        await pilot.press("f2")
+        options = app.screen.query_one(OptionList)
+        await until(pilot, lambda: options.option_count == 2, what="both conversations")
+        rows = [str(options.get_option_at_index(i).prompt) for i in range(2)]
+        assert "(no reply)" not in rows[0] and "this one works" in rows[0]
+        assert "this one fails (no reply)" in rows[1]
+
+
+async def test_account_actions_in_the_palette_set_and_forget_the_jwt_and_show_credits(server, tmp_path):
+    from pinata_tui.config import read_config
+    from pinata_tui.devserver import DEV_JWT
+
+    app = make_app(server, tmp_path, jwt=None)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        assert screen.status.balance is None
+        app.key_actions.set_jwt()
+        await pilot.pause()
+        app.screen.query_one(Input).value = f"  {DEV_JWT}\n"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("JWT set" in n for n in notices(app)), what="the JWT to be set")
+        assert app.settings.jwt == DEV_JWT
+        assert read_config(AppPaths.under(tmp_path).config_file)["jwt"] == DEV_JWT
+        assert DEV_JWT not in " ".join(notices(app))  # shown masked, never whole
+        await until(pilot, lambda: screen.status.balance is not None, what="credits in the status bar")
+        await app.key_actions.show_balance()
+        assert any("Credits: 100.00 credits available" in n for n in notices(app))
+        app.key_actions.set_topup()
+        await pilot.pause()
+        app.screen.query_one(Input).value = "10 50"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Auto top-up is on: 50 credits" in n for n in notices(app)))
+        assert (server.state.topup_threshold, server.state.topup_amount) == (10, 50)
+        app.key_actions.topup_off()
+        await pilot.pause()
+        await pilot.click("#dialog-yes")
+        await until(pilot, lambda: any(n == "Auto top-up is off." for n in notices(app)))
+        assert server.state.topup_amount is None
+        await app.key_actions.forget_jwt()
+        assert app.settings.jwt is None and "jwt" not in read_config(AppPaths.under(tmp_path).config_file)
+        assert screen.status.balance is None
+
+
+async def test_a_pasted_key_with_a_line_break_inside_is_refused_without_echoing_it(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await ready(pilot)
+        app.key_actions.set_key()
+        await pilot.pause()
+        app.screen.query_one(Input).value = "pk-secret\rpart-two-9876"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("inference key" in n.lower() for n in notices(app)))
+        assert "pk-secret" not in " ".join(notices(app)) and app.settings.llm_key != "pk-secret\rpart-two-9876"

@@ -20,8 +20,20 @@ def app_commands(app: PinataChatApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Conversations", "Browse, search, open, rename and delete saved conversations",
                         app.action_history)
     yield SystemCommand("Key: status", "Is inference enabled for this account? (needs the JWT)", keys.status)
+    yield SystemCommand("Key: set inference key…", "Paste an inference key; it is saved in config.toml",
+                        keys.set_key)
     yield SystemCommand("Key: enable", "Mint a new inference key and save it (revokes the old one)", keys.enable)
     yield SystemCommand("Key: disable", "Revoke the inference key (asks first)", keys.disable)
+    yield SystemCommand("Account: set JWT…", "Paste your account JWT: credits in the status bar, key management",
+                        keys.set_jwt)
+    yield SystemCommand("Account: forget JWT", "Remove the JWT from this session and config.toml", keys.forget_jwt)
+    yield SystemCommand("Credits: show balance", "Available, total and held credits (needs the JWT)",
+                        keys.show_balance)
+    yield SystemCommand("Credits: show auto top-up", "Is auto top-up on, and at what threshold?", keys.show_topup)
+    yield SystemCommand("Credits: set auto top-up…", "Buy credits automatically below a threshold",
+                        keys.set_topup)
+    yield SystemCommand("Credits: turn off auto top-up", "Stop buying credits automatically (asks first)",
+                        keys.topup_off)
     if app.demo_session is not None:
         yield from demo_commands(app, app.demo_session.server)
     chat = app.chat

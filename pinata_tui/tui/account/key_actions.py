@@ -1,17 +1,20 @@
-"""Key management in the TUI: the welcome screen's choice, and the palette's key status / enable /
-disable. The work itself is ``pinata_tui.account`` (shared with the CLI) and ``pinata_tui.demo``;
-this module asks (confirm dialogs) and reports (notices in the conversation).
+"""Key management and credits in the TUI: the welcome screen's choice, and the palette's key status /
+set / enable / disable, JWT set / forget, balance and auto top-up. The work itself is
+``pinata_tui.account`` (shared with the CLI) and the API client; this module asks (dialogs) and
+reports (notices in the conversation).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pinata_tui.account import enable_and_save, save_setting
+from pinata_tui.account import enable_and_save, forget_setting, save_setting
 from pinata_tui.api.errors import PinataError
-from pinata_tui.secrets import mask_key
+from pinata_tui.secrets import check_credential, mask_key
 from pinata_tui.tui.account.welcome_screen import WelcomeChoice, WelcomeScreen
+from pinata_tui.tui.chat.status_bar import format_credits
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.common.text_dialog import TextDialog
 
 if TYPE_CHECKING:
     from pinata_tui.tui.app import PinataChatApp
@@ -107,3 +110,103 @@ class KeyActions:
         self.app.push_screen(ConfirmDialog("Disable inference? This revokes your inference key at once: replies "
                                            "in flight may be cut off and later requests get 401. Credits are "
                                            "untouched.", yes="Revoke key", danger=True), confirmed)
+
+    # ------------------------------------------------------------ pasted credentials
+
+    def _ask_secret(self, question: str, name: str, setting: str, then: str) -> None:
+        async def entered(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                secret = check_credential(name, value)
+            except ValueError as exc:
+                await self.say(str(exc), True)
+                return
+            self.services.use_settings(self.services.settings.replace(**{setting: secret}))
+            saved = save_setting(self.services.paths.config_file, setting, secret)
+            if saved.saved:
+                await self.say(f"{then} Saved in config.toml (readable only by you) as {mask_key(secret)}.")
+            else:
+                await self.say(f"{then} It works for this session but was not saved: {saved.problem}", True)
+            self.app.refresh_balance()
+
+        self.app.push_screen(TextDialog(question, password=True), entered)
+
+    def set_key(self) -> None:
+        self._ask_secret("Paste your inference key (hidden as you type):", "The inference key", "llm_key",
+                         "Inference key set.")
+
+    def set_jwt(self) -> None:
+        self._ask_secret("Paste your Pinata JWT, from the API Keys page of your account (hidden as you type). "
+                         "It shows credits in the status bar and manages keys:", "The JWT", "jwt", "JWT set.")
+
+    async def forget_jwt(self) -> None:
+        self.services.use_settings(self.services.settings.replace(jwt=None))
+        forgotten = forget_setting(self.services.paths.config_file, "jwt")
+        self.app.balance = None
+        if forgotten.saved:
+            await self.say("JWT forgotten (also removed from config.toml). Credits leave the status bar; "
+                           "key management needs it again.")
+        else:
+            await self.say(f"JWT forgotten for this session, but config.toml could not be changed: "
+                           f"{forgotten.problem}", True)
+
+    # ------------------------------------------------------------ credits
+
+    async def show_balance(self) -> None:
+        try:
+            balance = await (await self.services.client()).balance()
+        except PinataError as exc:
+            await self.say(str(exc), True)
+            return
+        self.app.balance = balance.available
+        await self.say(f"Credits: {format_credits(balance.available)} available of {format_credits(balance.total)}"
+                       f" ({format_credits(balance.loaned)} held for requests in flight).")
+
+    async def show_topup(self) -> None:
+        try:
+            config = await (await self.services.client()).topup_config()
+        except PinataError as exc:
+            await self.say(str(exc), True)
+            return
+        if config.enabled:
+            await self.say(f"Auto top-up is on: {config.amount} credits are bought whenever fewer than "
+                           f"{config.threshold:g} are available.")
+        else:
+            await self.say("Auto top-up is off. Ctrl+P → 'Credits: set auto top-up…' turns it on.")
+
+    def set_topup(self) -> None:
+        async def entered(value: str | None) -> None:
+            if not value:
+                return
+            parts = value.replace(",", " ").split()
+            try:
+                threshold, amount = float(parts[0]), int(parts[1])
+            except (IndexError, ValueError):
+                await self.say("Give two numbers: the threshold and the amount, e.g. 10 50.", True)
+                return
+            try:
+                config = await (await self.services.client()).set_topup_config(threshold, amount)
+            except PinataError as exc:
+                await self.say(str(exc), True)
+                return
+            await self.say(f"Auto top-up is on: {config.amount} credits whenever fewer than "
+                           f"{config.threshold:g} are available.")
+
+        self.app.push_screen(TextDialog("Auto top-up: buy AMOUNT credits whenever fewer than THRESHOLD are "
+                                        "available. Type: THRESHOLD AMOUNT (threshold at least 5), e.g. 10 50"),
+                             entered)
+
+    def topup_off(self) -> None:
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await (await self.services.client()).set_topup_config(None, None)
+            except PinataError as exc:
+                await self.say(str(exc), True)
+                return
+            await self.say("Auto top-up is off.")
+
+        self.app.push_screen(ConfirmDialog("Turn off auto top-up? Requests fail with 402 once credits run out.",
+                                           yes="Turn off"), confirmed)

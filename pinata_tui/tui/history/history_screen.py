@@ -9,6 +9,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,7 +42,10 @@ def when(timestamp: float) -> str:
 def summary_row(item: ConversationSummary, current: bool) -> Text:
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append("● " if current else "  ", style="bold green")
-    row.append(f"{make_displayable(item.title)[:40]:<42}", style="bold" if current else "")
+    mark = "" if item.replied else " (no reply)"
+    title = make_displayable(item.title)[: 40 - len(mark)]
+    row.append(f"{title}", style="bold" if current else ("dim" if mark else ""))
+    row.append(f"{mark:<{42 - len(title)}}", style="italic dim")
     row.append(f"{when(item.updated_at):<12}", style="dim")
     row.append(f"{make_displayable(item.model)[:28]:<29}", style="cyan")
     row.append(f"{format_usd(item.cost):>8}")
@@ -109,9 +113,13 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
             titles = {c.id: c.title for c in items}
             options = [Option(summary_row(c, c.id == self.current_id), id=str(c.id)) for c in items]
             empty = "No saved conversations yet."
+        if get_current_worker().is_cancelled:
+            return  # a newer query replaced this one: its rows must not overwrite the newer ones
         self.app.call_from_thread(self._show, options, empty, titles)
 
     def _show(self, options: list[Option], empty: str, titles: dict[int, str]) -> None:
+        if not self.is_attached:
+            return  # the screen closed while the query ran
         self._titles = titles
         self.options.clear_options()
         if options:
