@@ -52,6 +52,7 @@ OPTIONS: dict[str, Option] = {
     "temperature": Option(float, "sampling temperature (0-2)", 0, 2),
     "max_tokens": Option(int, "cap on each reply's length, in tokens", 1, 10_000_000),
     "theme": Option(str, "theme name (see the command palette's theme list)"),
+    "export_dir": Option(str, "where Ctrl+S offers to save exports (default: your Documents folder)"),
     "base_url": Option(str, "API base URL: https://agents.pinata.cloud, or the OpenAI-compatible form ending in /v0/llm"),
     "llm_key": Option(str, "inference key (prefer PINATA_LLM_KEY or `pinata-chat enable`)"),
     "jwt": Option(str, "Pinata JWT, for key management and credits"),

@@ -19,6 +19,7 @@ from pinata_tui.chat.endings import status_label
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import valid_unicode
+from pinata_tui.files import atomic_write_text
 from pinata_tui.secrets import redact
 
 FORMAT = "pinata-chat/1"
@@ -242,6 +243,27 @@ def export_text(conversation: Conversation, fmt: str, *, secrets: tuple[str | No
     """The whole export in ``fmt`` (``md`` or ``json``)."""
     render = to_json if fmt == "json" else to_markdown
     return render(conversation, secrets=secrets, include_reasoning=include_reasoning)
+
+
+def default_export_dir(configured: str | None) -> Path:
+    """Where exports go unless the user says otherwise: ``export_dir`` from config.toml, else the
+    user's Documents folder where there is one, else the home folder."""
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    documents = Path(platformdirs.user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
+def write_export_to(conversation: Conversation, fmt: str, path: Path, *, secrets: tuple[str | None, ...] = (),
+                    include_reasoning: bool = True) -> Path:
+    """Write the export to exactly ``path`` (its folder made if need be), atomically. Raises OSError."""
+    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=include_reasoning)
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    return path.resolve()
 
 
 def write_export(conversation: Conversation, fmt: str, *, directory: Path | None = None,

@@ -119,6 +119,8 @@ class Settings:
     temperature: float | None = None
     max_tokens: int | None = None
     theme: str | None = None
+    export_dir: str | None = None
+    """Where the app offers to save exports (None: the Documents folder, or home)."""
     allow_insecure_http: bool = False
     """Send credentials over plain http:// to a host other than loopback (off: refused)."""
     retry: RetrySettings = field(default_factory=RetrySettings)

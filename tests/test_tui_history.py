@@ -230,15 +230,17 @@ async def test_a_thousand_message_conversation_opens_a_page_at_a_time(server, tm
                     what=f"{expected} tokens in context, not {screen.status.context_tokens}")
 
 
-async def test_export_from_the_tui_writes_markdown_and_says_where(server, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    app = make_app(server, tmp_path)
+async def test_export_from_the_tui_writes_markdown_and_says_where(server, tmp_path):
+    exports = tmp_path / "exports"
+    app = make_app(server, tmp_path, export_dir=str(exports))
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await send_and_wait(pilot, f"my key {DEV_LLM_KEY} leaked")
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # a dialog: format, file (in export_dir), reasoning; Enter takes them
+        await pilot.press("enter")
         await until(pilot, lambda: any("Exported" in str(n.render()) for n in chat(app).view.query(Notice)))
-    [path] = tmp_path.glob("pinata-chat-*.md")
+        assert any(str(exports) in str(n.render()) for n in chat(app).view.query(Notice))
+    [path] = exports.glob("pinata-chat-*.md")
     text = path.read_text()
     assert text.startswith("# my key") and "## Assistant · anthropic/claude-sonnet-4-6" in text
     assert DEV_LLM_KEY not in text

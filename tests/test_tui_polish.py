@@ -200,3 +200,37 @@ async def test_a_pasted_key_with_a_line_break_inside_is_refused_without_echoing_
         await pilot.press("enter")
         await until(pilot, lambda: any("inference key" in n.lower() for n in notices(app)))
         assert "pk-secret" not in " ".join(notices(app)) and app.settings.llm_key != "pk-secret\rpart-two-9876"
+
+
+async def test_the_export_dialog_chooses_format_and_place_and_asks_before_replacing(server, tmp_path):
+    from textual.widgets import RadioButton
+
+    from pinata_tui.tui.chat.export_dialog import ExportDialog
+    from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+
+    exports = tmp_path / "out"
+    app = make_app(server, tmp_path, export_dir=str(exports))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "export me")
+        await pilot.press("ctrl+s")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        path_input = dialog.query_one("#export-path", Input)
+        assert path_input.value.startswith(str(exports)) and path_input.value.endswith(".md")
+        await pilot.click("#export-json")
+        assert dialog.query_one("#export-json", RadioButton).value and path_input.value.endswith(".json")
+        path_input.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: list(exports.glob("*.json")), what="the JSON file")
+        [written] = exports.glob("*.json")
+        assert '"format": "pinata-chat/1"' in written.read_text()
+        await pilot.press("ctrl+s")
+        await pilot.click("#export-json")
+        app.screen.query_one("#export-path", Input).focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmDialog)  # it exists: asked first
+        await pilot.click("#dialog-no")
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExportDialog)

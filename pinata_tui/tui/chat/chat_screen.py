@@ -318,21 +318,39 @@ class ChatScreen(Screen[None]):
         self.update_totals()
         self.refresh_bindings()
 
-    def action_export(self, fmt: str = "md") -> None:
+    def action_export(self, fmt: str | None = None) -> None:
+        """Ctrl+S asks where and how (``ExportDialog``); the palette's format-specific entries ask too."""
         if not self.conversation.messages:
             self.notify("Nothing to export yet.", severity="warning")
             return
-        self._export(fmt)
+        from pinata_tui.export import default_export_dir, export_filename
+        from pinata_tui.tui.chat.export_dialog import EXTENSIONS, ExportDialog, ExportRequest
+
+        folder = default_export_dir(self.services.settings.export_dir)
+        name = export_filename(self.conversation, "md")
+        default = (folder / name).with_suffix(EXTENSIONS.get(fmt or "md", ".md"))
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export(request)
+            self.prompt.focus()
+
+        dialog = ExportDialog(default, has_reasoning=any(m.reasoning for m in self.conversation.messages))
+        self.app.push_screen(dialog, chosen)
+        if fmt == "json":
+            self.call_after_refresh(lambda: setattr(dialog.query_one("#export-json"), "value", True))
 
     @work(group="export")
-    async def _export(self, fmt: str) -> None:
-        from pinata_tui.export import write_export
+    async def _export(self, request: object) -> None:
+        from pinata_tui.export import write_export_to
+        from pinata_tui.tui.chat.export_dialog import ExportRequest
 
-        settings, paths = self.services.settings, self.services.paths
+        assert isinstance(request, ExportRequest)
+        settings = self.services.settings
         try:
-            path = await asyncio.to_thread(write_export, self.conversation, fmt,
-                                           fallback_dir=paths.data_dir / "exports",
-                                           secrets=(settings.llm_key, settings.jwt))
+            path = await asyncio.to_thread(write_export_to, self.conversation, request.fmt, request.path,
+                                           secrets=(settings.llm_key, settings.jwt),
+                                           include_reasoning=request.include_reasoning)
         except OSError as exc:
             self.notify(make_displayable(f"Export failed: {exc}"), severity="error", timeout=10, markup=False)
             return

@@ -1,0 +1,93 @@
+"""Ctrl+S: where and how to export this conversation. Enter takes the defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+
+from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+
+EXTENSIONS = {"md": ".md", "json": ".json"}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    fmt: str
+    path: Path
+    include_reasoning: bool
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    """Format, file and whether to keep the reasoning; asks before replacing a file."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, default_path: Path, *, has_reasoning: bool) -> None:
+        super().__init__()
+        self.default_path = default_path
+        self.has_reasoning = has_reasoning
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="export-dialog"):
+            yield Static(Text("Export this conversation", style="bold"))
+            with RadioSet(id="export-format"):
+                yield RadioButton("Markdown (reads well on GitHub)", value=True, id="export-md")
+                yield RadioButton("JSON (OpenAI messages, for import)", id="export-json")
+            reasoning = Checkbox("Include the models' reasoning", value=True, id="export-reasoning", compact=True)
+            reasoning.display = self.has_reasoning
+            yield reasoning
+            yield Input(str(self.default_path), id="export-path", compact=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="export-cancel", compact=True)
+                yield Button("Export", id="export-ok", variant="primary", compact=True)
+            yield Static(Text("Enter exports; Esc cancels. Keys are never written to exports.", style="dim"))
+
+    def on_mount(self) -> None:
+        path_input = self.query_one("#export-path", Input)
+        path_input.focus()
+        path_input.cursor_position = len(path_input.value)
+
+    @property
+    def fmt(self) -> str:
+        return "json" if self.query_one("#export-json", RadioButton).value else "md"
+
+    @on(RadioSet.Changed, "#export-format")
+    def _format_changed(self) -> None:
+        """Keep the file's extension in step with the format."""
+        path_input = self.query_one("#export-path", Input)
+        path = Path(path_input.value)
+        if path.suffix in EXTENSIONS.values():
+            path_input.value = str(path.with_suffix(EXTENSIONS[self.fmt]))
+
+    @on(Input.Submitted, "#export-path")
+    @on(Button.Pressed, "#export-ok")
+    def _export(self) -> None:
+        raw = self.query_one("#export-path", Input).value.strip()
+        if not raw:
+            self.notify("Give a file to write.", severity="warning")
+            return
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            path = path / self.default_path.with_suffix(EXTENSIONS[self.fmt]).name
+        request = ExportRequest(self.fmt, path, self.query_one("#export-reasoning", Checkbox).value)
+        if not path.exists():
+            self.dismiss(request)
+            return
+
+        def replace(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(request)
+
+        self.app.push_screen(ConfirmDialog(f"{path} exists. Replace it?", yes="Replace"), replace)
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
