@@ -45,6 +45,6 @@ class DemoSession:
 
 def start_demo() -> DemoSession:
     """Start the stand-in server (paced like a real model) and make the throwaway folder. Blocking: run in a thread."""
-    state = ServerState(tokens_per_second=DEMO_TOKENS_PER_SECOND, reply_tokens=DEMO_REPLY_TOKENS)
+    state = ServerState(tokens_per_second=DEMO_TOKENS_PER_SECOND, reply_tokens=DEMO_REPLY_TOKENS, demo=True)
     server = PinataDevServer(state=state).start()
     return DemoSession(server, tempfile.TemporaryDirectory(prefix="pinata-chat-demo-"))

@@ -234,3 +234,23 @@ async def test_the_export_dialog_chooses_format_and_place_and_asks_before_replac
         assert isinstance(app.screen, ExportDialog)
         await pilot.press("escape")
         assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_the_demo_answers_whole_and_readable_not_repeating_itself(tmp_path):
+    from pinata_tui.api import PinataClient, TextDelta
+    from pinata_tui.demo import start_demo
+    from pinata_tui.settings import Settings
+
+    demo = start_demo()
+    try:
+        demo.server.state.tokens_per_second = None
+        settings = demo.settings_for(Settings())
+        async with PinataClient(settings) as client:
+            for question in ("Why is the sky blue?", "And at sunset?"):
+                text = "".join([e.text async for e in client.stream_chat(settings.model, [
+                    {"role": "user", "content": question}]) if isinstance(e, TextDelta)])
+                assert text.startswith(f"## You asked: {question}") and text.rstrip().endswith("Pinata.")
+                assert text.count("## You asked") == 1 and text.count("```") == 2
+    finally:
+        demo.stop()
+    assert not demo.paths_for(AppPaths.under(tmp_path)).data_dir.exists()

@@ -8,7 +8,7 @@ and auto top-up config. Replies are deterministic.
 
 Server-wide knobs live on ``ServerState`` (``server.state``; HTTP: ``POST /_dev/state``):
 ``reply_tokens``, ``tokens_per_second``, ``balance_micro``, ``enabled``,
-``reply_override`` and ``style`` (a ``StreamStyle``: ``line_ending``, ``comments``
+``reply_override``, ``demo`` (whole, readable replies about the demo) and ``style`` (a ``StreamStyle``: ``line_ending``, ``comments``
 (``: keep-alive`` before each event), ``write_size`` (fragmented writes), ``usage``
 (``final`` / ``last-content`` / ``every`` / ``none``)).
 

@@ -12,6 +12,7 @@ from pinata_tui.devserver.replies import (
     TOOL_NAME,
     estimate_tokens,
     generate_reasoning,
+    demo_reply,
     generate_reply,
     tokenize_reply,
     tool_argument_pieces,
@@ -101,6 +102,8 @@ def plan_reply(state: ServerState, body: dict[str, Any], model: str, messages: l
         output = tokenize_reply(state.reply_override)
         if fault.content_tokens is not None:
             output = (output * fault.content_tokens)[: fault.content_tokens]
+    elif state.demo and fault.content_tokens is None:
+        output = tokenize_reply(demo_reply(model, messages, state.catalog))
     else:
         count = fault.content_tokens if fault.content_tokens is not None else state.reply_tokens
         output = generate_reply(model, messages, count)

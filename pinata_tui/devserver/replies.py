@@ -41,6 +41,41 @@ def _sample_document(seed: int, model: str, prompt: str) -> str:
     )
 
 
+def demo_reply(model: str, messages: list[dict[str, Any]], catalog: list[dict[str, Any]]) -> str:
+    """The demo's reply: a whole, readable answer (Markdown, a table, code) saying what it is and what
+    to try next; each turn of the conversation gets the next tip."""
+    prompt = " ".join(_last_user(messages).split()[:12]) or "your message"
+    turn = sum(1 for m in messages if m.get("role") == "user")
+    prices = next((m for m in catalog if m.get("model_id") == model), {})
+    tips = [
+        "press **Ctrl+P** and type *Demo* to make the next reply think first, get cut at the token "
+        "limit, fail mid-reply, or find the account out of credits",
+        "press **Ctrl+L** to switch model: the whole conversation goes to the new one, and the picker "
+        "shows what the next request would cost on each",
+        "press **Tab** to reach this reply, then **k** to copy its code block or **y** to copy all of it",
+        "press **F2** to see every saved conversation and search them (demo chats are thrown away on exit)",
+        "press **Ctrl+S** to export this conversation to Markdown or JSON",
+    ]
+    tip = tips[(turn - 1) % len(tips)]
+    return (
+        f"## You asked: {prompt}\n\n"
+        "This is **demo mode**: the answer comes from a stand-in for Pinata running inside pinata-chat, "
+        f"playing **{model}**. No account is used and nothing is billed.\n\n"
+        f"Next, {tip}.\n\n"
+        "| what | price per 1M tokens |\n|---|---|\n"
+        f"| input | ${prices.get('input_usd_per_1m_tokens', 0):.2f} |\n"
+        f"| output | ${prices.get('output_usd_per_1m_tokens', 0):.2f} |\n\n"
+        "Replies render as Markdown while they stream, code included:\n\n"
+        "```python\n"
+        "from pinata_tui.api import PinataClient\n\n"
+        "async with PinataClient(settings) as client:\n"
+        "    async for event in client.stream_chat(model, messages):\n"
+        "        print(event)\n"
+        "```\n\n"
+        "With a real key (Ctrl+P → *Key: set inference key*) the same screen talks to Pinata.\n"
+    )
+
+
 def _cycle(pieces: list[str], count: int) -> list[str]:
     """Exactly ``count`` pieces, repeating ``pieces`` as often as needed."""
     if not pieces or count <= 0:

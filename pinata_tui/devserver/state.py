@@ -64,6 +64,8 @@ class ServerState:
     catalog: list[dict[str, Any]] = field(default_factory=lambda: [dict(m) for m in CATALOG])
     reply_override: str | None = None
     """When set, every reply is exactly this text (split into tokens)."""
+    demo: bool = False
+    """Demo mode: each reply is a whole, readable document about the demo, sent once (not cycled)."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def add_fault(self, fault: Fault) -> None:
