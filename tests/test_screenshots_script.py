@@ -16,7 +16,7 @@ def test_screenshot_script_regenerates_every_picture(tmp_path):
     expected = {"chat", "model-picker", "history", "light-theme", "credits-banner"}
     assert {p.stem for p in tmp_path.glob("*.svg")} == expected
     assert "Retrying&#160;with&#160;backoff" in (tmp_path / "chat.svg").read_text()
-    assert "Out&#160;of&#160;credits." in (tmp_path / "credits-banner.svg").read_text()
+    assert "Out&#160;of&#160;credits" in (tmp_path / "credits-banner.svg").read_text()
     assert "Conversations" in (tmp_path / "history.svg").read_text()
     for name in expected:
         assert (REPO / "screenshots" / f"{name}.svg").exists(), f"screenshots/{name}.svg is not committed"
