@@ -1,4 +1,4 @@
-"""The cached-lines Markdown widget: settles finished blocks, redraws the tail, shows text literally."""
+"""The reply widget: settles finished blocks, redraws the tail, shows text literally; its renderer thread."""
 
 from __future__ import annotations
 
@@ -7,18 +7,46 @@ import time
 
 from textual.app import App, ComposeResult
 
-from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown, settle_point
+from pinata_tui.tui.markdown.blocks import settle
+from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
 
 
-def test_settle_point_is_after_the_last_blank_line_outside_a_fence():
-    assert settle_point("one paragraph still going", 0) == 0
+def settled(text: str, start: int = 0) -> str:
+    return text[:settle(text, start).point]
+
+
+def test_blocks_settle_once_the_next_block_has_begun_in_complete_lines():
+    assert settled("one paragraph still going") == ""
     text = "# Title\n\nA paragraph.\n\nThe tail"
-    assert text[settle_point(text, 0):] == "The tail"
+    assert settled(text) == "# Title\n"  # the paragraph's line is complete, but "The tail" is not
+    assert settled(text + "\n") == "# Title\n\nA paragraph.\n"
     fenced = "Intro\n\n```py\nx = 1\n\ny = 2\n"  # the blank line inside the open fence does not count
-    assert fenced[settle_point(fenced, 0):] == "```py\nx = 1\n\ny = 2\n"
-    closed = fenced + "```\n\nafter"
-    assert closed[settle_point(closed, 0):] == "after"
-    assert settle_point(text, len("# Title\n\n")) == len("# Title\n\nA paragraph.\n\n")
+    assert settled(fenced) == "Intro\n"
+    closed = fenced + "```\n\nafter\n"
+    assert settled(closed) == fenced + "```\n"
+    assert settle(text + "\n", len("# Title\n")).point == len("# Title\n\nA paragraph.\n")
+
+
+def test_a_paragraph_stays_open_while_an_underline_could_still_make_it_a_heading():
+    assert settled("Title\n") == ""
+    assert settled("Title\n---\nText\n") == "Title\n---\n"  # a setext heading, then a paragraph
+    assert settled("Text\n| a | b |\n") == ""  # a table needs its delimiter row: still one paragraph
+    assert settled("Text\n| a | b |\n|---|---|\n") == "Text\n"
+
+
+def test_fences_close_only_on_their_own_marker():
+    outer = "Intro\n\n~~~markdown\n```python\nx = 1\n```\n\nmore\n"
+    assert settled(outer) == "Intro\n"  # the ``` lines are inside the ~~~ fence
+    assert settled(outer + "~~~\nafter\n") == outer + "~~~\n"
+    four = "````\n```\ncode\n```\n"
+    assert settled(four + "after\n") == ""  # still open: ```` closes only with four or more
+    assert settled(four + "````\nafter\n") == four + "````\n"
+
+
+def test_a_partial_line_is_never_taken_for_a_block():
+    assert settled("1. a\n\n10000") == ""
+    assert settled("1. a\n\n10000. b\n") == ""  # one list, still open
+    assert settled("1. a\n\nText\n") == "1. a\n\n"
 
 
 class Host(App[None]):
@@ -98,15 +126,15 @@ async def test_streamed_in_pieces_it_renders_as_the_whole_document_would():
     """Finished blocks are rendered piece by piece; the result must match rendering the whole text."""
     from rich.console import Console
 
-    from pinata_tui.tui.markdown.streaming_markdown import reply_markdown_class
+    from pinata_tui.tui.markdown.render import reply_markdown_class
 
     for document in DOCUMENTS:
         app = Host()
         async with app.run_test(size=(60, 40)) as pilot:
             widget = app.query_one(StreamingMarkdown)
-            for start in range(0, len(document), 5):  # a drawn frame after every piece
-                widget.feed(document[start:start + 5])
-                await pilot.pause(0.04)
+            for start in range(0, len(document), 11):  # a drawn frame after every piece
+                widget.feed(document[start:start + 11])
+                await pilot.pause(0.035)
             await widget.finish(document)
             await pilot.pause()
             console = Console(width=widget.size.width, color_system=None, record=False)
@@ -126,14 +154,14 @@ class ManyReplies(App[None]):
 
 async def test_a_removed_reply_withdraws_its_waiting_background_render():
     """Scrolling fast through a long history removes replies before their turn; their jobs must go too."""
-    from pinata_tui.tui.markdown.streaming_markdown import RENDERER
+    from pinata_tui.tui.markdown.background_renderer import renderer_for
 
     assert len(LONG_REPLY) >= StreamingMarkdown.BACKGROUND_MIN_CHARS
     app = ManyReplies()
     async with app.run_test(size=(60, 20)) as pilot:
         replies = list(app.query(StreamingMarkdown))
         await app.query(StreamingMarkdown).remove()
-        assert not any(RENDERER.is_waiting(reply) for reply in replies)
+        assert not any(renderer_for(app).is_waiting(reply) for reply in replies)
         assert all(reply.unmounted for reply in replies)
         survivor = StreamingMarkdown(LONG_REPLY)
         await app.mount(survivor)  # the renderer still serves new replies
@@ -147,12 +175,12 @@ async def test_a_removed_reply_withdraws_its_waiting_background_render():
 
 
 async def test_a_reply_the_markdown_renderer_chokes_on_is_shown_as_plain_text(monkeypatch):
-    from pinata_tui.tui.markdown import streaming_markdown as markdown_lines
+    from pinata_tui.tui.markdown import render
 
     def broken() -> type:
         raise ValueError("renderer bug")
 
-    monkeypatch.setattr(markdown_lines, "reply_markdown_class", broken)
+    monkeypatch.setattr(render, "reply_markdown_class", broken)
     app = Host()
     async with app.run_test(size=(60, 80)) as pilot:
         widget = app.query_one(StreamingMarkdown)
@@ -196,14 +224,14 @@ def job_for(app: FakeApp):
     from rich.style import Style
     from rich.theme import Theme
 
-    from pinata_tui.tui.markdown.streaming_markdown import RenderJob
+    from pinata_tui.tui.markdown.background_renderer import RenderJob
 
     widget = SimpleNamespace(unmounted=False, receive_lines=lambda width, lines: None)
     return RenderJob(widget, app, "# Title\n\nText.", 40, Theme(), True, Style())  # type: ignore[arg-type]
 
 
 def test_the_renderer_waits_while_the_reader_scrolls_but_not_forever():
-    from pinata_tui.tui.markdown.streaming_markdown import BackgroundRenderer
+    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
 
     renderer = BackgroundRenderer()
     renderer.HOLD_OFF_SECONDS, renderer.MAX_HOLD_SECONDS = 0.3, 1.0
@@ -221,3 +249,33 @@ def test_the_renderer_waits_while_the_reader_scrolls_but_not_forever():
         renderer.hold_off()  # scrolling without a pause
         time.sleep(0.02)
     assert app.done.is_set(), "a job waits at most MAX_HOLD_SECONDS however long the scrolling goes on"
+
+
+def test_the_renderer_thread_starts_with_its_first_job_and_ends_when_stopped_or_idle():
+    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
+
+    renderer = BackgroundRenderer()
+    assert not renderer.running  # nothing runs before there is work
+    app = FakeApp()
+    renderer.submit(job_for(app))
+    assert app.done.wait(10) and renderer.running
+    renderer.stop(wait=5)
+    assert not renderer.running
+    renderer.IDLE_SECONDS = 0.2  # a later job starts it again; with nothing more to do it ends by itself
+    app = FakeApp()
+    renderer.submit(job_for(app))
+    assert app.done.wait(10)
+    deadline = time.monotonic() + 5
+    while renderer.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not renderer.running
+
+
+def test_importing_the_renderer_starts_no_thread():
+    import subprocess
+    import sys
+
+    code = ("import threading, pinata_tui.tui.app, pinata_tui.tui.markdown.streaming_markdown; "
+            "print(threading.active_count())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "1", result.stderr

@@ -30,6 +30,7 @@ from pinata_tui.tui.account.key_actions import KeyActions
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
+from pinata_tui.tui.markdown.background_renderer import stop_renderer
 from pinata_tui.tui.services import AppServices
 from pinata_tui.tui.textual_fixes import apply_textual_fixes
 from pinata_tui.tui.themes import register_themes, set_first_theme
@@ -129,6 +130,7 @@ class PinataChatApp(App[None]):
         self.set_timer(0.3, self.load_tokenizer)  # the heaviest (a 1.7 MB BPE file): a moment later still
 
     async def on_unmount(self) -> None:
+        stop_renderer(self)  # the thread that renders saved replies
         await self.services.close()
         if self.demo_session is not None:  # its throwaway history goes with it
             await asyncio.to_thread(self.demo_session.stop)

@@ -28,7 +28,7 @@ from textual.widget import Widget
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.sanitize import make_displayable
-from pinata_tui.tui.markdown.streaming_markdown import RENDERER
+from pinata_tui.tui.markdown.background_renderer import renderer_for
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
@@ -153,7 +153,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             if not self._anchored:
                 self.anchor()
         if not self.is_following_stream():  # the reader scrolls (following the end is the app's doing)
-            RENDERER.hold_off()
+            renderer_for(self.app).hold_off()
         if new_value < old_value:
             self._load_if_near_edge(earlier=True)
         elif new_value > old_value:

@@ -1,0 +1,214 @@
+"""Finished replies rendered off the event loop: one thread per app, started when first needed.
+
+The app owns its renderer (``renderer_for(app)``) and stops it when it closes
+(``stop_renderer(app)``, from ``PinataChatApp.on_unmount``); a renderer also lets its thread go
+after a while with nothing to do, so an app that never stops it (a test's host app) leaves no
+thread behind for long. Nothing starts at import.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from rich.console import Console
+from rich.style import Style
+from rich.theme import Theme
+
+from pinata_tui.tui.markdown.packed_lines import PackedLines
+from pinata_tui.tui.markdown.render import Lead, References, RenderContext, render_piece
+
+if TYPE_CHECKING:
+    from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
+
+
+class _App(Protocol):
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything the renderer thread needs, captured on the event loop (DOM reads are not thread-safe)."""
+
+    widget: StreamingMarkdown
+    app: _App
+    text: str
+    width: int
+    theme: Theme
+    dark: bool
+    style: Style
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A whole text rendered by the thread: its lines, and what the widget needs to go on from them."""
+
+    lines: PackedLines
+    lead: Lead
+    definitions: References
+    asked: frozenset[str]
+
+
+class BackgroundRenderer:
+    """Renders finished messages off the event loop, most recently requested first, in one thread.
+
+    Last in, first out: the page just opened renders bottom-up (the newest message first, since
+    it was mounted last), and when the user scrolls up, the page just loaded jumps the queue.
+    A widget has at most one job waiting; unmounting it withdraws the job, so a reader racing
+    through the history neither waits for pages already gone nor keeps their widgets alive.
+
+    Rendering a long reply with Rich takes tens of milliseconds; a saved conversation holds
+    hundreds. On the event loop that freezes the app; here the loop only receives the lines,
+    in batches (one layout per batch, not one per message).
+    """
+
+    BATCH_SECONDS = 0.05
+    HOLD_OFF_SECONDS = 0.1
+    """After the reader scrolls, how long the renderer waits before its next job: Rich holds the
+    GIL while it renders, and a frame drawn meanwhile takes up to twice as long."""
+    MAX_HOLD_SECONDS = 0.5
+    """However long the reader goes on scrolling, a job waits no longer than this."""
+    IDLE_SECONDS = 10.0
+    """With nothing to do for this long, the thread ends (the next job starts another)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, RenderJob] = {}
+        """Waiting jobs by id of their widget, oldest first (a dict keeps insertion order)."""
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._ending: set[int] = set()
+        """Threads told to end (by id): a thread that has let go of ``_thread`` takes no more jobs."""
+        self._quiet_from = 0.0
+
+    @property
+    def running(self) -> bool:
+        with self._wake:
+            return self._thread is not None
+
+    def hold_off(self) -> None:
+        """The reader is scrolling: leave the event loop the GIL for a moment."""
+        self._quiet_from = time.monotonic() + self.HOLD_OFF_SECONDS
+
+    def _wait_for_quiet(self) -> None:
+        give_up = time.monotonic() + self.MAX_HOLD_SECONDS
+        while (now := time.monotonic()) < min(self._quiet_from, give_up):
+            time.sleep(min(self._quiet_from, give_up) - now)
+
+    def submit(self, job: RenderJob) -> None:
+        with self._wake:
+            self._pending.pop(id(job.widget), None)  # a newer width or theme replaces the old job
+            self._pending[id(job.widget)] = job
+            self._stopping = False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def withdraw(self, widget: object) -> None:
+        """Forget the job waiting for ``widget``, if any."""
+        with self._wake:
+            self._pending.pop(id(widget), None)
+
+    def is_waiting(self, widget: object) -> bool:
+        with self._wake:
+            return id(widget) in self._pending
+
+    def stop(self, wait: float = 0.0) -> None:
+        """Drop the waiting jobs and end the thread (after the job in hand); wait up to ``wait`` seconds."""
+        with self._wake:
+            self._pending.clear()
+            self._stopping = True
+            thread = self._thread
+            self._wake.notify()
+        if thread is not None and wait > 0:
+            thread.join(wait)
+
+    def _next(self, timeout: float, idle_since: float) -> RenderJob | None:
+        """The newest job; None if none came within ``timeout`` or the thread is to end (``_ending``)."""
+        with self._wake:
+            if not self._pending and not self._stopping:
+                self._wake.wait(timeout)
+            if self._stopping or (not self._pending and time.monotonic() - idle_since > self.IDLE_SECONDS):
+                self._thread = None  # under the lock: a job submitted from now on starts a new thread
+                self._ending.add(threading.get_ident())
+                return None
+            if not self._pending:
+                return None
+            return self._pending.popitem()[1]  # the newest
+
+    def _run(self) -> None:
+        consoles: dict[int, Console] = {}
+        idle_since = time.monotonic()
+        me = threading.get_ident()
+        try:
+            while me not in self._ending:
+                # Nothing bound here between batches: a waiting thread holds no widget alive.
+                batch = self._render_batch(consoles, idle_since)
+                if batch:
+                    self._send(batch)
+                    idle_since = time.monotonic()
+        finally:
+            self._ending.discard(me)
+
+    def _render_batch(self, consoles: dict[int, Console], idle_since: float) -> list[tuple[RenderJob, Rendered]]:
+        """Render jobs for up to BATCH_SECONDS (at least one job, waiting for it if need be)."""
+        batch: list[tuple[RenderJob, Rendered]] = []
+        deadline = time.monotonic() + self.BATCH_SECONDS
+        me = threading.get_ident()
+        while (time.monotonic() < deadline or not batch) and me not in self._ending:
+            job = self._next(0.5 if not batch else 0.01, idle_since)
+            if job is None:
+                if batch:
+                    break
+                continue
+            self._wait_for_quiet()
+            if job.widget.unmounted:  # scrolled out of the window while waiting
+                continue
+            console = consoles.get(job.width)
+            if console is None:
+                console = consoles[job.width] = Console(width=job.width, color_system="truecolor",
+                                                        force_terminal=True, legacy_windows=False,
+                                                        file=io.StringIO())
+            context = RenderContext(console, job.width, job.theme, job.dark, job.style)
+            piece = render_piece(context, job.text, {})
+            batch.append((job, Rendered(PackedLines(piece.lines), piece.lead, piece.definitions, piece.asked)))
+        return batch
+
+    @staticmethod
+    def _send(batch: list[tuple[RenderJob, Rendered]]) -> None:
+        batch = [(job, rendered) for job, rendered in batch if not job.widget.unmounted]
+        if not batch:
+            return
+        try:
+            batch[0][0].app.call_from_thread(_deliver, batch)
+        except RuntimeError:  # the app has closed: nothing to show the lines on
+            pass
+
+
+def _deliver(batch: list[tuple[RenderJob, Rendered]]) -> None:
+    for job, rendered in batch:
+        job.widget.receive_lines(job.width, rendered)
+
+
+_renderers: weakref.WeakKeyDictionary[object, BackgroundRenderer] = weakref.WeakKeyDictionary()
+
+
+def renderer_for(app: object) -> BackgroundRenderer:
+    """The app's renderer (made on first use; its thread starts with its first job)."""
+    renderer = _renderers.get(app)
+    if renderer is None:
+        renderer = _renderers[app] = BackgroundRenderer()
+    return renderer
+
+
+def stop_renderer(app: object, wait: float = 0.0) -> None:
+    """Stop the app's renderer, if it has one (the app is closing)."""
+    renderer = _renderers.pop(app, None)
+    if renderer is not None:
+        renderer.stop(wait)
