@@ -57,7 +57,7 @@ def read_piped(stdin: TextIO, err: TextIO | None = None) -> str:
     buffer = getattr(stdin, "buffer", None)
     if buffer is None:  # already text (tests, wrappers)
         return valid_unicode(stdin.read())
-    raw = buffer.read()
+    raw: bytes = buffer.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -249,14 +249,14 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_models(args: argparse.Namespace, paths: AppPaths) -> int:
-    from pinata_tui.api import PinataClient, PinataError
+    from pinata_tui.api import ModelInfo, PinataClient, PinataError
     from pinata_tui.catalog import load_cached_catalog, save_catalog
     from pinata_tui.chat.endings import exit_code_for
     from pinata_tui.pricing import format_price
 
     settings = load(paths, base_url=args.base_url).settings
 
-    async def fetch():
+    async def fetch() -> list[ModelInfo]:
         async with PinataClient(settings) as client:
             return await client.models()
 
@@ -383,8 +383,8 @@ def cmd_config(args: argparse.Namespace, paths: AppPaths) -> int:
         loaded = load(paths)
         print(f"# {path}{'' if path.exists() else ' (not created yet)'}")
         width = max(len(key) for key, _, _ in describe(loaded))
-        for key, value, source in describe(loaded):
-            print(f"{key:<{width}}  {value:<40}  ({source})")
+        for key, shown, source in describe(loaded):
+            print(f"{key:<{width}}  {shown:<40}  ({source})")
     elif args.config_command == "set":
         value: Any = args.value
         try:

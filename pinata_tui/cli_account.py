@@ -8,6 +8,7 @@ import sys
 
 from pinata_tui.api import PinataClient
 from pinata_tui.api.client import validate_topup
+from pinata_tui.api.types import CreditBalance, KeyStatus, TopUpConfig
 from pinata_tui.api.errors import BILLING_URL, PinataError
 from pinata_tui.chat.endings import exit_code_for
 from pinata_tui.exit_codes import EXIT_AUTH, EXIT_OK, EXIT_USAGE
@@ -31,7 +32,7 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
 
     settings = _settings(paths, args)
 
-    async def go():
+    async def go() -> KeyStatus:
         async with PinataClient(settings) as client:
             return await client.status()
 
@@ -53,7 +54,7 @@ def cmd_enable(args: argparse.Namespace, paths: AppPaths) -> int:
 
     settings = _settings(paths, args)
 
-    async def current_status():
+    async def current_status() -> KeyStatus:
         async with PinataClient(settings) as client:
             return await client.status()
 
@@ -121,7 +122,7 @@ def cmd_credits(args: argparse.Namespace, paths: AppPaths) -> int:
     if getattr(args, "credits_command", None) == "topup":
         return _topup(args, settings)
 
-    async def go():
+    async def go() -> tuple[CreditBalance, TopUpConfig]:
         async with PinataClient(settings) as client:
             return await client.balance(), await client.topup_config()
 
@@ -151,7 +152,7 @@ def _topup(args: argparse.Namespace, settings: Settings) -> int:
         except PinataError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
 
-    async def go():
+    async def go() -> TopUpConfig:
         async with PinataClient(settings) as client:
             if args.off:
                 return await client.set_topup_config(None, None)

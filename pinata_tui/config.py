@@ -131,20 +131,21 @@ def coerce(key: str, value: Any, *, origin: str) -> Any:
         raise ConfigError(f"{origin}: {key} must be a {option.kind.__name__}, not {value!r}.")
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{origin}: {key} must be a finite number, not {value!r}.")
-    if option.minimum is not None and value < option.minimum:
+    checked: Any = value  # of option.kind from here on
+    if option.minimum is not None and checked < option.minimum:
         raise ConfigError(f"{origin}: {key} must be at least {option.minimum:g}.")
-    if option.maximum is not None and value > option.maximum:
+    if option.maximum is not None and checked > option.maximum:
         raise ConfigError(f"{origin}: {key} must be at most {option.maximum:g}.")
-    if option.kind is str and key in ("model", "base_url", "llm_key", "jwt") and not value.strip():
+    if option.kind is str and key in ("model", "base_url", "llm_key", "jwt") and not checked.strip():
         raise ConfigError(f"{origin}: {key} must not be empty.")
     if key in SECRET_KEYS:
         try:
-            return check_credential(key, value)
+            return check_credential(key, checked)
         except ValueError as exc:
             raise ConfigError(f"{origin}: {exc}") from None
     if key == "base_url":
         try:
-            return normalize_base_url(value)
+            return normalize_base_url(checked)
         except ValueError as exc:
             raise ConfigError(f"{origin}: base_url {exc}") from None
     return value

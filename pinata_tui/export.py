@@ -59,7 +59,7 @@ def _when(timestamp: float) -> str:
 
 def _close_open_fence(text: str) -> str:
     """An interrupted reply may stop inside a code block; close it so the export stays well-formed."""
-    fences = _FENCE.findall(text)
+    fences: list[str] = _FENCE.findall(text)
     if len(fences) % 2 == 1:
         return text.rstrip("\n") + "\n" + fences[-1] + "\n"
     return text
@@ -189,7 +189,8 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         data = {"messages": data}
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise InvalidImport("expected an object with a 'messages' array (or a bare messages array)")
-    metadata = data.get("message_metadata") if isinstance(data.get("message_metadata"), list) else []
+    raw_metadata = data.get("message_metadata")
+    metadata: list[Any] = raw_metadata if isinstance(raw_metadata, list) else []
     conversation = Conversation(model=_text(data.get("model")) or default_model, title=_text(data.get("title")))
     index = 0
     for position, item in enumerate(data["messages"]):
@@ -217,7 +218,7 @@ def from_json(text: str, *, default_model: str) -> Conversation:
             model=_text(meta.get("model")) or (conversation.model if item["role"] == "assistant" else None),
             status=status,
             usage=Usage.from_json(usage) if isinstance(usage, dict) else None,
-            cost=float(cost) if valid_cost else None,
+            cost=float(cost) if valid_cost and cost is not None else None,
             cost_is_estimate=bool(meta.get("cost_is_estimate")),
             cost_is_billed=bool(meta.get("cost_is_billed")) and valid_cost,
             reasoning=_text(meta.get("reasoning")) or "",

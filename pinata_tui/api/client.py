@@ -321,7 +321,7 @@ class PinataClient:
         if not error.retryable or attempt >= self._max_attempts:
             return None
         ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-        delay = ceiling / 2 + self._jitter() * ceiling / 2
+        delay: float = ceiling / 2 + self._jitter() * ceiling / 2
         if isinstance(error, RateLimited) and error.retry_after is not None:
             delay = error.retry_after
         if waited + delay > policy.max_total_wait:

@@ -12,7 +12,7 @@ import json
 import math
 import re
 import time
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import httpx
 
@@ -78,7 +78,7 @@ def _parse_topup(data: Any) -> TopUpConfig:
     )
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

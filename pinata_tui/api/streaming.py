@@ -258,7 +258,7 @@ def tool_call_names(holder: dict[str, Any]) -> list[str | None]:
         for call in calls:
             if not isinstance(call, dict):
                 continue
-            function = call.get("function") if isinstance(call.get("function"), dict) else {}
+            function: dict[str, Any] = call["function"] if isinstance(call.get("function"), dict) else {}
             name = function.get("name") if isinstance(function.get("name"), str) else None
             if call.get("id") or name:
                 names.append(name)

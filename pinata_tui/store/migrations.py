@@ -115,4 +115,4 @@ def migrate(conn: sqlite3.Connection) -> int:
                 continue
             MIGRATIONS[version](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
-    return found
+    return int(found)

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -80,6 +81,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _smaller_geometry_caches()
     _create_strip_caches_on_first_use()
     _alt_enter_from_escape_return()
+    return True
 
 
 def _avoid_strip_self_references() -> None:
@@ -116,7 +118,7 @@ def _cache_inner_outer_by_colour() -> None:
     def get_inner_outer(self: StylesCache, base_background: Color, background: Color) -> tuple[TextualStyle, TextualStyle]:
         return inner_outer(base_background, background)
 
-    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
+    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign,assignment]
     textual_cached.cache_clear()  # let go of any StylesCache already held
 
 
@@ -141,15 +143,16 @@ def _create_strip_caches_on_first_use() -> None:
     for name, size in _STRIP_CACHE_SIZES.items():
         slot = vars(Strip)[name]
 
-        def cache(self: Strip, slot=slot, size=size) -> FIFOCache:  # type: ignore[no-untyped-def]
+        def cache(self: Strip, slot: Any = slot, size: int = size) -> FIFOCache[Any, Any]:
             try:
-                return slot.__get__(self, Strip)
+                found: FIFOCache[Any, Any] = slot.__get__(self, Strip)
+                return found
             except AttributeError:
-                created: FIFOCache = FIFOCache(size)
+                created: FIFOCache[Any, Any] = FIFOCache(size)
                 slot.__set__(self, created)
                 return created
 
-        def set_cache(self: Strip, value: FIFOCache, slot=slot) -> None:  # type: ignore[no-untyped-def]
+        def set_cache(self: Strip, value: FIFOCache[Any, Any], slot: Any = slot) -> None:
             slot.__set__(self, value)
 
         setattr(Strip, name, property(cache, set_cache))
@@ -175,4 +178,5 @@ class _NamedKey:
 def _alt_enter_from_escape_return() -> None:
     from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 
-    ANSI_SEQUENCES_KEYS.setdefault("\x1b\r", (_NamedKey("alt+enter"),))  # type: ignore[arg-type]
+    sequences: Any = ANSI_SEQUENCES_KEYS  # a plain dict at run time, typed as a read-only Mapping
+    sequences.setdefault("\x1b\r", (_NamedKey("alt+enter"),))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
@@ -20,7 +23,7 @@ def to_theme(spec: ThemeSpec) -> Theme:
     return Theme(name=spec.name, **spec.fields)
 
 
-def register_themes(app: App[object], user_dir) -> tuple[list[str], list[str]]:  # noqa: ANN001 - Path | None
+def register_themes(app: App[Any], user_dir: Path | None) -> tuple[list[str], list[str]]:
     """Register every good theme; return (names, problems)."""
     specs, problems = load_theme_specs(user_dir)
     names: list[str] = []
@@ -34,7 +37,7 @@ def register_themes(app: App[object], user_dir) -> tuple[list[str], list[str]]: 
     return names, problems
 
 
-def set_first_theme(app: App[object], name: str) -> None:
+def set_first_theme(app: App[Any], name: str) -> None:
     """Choose the theme before any CSS is parsed, without the re-parse a theme change costs.
 
     Setting ``App.theme`` schedules a parse of all the CSS again (~20 ms of start-up) so that

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from textual import events
 from textual.containers import VerticalScroll
+from textual.scrollbar import ScrollBar
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.reactive import reactive
@@ -242,7 +243,7 @@ class ConversationView(VerticalScroll, can_focus=True):
                 # not known yet), in time for the compositor to place the children with it.
                 self.set_reactive(Widget.scroll_y, scroll_y)
                 self.set_reactive(Widget.scroll_target_y, scroll_y)
-                self.vertical_scrollbar._reactive_position = scroll_y
+                self.vertical_scrollbar.set_reactive(ScrollBar.position, scroll_y)
         self._note_reading_anchor(arrangement)
         return arrangement
 
@@ -435,9 +436,9 @@ class ConversationView(VerticalScroll, can_focus=True):
         later = self.query_children(LoadLater)
         hidden_below = len(self._messages) - self._end
         if hidden_below > 0:
-            loader = later.first() if later else LoadLater(id="load-later")
-            loader.set_count(hidden_below)
+            later_loader = later.first() if later else LoadLater(id="load-later")
+            later_loader.set_count(hidden_below)
             if not later:
-                await self.mount(loader)
+                await self.mount(later_loader)
         elif later:
             await later.remove()
