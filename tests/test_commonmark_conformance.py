@@ -25,6 +25,7 @@ import io
 import json
 import random
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 from rich.console import Console
@@ -72,7 +73,7 @@ def splits(text: str, seed: int) -> list[str]:
     count = rng.choice([2, 3, 5, 8])
     cuts = sorted(rng.sample(range(1, len(text)), min(count - 1, len(text) - 1))) if len(text) > 1 else []
     bounds = [0, *cuts, len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [text[a:b] for a, b in pairwise(bounds)]
 
 
 def streamed(text: str, seed: int) -> str:

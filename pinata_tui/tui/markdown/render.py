@@ -169,7 +169,7 @@ class _Lookups(dict[str, dict[str, Any]]):
         super().__init__(references)
         self.asked: set[str] = set()
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         self.asked.add(key)
         return super().get(key, default)
 
@@ -184,7 +184,7 @@ def render_piece(context: RenderContext, source: str, references: References, le
     env: dict[str, Any] = {"references": _Lookups(references)}
     try:
         tokens = parser().parse(source, env)
-    except Exception:  # noqa: BLE001 -- any Markdown bug: the text is shown plain instead
+    except Exception:  # any Markdown bug: the text is shown plain instead
         tokens = []
         env = {"references": _Lookups(references)}
     lookups: _Lookups = env["references"]
@@ -204,7 +204,7 @@ def render_tokens(context: RenderContext, tokens: list[Token], lead: Lead, sourc
         renderable = markdown_from_tokens(_lead_tokens(lead) + tokens, context.code_theme)
         with console.use_theme(context.theme):
             return console.render_lines(renderable, options, style=context.style, pad=True)
-    except Exception:  # noqa: BLE001 -- any Markdown bug: the text is shown plain instead
+    except Exception:  # any Markdown bug: the text is shown plain instead
         return console.render_lines(Text(source, end=""), options, style=context.style, pad=True)
 
 

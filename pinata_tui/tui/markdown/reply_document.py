@@ -24,14 +24,7 @@ from rich.segment import Segment
 from pinata_tui.tui.markdown import blocks
 from pinata_tui.tui.markdown.blocks import Definitions
 from pinata_tui.tui.markdown.packed_lines import PackedLines
-from pinata_tui.tui.markdown.render import (
-    START,
-    Lead,
-    Piece,
-    References,
-    RenderContext,
-    render_piece,
-)
+from pinata_tui.tui.markdown.render import START, Lead, Piece, References, RenderContext, render_piece
 
 
 @dataclass

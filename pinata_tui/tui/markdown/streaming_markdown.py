@@ -21,12 +21,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from pinata_tui.sanitize import make_displayable
-from pinata_tui.tui.markdown.background_renderer import (
-    BackgroundRenderer,
-    Rendered,
-    RenderJob,
-    renderer_for,
-)
+from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, Rendered, RenderJob, renderer_for
 from pinata_tui.tui.markdown.render import RenderContext, cached_markdown_theme
 from pinata_tui.tui.markdown.reply_document import ReplyDocument
 from pinata_tui.tui.markdown.strips import header_strips, highlight, to_strips
@@ -218,7 +213,7 @@ class StreamingMarkdown(Widget):
         if first_changed is not None:
             first_row = first_changed
         else:
-            first = next((i for i, (a, b) in enumerate(zip(old_tail, new_tail)) if a is not b),
+            first = next((i for i, (a, b) in enumerate(zip(old_tail, new_tail, strict=False)) if a is not b),
                          min(len(old_tail), len(new_tail)))
             first_row = settled_after + first
         rows = max(settled_before + len(old_tail), settled_after + len(new_tail)) - first_row
