@@ -66,6 +66,7 @@ class ReplyDocument:
         self._finished = False
         self._any_stale = False
         """Some rendered chunk is stale."""
+        self._estimate: tuple[int, int, int] | None = None
         if text:
             self.finish(text)
 
@@ -122,6 +123,13 @@ class ReplyDocument:
         self._tail_definitions = {}
         self._finished = bool(self.chunks)
         self._update_references()
+
+    def estimate_height(self, width: int) -> int:
+        """About how many lines the text renders to at ``width`` (before it is rendered)."""
+        if self._estimate is None or self._estimate[0] != width or self._estimate[1] != len(self.text):
+            lines = sum(1 + len(line) // max(1, width - 4) for line in self.text.splitlines() or [""])
+            self._estimate = (width, len(self.text), lines)
+        return self._estimate[2]
 
     @property
     def tail(self) -> str:

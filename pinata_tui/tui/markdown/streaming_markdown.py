@@ -20,11 +20,10 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, Rendered, RenderJob, renderer_for
 from pinata_tui.tui.markdown.render import RenderContext, cached_markdown_theme
 from pinata_tui.tui.markdown.reply_document import ReplyDocument
-from pinata_tui.tui.markdown.strips import header_strips, highlight, to_strips
+from pinata_tui.tui.markdown.strips import header_strips, header_text, highlight, to_strips
 
 FRAME_SECONDS = 1 / 30
 HEIGHT_STEP = 8
@@ -54,7 +53,6 @@ class StreamingMarkdown(Widget):
         self._header_rows = 1 if self.HAS_HEADER else 0
         self._header_strip: tuple[tuple[object, ...], list[Strip]] | None = None
         self._blank_strip: tuple[tuple[object, ...], Strip] | None = None
-        self._estimate: tuple[int, int] | None = None
         self._document = ReplyDocument(markdown)
         self._tail_lines: list[Strip] = []
         self._width = 0
@@ -86,14 +84,6 @@ class StreamingMarkdown(Widget):
     def base_style(self) -> Style:
         base = self.rich_style
         return Style(color=base.color, bgcolor=base.bgcolor)
-
-    def _estimate_height(self, width: int) -> int:
-        if self._estimate is None or self._estimate[0] != width:
-            lines = 0
-            for line in self._document.text.splitlines() or [""]:
-                lines += 1 + len(line) // max(1, width - 4)
-            self._estimate = (width, lines)
-        return self._estimate[1]
 
     def receive_lines(self, width: int, rendered: Rendered) -> None:
         """Lines from the background renderer (on the event loop)."""
@@ -130,7 +120,6 @@ class StreamingMarkdown(Widget):
         self._last_flush = time.monotonic()
         if self._unflushed:
             self._document.append("".join(self._unflushed))
-            self._estimate = None
             self._unflushed.clear()
         self._document.settle()
         self._redraw()
@@ -146,7 +135,6 @@ class StreamingMarkdown(Widget):
         self._waiting_for = None
         self._unflushed.clear()
         self._document.finish(full_text)
-        self._estimate = None
         self._redraw(height_before)
 
     # ---------------------------------------------------------- rendering
@@ -222,7 +210,7 @@ class StreamingMarkdown(Widget):
 
     def _height(self) -> int:
         if self._waiting_for is not None:
-            return self._header_rows + self._estimate_height(self._width)
+            return self._header_rows + self._document.estimate_height(self._width)
         lines = len(self._document.lines) + len(self._tail_lines)
         if self._streaming and lines:
             lines = -(-lines // HEIGHT_STEP) * HEIGHT_STEP
@@ -314,12 +302,7 @@ class StreamingMarkdown(Widget):
         still waiting for the background renderer has no drawn lines yet: its source stands in.
         """
         if not self._width or self._waiting_for is not None:
-            header = []
-            if self.HAS_HEADER:
-                extra = self.render_header_extra()
-                header = [make_displayable(self.render_header().plain)]
-                for part in extra or ():
-                    header += make_displayable(part.plain).split("\n") if part is not None else []
+            header = header_text(self.render_header(), self.render_header_extra()) if self.HAS_HEADER else []
             return [*header, *self.source.splitlines()]
         lines = [strip.text for strip in self._header_lines()] if self.HAS_HEADER else []
         lines.extend(self._document.plain_lines())

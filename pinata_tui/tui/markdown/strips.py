@@ -9,6 +9,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from pinata_tui.sanitize import make_displayable
+
 
 def to_strips(lines: list[list[Segment]], width: int, reuse: list[Strip]) -> list[Strip]:
     """``lines`` as Strips; a line equal to the same line in ``reuse`` keeps that Strip (and Textual
@@ -33,6 +35,14 @@ def header_strips(console: Console, width: int, header: Text, extra: tuple[Text,
             rendered += console.render_lines(Padding(body, (0, 0, 0, 2)), wrapped, style=style, pad=True)
         strips += [Strip(segments, width) for segments in rendered]
     return strips
+
+
+def header_text(header: Text, extra: tuple[Text, Text | None] | None) -> list[str]:
+    """The header rows as plain text, unwrapped (before there is a width to draw them at)."""
+    rows = [make_displayable(header.plain)]
+    for part in extra or ():
+        rows += make_displayable(part.plain).split("\n") if part is not None else []
+    return rows
 
 
 def highlight(strip: Strip, start: int, end: int, style: Style) -> Strip:
