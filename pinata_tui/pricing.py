@@ -60,3 +60,10 @@ def format_usd_with_source(amount: float | None, *, estimate: bool = False, bill
 def format_price(per_1m: float | None) -> str:
     """A catalog price per million tokens, as precise as the catalog gives it (``$0.175``, not ``$0.17``)."""
     return "—" if per_1m is None else f"${_decimals(per_1m, 4)}"
+
+
+def format_credits(amount: float) -> str:
+    """Enough digits that a nearly empty balance does not read as zero (status bar and banner alike)."""
+    if amount != 0 and abs(amount) < 1:
+        return f"{amount:,.6f} credits"
+    return f"{amount:,.2f} credits"

@@ -351,7 +351,7 @@ async def test_help_lists_the_keys(server, tmp_path):
         await ready(pilot)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        keys = {description: key for key, description in app.screen.bindings}
+        keys = {description: key for key, description, _ in app.screen.bindings}
         assert {"Models", "Retry", "New chat", "Quit", "Stop", "Continue", "Export", "Chats"} <= set(keys)
         assert keys["Models"] == "^l" and keys["Stop"] == "esc"
         await pilot.press("escape")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from pinata_tui.account import enable_and_save, forget_setting, save_setting
 from pinata_tui.api.errors import PinataError
+from pinata_tui.pricing import format_credits
 from pinata_tui.secrets import check_credential, mask_key
 from pinata_tui.tui.account.welcome_screen import WelcomeChoice, WelcomeScreen
-from pinata_tui.tui.chat.status_bar import format_credits
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.common.text_dialog import TextDialog
 

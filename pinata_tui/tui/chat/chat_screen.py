@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,7 +34,8 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
-from pinata_tui.tui.chat.message_block import CodeBlockChoiceRequested, CopyRequested, MessageBlock
+from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
+from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.prompt_input import PromptInput
 from pinata_tui.tui.chat.reply_presenter import ReplyPresenter
@@ -96,9 +96,7 @@ class ChatScreen(Screen[None]):
         banner = CreditsBanner(id="credits-banner")
         banner.display = False
         yield banner
-        hint = Static(id="empty-hint")
-        hint.display = False
-        yield hint
+        yield EmptyConversationHint(id="empty-hint")
         yield ConversationView(id="conversation")
         more = Static("↓ more below — press End (or Ctrl+End) to follow", id="more-below")
         more.display = False
@@ -133,24 +131,7 @@ class ChatScreen(Screen[None]):
         self.ready.set()
 
     def _show_empty_hint(self) -> None:
-        """An empty conversation says what to do, instead of a blank pane."""
-        hint = self.query_one("#empty-hint", Static)
-        hint.display = not self.conversation.messages
-        if not hint.display:
-            return
-        text = Text()
-        text.append("A new conversation with ", style="")
-        text.append(make_displayable(self.conversation.model), style="bold")
-        text.append(". Type below and press Enter.\n\n")
-        for keys, what in (("Ctrl+L", "choose another model (prices shown)"), ("F2", "your saved conversations"),
-                           ("Ctrl+J", "a new line in the prompt"), ("F1", "every key"),
-                           ("Ctrl+P", "every action, by name")):
-            text.append(f"  {keys:<8}", style="bold")
-            text.append(f"{what}\n")
-        if self.services.demo:
-            text.append("\nDemo: Ctrl+P → 'Demo:' makes the next reply think first, get cut at the token limit, "
-                        "fail mid-reply, or find the account out of credits.")
-        hint.update(text)
+        self.query_one(EmptyConversationHint).show_for(self.conversation, demo=self.services.demo)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
@@ -323,22 +304,14 @@ class ChatScreen(Screen[None]):
         if not self.conversation.messages:
             self.notify("Nothing to export yet.", severity="warning")
             return
-        from pinata_tui.export import default_export_dir, export_filename
-        from pinata_tui.tui.chat.export_dialog import EXTENSIONS, ExportDialog, ExportRequest
+        from pinata_tui.tui.chat.export_dialog import ExportDialog
 
-        folder = default_export_dir(self.services.settings.export_dir)
-        name = export_filename(self.conversation, "md")
-        default = (folder / name).with_suffix(EXTENSIONS.get(fmt or "md", ".md"))
-
-        def chosen(request: ExportRequest | None) -> None:
+        def chosen(request: object) -> None:
             if request is not None:
                 self._export(request)
             self.prompt.focus()
 
-        dialog = ExportDialog(default, has_reasoning=any(m.reasoning for m in self.conversation.messages))
-        self.app.push_screen(dialog, chosen)
-        if fmt == "json":
-            self.call_after_refresh(lambda: setattr(dialog.query_one("#export-json"), "value", True))
+        self.app.push_screen(ExportDialog.for_conversation(self.conversation, self.services.settings, fmt), chosen)
 
     @work(group="export")
     async def _export(self, request: object) -> None:
@@ -393,16 +366,6 @@ class ChatScreen(Screen[None]):
     @on(CreditsBanner.Dismissed)
     def _banner_dismissed(self) -> None:
         self.prompt.focus()
-
-    @on(CodeBlockChoiceRequested)
-    def _choose_code_block(self, event: CodeBlockChoiceRequested) -> None:
-        def chosen(code: str | None) -> None:
-            if code is not None:
-                self.post_message(CopyRequested(code, "code block"))
-
-        from pinata_tui.tui.chat.code_block_picker import CodeBlockPicker
-
-        self.app.push_screen(CodeBlockPicker(event.blocks), chosen)
 
     def _following_changed(self, following: bool) -> None:
         self.query_one("#more-below").display = not following and self.streaming

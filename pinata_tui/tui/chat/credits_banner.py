@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Static
 
 from pinata_tui.api.errors import BILLING_URL, MICROCREDITS_PER_CREDIT
-from pinata_tui.tui.chat.status_bar import format_credits
+from pinata_tui.pricing import format_credits
 
 
 class CreditsBanner(Horizontal):

@@ -13,6 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
+from pinata_tui.conversation import Conversation
+from pinata_tui.export import default_export_dir, export_filename
+from pinata_tui.settings import Settings
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
 EXTENSIONS = {"md": ".md", "json": ".json"}
@@ -30,17 +33,26 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, default_path: Path, *, has_reasoning: bool) -> None:
+    def __init__(self, default_path: Path, *, has_reasoning: bool, fmt: str = "md") -> None:
         super().__init__()
-        self.default_path = default_path
+        self.default_path = default_path.with_suffix(EXTENSIONS.get(fmt, ".md"))
         self.has_reasoning = has_reasoning
+        self.initial_fmt = fmt
+
+    @classmethod
+    def for_conversation(cls, conversation: Conversation, settings: Settings, fmt: str | None) -> ExportDialog:
+        """Offered: the conversation's file name in ``export_dir`` (or Documents), in ``fmt`` (Markdown)."""
+        folder = default_export_dir(settings.export_dir)
+        return cls(folder / export_filename(conversation, "md"), fmt=fmt or "md",
+                   has_reasoning=any(m.reasoning for m in conversation.messages))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static(Text("Export this conversation", style="bold"))
             with RadioSet(id="export-format"):
-                yield RadioButton("Markdown (reads well on GitHub)", value=True, id="export-md")
-                yield RadioButton("JSON (OpenAI messages, for import)", id="export-json")
+                yield RadioButton("Markdown (reads well on GitHub)", value=self.initial_fmt != "json", id="export-md")
+                yield RadioButton("JSON (OpenAI messages, for import)", value=self.initial_fmt == "json",
+                                  id="export-json")
             reasoning = Checkbox("Include the models' reasoning", value=True, id="export-reasoning", compact=True)
             reasoning.display = self.has_reasoning
             yield reasoning

@@ -45,14 +45,6 @@ class CopyRequested(Message):
         self.what = what
 
 
-class CodeBlockChoiceRequested(Message):
-    """A message with several code blocks asks the user which one to copy."""
-
-    def __init__(self, blocks: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.blocks = blocks
-
-
 class MessageBlock(Widget, can_focus=True):
     """Base for user and assistant messages: a header line, then the body."""
 
@@ -89,4 +81,10 @@ class MessageBlock(Widget, can_focus=True):
         elif len(blocks) == 1:
             self.post_message(CopyRequested(blocks[0][1], "code block"))
         else:
-            self.post_message(CodeBlockChoiceRequested(blocks))
+            from pinata_tui.tui.chat.code_block_picker import CodeBlockPicker
+
+            def chosen(code: str | None) -> None:
+                if code is not None:
+                    self.post_message(CopyRequested(code, "code block"))
+
+            self.app.push_screen(CodeBlockPicker(blocks), chosen)

@@ -16,17 +16,10 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 
-from pinata_tui.pricing import format_usd
+from pinata_tui.pricing import format_credits, format_usd
 from pinata_tui.sanitize import make_displayable
 
 SEPARATOR = " │ "
-
-
-def format_credits(amount: float) -> str:
-    """Enough digits that a nearly empty balance does not read as zero (the banner uses the same)."""
-    if amount != 0 and abs(amount) < 1:
-        return f"{amount:,.6f} credits"
-    return f"{amount:,.2f} credits"
 
 
 def shorten_model(model: str, width: int) -> str:
