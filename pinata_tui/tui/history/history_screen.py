@@ -42,13 +42,13 @@ def when(timestamp: float) -> str:
 def summary_row(item: ConversationSummary, current: bool) -> Text:
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append("● " if current else "  ", style="bold green")
-    mark = "" if item.replied else " (no reply)"
-    title = make_displayable(item.title)[: 40 - len(mark)]
-    row.append(f"{title}", style="bold" if current else ("dim" if mark else ""))
-    row.append(f"{mark:<{42 - len(title)}}", style="italic dim")
+    row.append(f"{make_displayable(item.title)[:40]:<42}", style="bold" if current else ("" if item.replied else "dim"))
     row.append(f"{when(item.updated_at):<12}", style="dim")
     row.append(f"{make_displayable(item.model)[:28]:<29}", style="cyan")
-    row.append(f"{format_usd(item.cost):>8}")
+    if item.replied:
+        row.append(f"{format_usd(item.cost):>8}")
+    else:  # every request failed: nothing was billed, and nothing came back
+        row.append(f"{'no reply':>8}", style="italic dim")
     return row
 
 
