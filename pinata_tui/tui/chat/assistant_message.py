@@ -1,6 +1,6 @@
 """An assistant reply that can stream: the hot path of the app.
 
-Each delta is sanitised and fed to the reply, a ``StreamingMarkdown`` (see ``markdown_lines``),
+Each delta is sanitised and fed to the reply, a ``StreamingMarkdown`` (see ``tui/markdown``),
 which draws at most once a frame, renders finished blocks once into cached lines and redraws
 only the unfinished tail. The header (model, status, tokens, cost) is its first line; the
 model's reasoning, when it sends any, is a dim section between header and answer: live while
