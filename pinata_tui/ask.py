@@ -147,6 +147,20 @@ class AskPrinter:
             self.in_reasoning = False
 
 
+def stop_on_signals(task: asyncio.Task[object] | None) -> None:
+    """SIGTERM / SIGHUP stop the reply as Ctrl-C does: what arrived is printed and saved as stopped."""
+    import signal
+
+    if task is None:
+        return
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            loop.add_signal_handler(number, task.cancel)
+        except (NotImplementedError, RuntimeError, ValueError):
+            return  # not the main thread, or no signals here
+
+
 async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
                   out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     conversation = Conversation(model=request.model, system_prompt=request.system_prompt)
@@ -169,6 +183,7 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
     turn = ChatTurn(plan, client, persist=persist if request.save else no_store, prices=prices,
                     max_tokens=settings.max_tokens, temperature=settings.temperature, hints=CLI_HINTS)
     stopped = False
+    stop_on_signals(asyncio.current_task())
     try:
         outcome = await turn.run(printer)
     except (KeyboardInterrupt, asyncio.CancelledError):

@@ -118,6 +118,25 @@ class PinataChatApp(App[None]):
             self.push_screen(WelcomeScreen())
         # The first frame comes first: background loading (which holds the GIL at times) starts after it.
         self.call_after_refresh(self._load_in_background)
+        self._exit_cleanly_on_signals()
+
+    def _exit_cleanly_on_signals(self) -> None:
+        """SIGTERM / SIGHUP (a closed terminal, ``kill``): stop the reply (saved as stopped), then exit the
+        way Ctrl+Q does, so the terminal leaves the alternate screen with mouse tracking off."""
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(number, lambda: self.run_worker(self._quit_on_signal(), group="signal"))
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread (tests), or a platform without signals
+
+    async def _quit_on_signal(self) -> None:
+        chat = self.chat
+        if chat is not None:
+            await chat.stop_streaming()
+        self.exit()
 
     def _load_in_background(self) -> None:
         if not gc.isenabled():  # paused by the command line for start-up: see cli.run_tui
