@@ -254,3 +254,18 @@ async def test_the_demo_answers_whole_and_readable_not_repeating_itself(tmp_path
     finally:
         demo.stop()
     assert not demo.paths_for(AppPaths.under(tmp_path)).data_dir.exists()
+
+
+async def test_the_welcome_screen_refuses_a_key_with_a_line_break_without_echoing_it(server, tmp_path):
+    from pinata_tui.tui.account.welcome_screen import WelcomeScreen
+
+    app = make_app(server, tmp_path, llm_key=None, jwt=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        app.screen.query_one("#welcome-key", Input).value = "pk-abc\ndef-secret-1234"
+        await pilot.click("#welcome-use-key")
+        status = app.screen.query_one("#welcome-status")
+        await until(pilot, lambda: "inference key" in str(status.render()).lower(), what="the refusal")
+        assert "def-secret" not in str(status.render()) and isinstance(app.screen, WelcomeScreen)
+        assert app.settings.llm_key is None

@@ -40,6 +40,12 @@ class KeyActions:
             await self.app.start_demo()
             screen.dismiss()
             return
+        try:  # a pasted key with a stray line break or a space is refused here, never echoed
+            secret = check_credential("The inference key" if choice.kind == "key" else "The JWT", choice.secret)
+        except ValueError as exc:
+            screen.report(str(exc), error=True)
+            return
+        choice = WelcomeChoice(choice.kind, secret, choice.remember_jwt)
         config_file = self.services.paths.config_file
         if choice.kind == "key":
             self.services.use_settings(self.services.settings.replace(llm_key=choice.secret))
