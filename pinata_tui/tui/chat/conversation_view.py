@@ -287,7 +287,18 @@ class ConversationView(VerticalScroll, can_focus=True):
     async def _add_message_block(self, message: ChatMessage, block: BlockT) -> BlockT:
         async with self._changing():
             await self._mount_at_end(block, await self._ensure_tail_for(message))
+            await self._trim_live_window()
         return block
+
+    async def _trim_live_window(self) -> None:
+        """A conversation growing in this session keeps only the window mounted, as a reopened one does:
+        without this every message of a long session stays laid out, and each reply costs more."""
+        if self._end - self._start <= (WINDOW_PAGES + 1) * PAGE_SIZE:
+            return
+        start = self._start
+        await self._unmount_messages(start, start + PAGE_SIZE)
+        if self._start != start:
+            await self._update_loaders()
 
     async def add_notice(self, text: str, *, kind: str = "info") -> Notice | None:
         """A notice at the end of the conversation; a pop-up instead while the reader is far above it."""
