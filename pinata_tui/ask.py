@@ -29,7 +29,7 @@ from pinata_tui.chat.turn import (
     plan_send,
 )
 from pinata_tui.conversation import Conversation, MessageStatus
-from pinata_tui.exit_codes import EXIT_CTRL_C
+from pinata_tui.exit_codes import EXIT_CTRL_C, EXIT_OVER_BUDGET
 from pinata_tui.sanitize import make_displayable, valid_unicode
 from pinata_tui.settings import Settings
 from pinata_tui.store import ConversationStore, StoreError
@@ -47,6 +47,8 @@ class AskRequest:
     show_reasoning: bool = False
     include_reasoning: bool = True
     """``--json`` carries the reasoning unless ``--no-reasoning`` asks to leave it out."""
+    over_budget_ok: bool = False
+    """``--over-budget``: send even past ``budget.daily`` / ``budget.monthly``."""
 
 
 def read_piped(stdin: TextIO, err: TextIO | None = None) -> str:
@@ -147,6 +149,18 @@ class AskPrinter:
             self.in_reasoning = False
 
 
+def _over_budget(settings: Settings, database: Path) -> str | None:
+    from pinata_tui.budget import over_budget
+
+    if not database.exists():
+        return None
+    try:
+        with ConversationStore.for_reading(database) as store:
+            return over_budget(settings, store)
+    except StoreError:
+        return None  # history unreadable: the budget cannot be known, and is not a reason to refuse
+
+
 def stop_on_signals(task: asyncio.Task[object] | None) -> None:
     """SIGTERM / SIGHUP stop the reply as Ctrl-C does: what arrived is printed and saved as stopped."""
     import signal
@@ -165,6 +179,13 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
                   out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     conversation = Conversation(model=request.model, system_prompt=request.system_prompt)
     persist = StorePersist(database, request.save, err)
+    if not request.over_budget_ok and (settings.budget.daily is not None or settings.budget.monthly is not None):
+        refusal = await asyncio.to_thread(_over_budget, settings, database)
+        if refusal is not None:
+            persist.close()
+            print(f"pinata-chat: not sent. {refusal} `--over-budget` sends anyway; `pinata-chat usage` shows "
+                  "where it went.", file=err)
+            return EXIT_OVER_BUDGET
     printer = AskPrinter(request, out, err)
     client = PinataClient(settings)
     catalog: list[ModelInfo] | None = None

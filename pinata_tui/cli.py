@@ -18,6 +18,7 @@ from typing import Any
 
 from pinata_tui import __version__
 from pinata_tui.cli_list import add_list_parser, cmd_list
+from pinata_tui.cli_usage import add_usage_parser, cmd_usage
 from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.exit_codes import (
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--show-reasoning", action="store_true",
                      help="print the model's reasoning (thinking) to stderr as it streams")
     ask.add_argument("--no-reasoning", action="store_true", help="leave the reasoning out of --json output")
+    ask.add_argument("--over-budget", action="store_true",
+                     help="send even when today's or this month's spend has reached its budget")
 
     models = commands.add_parser("models", help="list Pinata's model catalog with prices")
     models.add_argument("filter", nargs="?", help="only ids containing this text")
@@ -114,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_unset.add_argument("key")
 
     add_list_parser(commands)
+    add_usage_parser(commands)
 
     export = commands.add_parser("export", help="write a saved conversation as Markdown or JSON")
     which = export.add_mutually_exclusive_group(required=True)
@@ -241,7 +245,7 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
     request = AskRequest(prompt=prompt, model=args.ask_model or args.model or settings.model,
                          system_prompt=args.system or settings.system_prompt, as_json=args.json,
                          save=not args.no_save, show_reasoning=args.show_reasoning,
-                         include_reasoning=not args.no_reasoning)
+                         include_reasoning=not args.no_reasoning, over_budget_ok=args.over_budget)
     return asyncio.run(run_ask(request, settings, paths.database, out=sys.stdout, err=sys.stderr))
 
 
@@ -421,6 +425,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "export": cmd_export,
     "import": cmd_import,
     "list": cmd_list,
+    "usage": cmd_usage,
     "config": cmd_config,
     "status": _lazy("status"),
     "enable": _lazy("enable"),

@@ -25,6 +25,7 @@ from pinata_tui.settings import (
     ENV_JWT,
     ENV_LLM_KEY,
     MAX_RETRY_ATTEMPTS,
+    BudgetSettings,
     RetrySettings,
     Settings,
     TimeoutSettings,
@@ -58,6 +59,8 @@ OPTIONS: dict[str, Option] = {
     "jwt": Option(str, "Pinata JWT, for key management and credits"),
     "allow_insecure_http": Option(bool, "send keys over plain http:// to a host other than loopback "
                                   "(default false: refused)"),
+    "budget.daily": Option(float, "warn before sending (TUI) or refuse (ask) once today's spend reaches this, USD", 0, 1e6),
+    "budget.monthly": Option(float, "the same for this calendar month, USD", 0, 1e6),
     "retry.max_attempts": Option(int, "attempts per request, the first included", 1, MAX_RETRY_ATTEMPTS),
     "retry.base_delay": Option(float, "first backoff delay, seconds", 0, 600),
     "retry.max_delay": Option(float, "longest single backoff, seconds", 0, 3600),
@@ -210,9 +213,10 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None,
             values[key] = coerce(key, value, origin="command line")
             sources[key] = "flag"
     retry = RetrySettings(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("retry.")})
+    budget = BudgetSettings(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("budget.")})
     timeouts = TimeoutSettings(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("timeouts.")})
     plain = {k: v for k, v in values.items() if "." not in k}
-    settings = Settings(**plain, retry=retry, timeouts=timeouts)
+    settings = Settings(**plain, retry=retry, timeouts=timeouts, budget=budget)
     warnings = [w for w in [permissions_warning(path, data)] if w]
     return LoadedConfig(settings, dict(keymap_raw), sources, warnings)
 

@@ -17,6 +17,7 @@ EXIT_FILTERED = 10
 EXIT_REFUSED = 11
 EXIT_TOOL_CALLS = 12
 EXIT_NO_TEXT = 13
+EXIT_OVER_BUDGET = 14
 EXIT_CTRL_C = 130
 
 EXIT_CODES = {
@@ -34,5 +35,7 @@ EXIT_CODES = {
     EXIT_REFUSED: "the model refused (the refusal is printed as the reply)",
     EXIT_TOOL_CALLS: "the model only asked to call tools, which pinata-chat does not run",
     EXIT_NO_TEXT: "the model finished without any visible text (e.g. only reasoning)",
+    EXIT_OVER_BUDGET: "not sent: today's or this month's spend has reached budget.daily / budget.monthly "
+                      "(--over-budget sends anyway)",
     EXIT_CTRL_C: "stopped with Ctrl-C (what arrived was printed and saved)",
 }

@@ -102,6 +102,14 @@ class RetrySettings:
 
 
 @dataclass(frozen=True)
+class BudgetSettings:
+    """Spend limits in USD (None: no limit). Past one, the TUI warns before sending and ``ask`` refuses."""
+
+    daily: float | None = None
+    monthly: float | None = None
+
+
+@dataclass(frozen=True)
 class TimeoutSettings:
     connect: float = 10.0
     read: float = 60.0
@@ -124,6 +132,7 @@ class Settings:
     allow_insecure_http: bool = False
     """Send credentials over plain http:// to a host other than loopback (off: refused)."""
     retry: RetrySettings = field(default_factory=RetrySettings)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
 
     def __repr__(self) -> str:  # keys masked, everything else shown

@@ -52,7 +52,8 @@ async def test_a_search_hit_opens_scrolled_to_the_message_and_marked(server, tmp
         assert isinstance(app.screen, HistoryScreen)
         app.screen.query_one(Input).value = "needle"
         options = app.screen.query_one(OptionList)
-        await until(pilot, lambda: options.option_count == 1 and options.get_option_at_index(0).id,
+        # A hit's row is "conversation:message"; the plain listing's rows hold the conversation alone.
+        await until(pilot, lambda: options.option_count == 1 and ":" in (options.get_option_at_index(0).id or ""),
                     what="the search hit")
         await pilot.press("enter")
         screen = chat(app)

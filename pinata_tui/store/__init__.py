@@ -6,6 +6,7 @@ from pinata_tui.store.conversation_store import (
            StoreNotWritable,
 )
 from pinata_tui.store.queries import ConversationMatch, ConversationSummary, SearchHit
+from pinata_tui.store.spend import SpendRow
 
-__all__ = ["ConversationMatch", "ConversationStore", "ConversationSummary", "SearchHit", "StoreError",
+__all__ = ["ConversationMatch", "ConversationStore", "ConversationSummary", "SearchHit", "SpendRow", "StoreError",
            "StoreNotWritable"]

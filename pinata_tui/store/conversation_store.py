@@ -29,6 +29,7 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.files import PRIVATE_FILE_MODE, ensure_private_dir, tighten_mode
 from pinata_tui.store.migrations import LATEST, SchemaTooNew, migrate
 from pinata_tui.store.queries import ConversationQueries
+from pinata_tui.store.spend import SpendQueries
 
 STALE_STREAM_SECONDS = 30.0
 """A "streaming" reply not touched for this long is interrupted even if its writer's pid lives."""
@@ -81,7 +82,7 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class ConversationStore(ConversationQueries):
+class ConversationStore(ConversationQueries, SpendQueries):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only

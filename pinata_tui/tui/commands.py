@@ -27,6 +27,8 @@ def app_commands(app: PinataChatApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Account: set JWT…", "Paste your account JWT: credits in the status bar, key management",
                         keys.set_jwt)
     yield SystemCommand("Account: forget JWT", "Remove the JWT from this session and config.toml", keys.forget_jwt)
+    yield SystemCommand("Spend: today, this week, this month", "What replies cost, from history (and budgets)",
+                        keys.show_spend)
     yield SystemCommand("Credits: show balance", "Available, total and held credits (needs the JWT)",
                         keys.show_balance)
     yield SystemCommand("Credits: show auto top-up", "Is auto top-up on, and at what threshold?", keys.show_topup)

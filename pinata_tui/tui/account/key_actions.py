@@ -17,6 +17,7 @@ from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.common.text_dialog import TextDialog
 
 if TYPE_CHECKING:
+    from pinata_tui.store import ConversationStore
     from pinata_tui.tui.app import PinataChatApp
 
 
@@ -216,3 +217,21 @@ class KeyActions:
 
         self.app.push_screen(ConfirmDialog("Turn off auto top-up? Requests fail with 402 once credits run out.",
                                            yes="Turn off"), confirmed)
+
+    async def show_spend(self) -> None:
+        """Today, this week and this month, from history (and each budget, when set)."""
+        from pinata_tui.budget import budget_notes
+        from pinata_tui.pricing import format_usd
+        from pinata_tui.store.spend import start_of_day, start_of_month
+
+        def report(store: ConversationStore) -> str:
+            import time
+
+            spans = (("today", start_of_day()), ("7 days", time.time() - 7 * 86400), ("this month", start_of_month()))
+            parts = [f"{what} {format_usd(store.spent_since(since))}" for what, since in spans]
+            notes = budget_notes(self.services.settings, store)
+            return "Spend: " + ", ".join(parts) + "." + (f" ({'; '.join(notes)})" if notes else "") + \
+                " `pinata-chat usage --by model` breaks it down."
+
+        text = await self.services.persist(report)
+        await self.say(text if text is not None else "Spend is unknown: history is off.", text is None)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Static, TextArea
+from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from pinata_tui.catalog import close_matches
@@ -32,6 +30,7 @@ from pinata_tui.chat.turn import TurnPlan, plan_continue, plan_regenerate, plan_
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.context_meter import ContextMeterScreen
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
 from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
@@ -44,11 +43,8 @@ from pinata_tui.tui.chat.user_message import UserMessage
 from pinata_tui.tui.common.key_hints import KeyHints
 from pinata_tui.tui.services import AppServices
 
-INLINE_COUNT_LIMIT = 4000
-"""Drafts longer than this (characters) are counted in a thread, not per keystroke on the loop."""
 
-
-class ChatScreen(Screen[None]):
+class ChatScreen(ContextMeterScreen):
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
@@ -81,6 +77,7 @@ class ChatScreen(Screen[None]):
         self.streaming = False
         self.context = ContextTokens(services.token_counter)
         self._failed_user: ChatMessage | None = None
+        self._budget_warned_for: str | None = None
         """A prompt whose request failed: Enter or Ctrl+R with the same text sends it again, as itself."""
         self.ready = asyncio.Event()
         """Set once composed and mounted: the app waits for it before showing a saved conversation."""
@@ -158,9 +155,27 @@ class ChatScreen(Screen[None]):
             self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             return
         text = event.text
+        if await self._over_budget(text):
+            return
         self.prompt.remember(text)
         self.prompt.load_text("")
         await self.send(text)
+
+    async def _over_budget(self, text: str) -> bool:
+        """Past ``budget.daily`` / ``budget.monthly`` the first Enter warns; Enter again sends anyway."""
+        budget = self.services.settings.budget
+        if (budget.daily is None and budget.monthly is None) or self._budget_warned_for == text:
+            return False
+        from pinata_tui.budget import over_budget
+
+        settings = self.services.settings
+        warning = await self.services.persist(lambda store: over_budget(settings, store))
+        if warning is None:
+            return False
+        self._budget_warned_for = text
+        await self.view.add_notice(f"{warning} Press Enter again to send anyway (Ctrl+P → 'Spend' shows where "
+                                   "it went).", kind="warning")
+        return True
 
     async def send(self, text: str) -> None:
         """Add the user's message, then stream a reply to the whole history.
@@ -390,42 +405,3 @@ class ChatScreen(Screen[None]):
             self.run_worker(self.view.add_notice(
                 f"Unknown model {model!r}: it is not in Pinata's catalog.{maybe} Press Ctrl+L to choose one.",
                 kind="warning"), group="notices")
-
-    # -------------------------------------------------------------- tokens
-
-    def watch_tokens_ready(self, ready: bool) -> None:
-        if ready:
-            self._recount_all()
-
-    @on(TextArea.Changed, "#prompt")
-    def _draft_changed(self, event: TextArea.Changed) -> None:
-        if not self.tokens_ready:
-            return
-        text = event.text_area.text
-        if len(text) <= INLINE_COUNT_LIMIT:
-            self.context.count_draft(text, self.conversation.model)
-            self.update_totals()
-        else:
-            model = self.conversation.model
-            self.run_worker(self._count_in_thread(lambda: self.context.count_draft(text, model)),
-                            group="draft-count", exclusive=True)
-
-    def _recount_all(self) -> None:
-        """After a model switch (another encoding) or once the tokenizer loads: off the event loop."""
-        draft = self.prompt.text  # the widget is read here, not in the thread
-        conversation = self.conversation
-        self.run_worker(self._count_in_thread(lambda: self.context.recount(conversation, draft)),
-                        group="recount", exclusive=True)
-
-    async def _count_in_thread(self, count: Callable[[], object]) -> None:
-        await asyncio.to_thread(count)
-        if self.is_attached:  # a count may land while the app closes
-            self.update_totals()
-
-    def update_totals(self) -> None:
-        status = self.status
-        if self.tokens_ready:
-            status.context_tokens = self.context.total(self.conversation)
-            status.tokens_are_estimate = not self.context.exact(self.conversation.model)
-        status.cost = self.conversation.total_cost
-        status.cost_is_estimate = self.conversation.cost_is_estimate

@@ -20,9 +20,6 @@ from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from textual import events
-from textual.containers import VerticalScroll
-from textual.scrollbar import ScrollBar
-from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -32,6 +29,7 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.markdown.background_renderer import renderer_for
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
+from pinata_tui.tui.chat.reading_anchor import AnchoredScroll
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.user_message import UserMessage
@@ -76,7 +74,7 @@ def last_reply_model(messages: list[ChatMessage]) -> str | None:
     return next((m.model for m in reversed(messages) if m.role == "assistant" and m.model), None)
 
 
-class ConversationView(VerticalScroll, can_focus=True):
+class ConversationView(AnchoredScroll, can_focus=True):
     """Shows messages ``[start, end)`` of the conversation. ``following`` is False while the user reads up."""
 
     following: reactive[bool] = reactive(True)
@@ -220,42 +218,6 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.following = True
         self.anchor()
 
-    # ---------------------------------------------------------- scroll anchoring
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        """Arrange the children, then keep the reader's place if content above them changed height."""
-        arrangement = super().arrange(size, optimal)
-        if arrangement is self._last_arrangement:
-            self._note_reading_anchor(arrangement)
-            return arrangement
-        self._last_arrangement = arrangement
-        if self.is_following_stream():
-            self._reading_anchor = None  # Textual's anchor keeps the end in view
-            return arrangement
-        if self._reading_anchor is not None:
-            widget, old_y = self._reading_anchor
-            new_y = next((p.region.y for p in arrangement.placements if p.widget is widget), None)
-            if new_y is not None and new_y != old_y:
-                viewport = self.container_size.height - self.scrollbar_size_horizontal
-                bottom = max(0, arrangement.spatial_map.total_region.bottom - viewport)
-                scroll_y = min(max(0, self.scroll_y + new_y - old_y), bottom)
-                # As Textual's own anchor does: set without validation (the new virtual size is
-                # not known yet), in time for the compositor to place the children with it.
-                self.set_reactive(Widget.scroll_y, scroll_y)
-                self.set_reactive(Widget.scroll_target_y, scroll_y)
-                self.vertical_scrollbar.set_reactive(ScrollBar.position, scroll_y)
-        self._note_reading_anchor(arrangement)
-        return arrangement
-
-    def _note_reading_anchor(self, arrangement: DockArrangeResult) -> None:
-        """Remember the first child visible at the top, and where it is."""
-        top = self.scroll_y
-        for placement in arrangement.placements:
-            if placement.region.bottom > top and not isinstance(placement.widget, PageLoader):
-                self._reading_anchor = (placement.widget, placement.region.y)
-                return
-        self._reading_anchor = None
-
     # ---------------------------------------------------------------- adding
 
     async def _ensure_tail_for(self, message: ChatMessage) -> int:
@@ -360,9 +322,14 @@ class ConversationView(VerticalScroll, can_focus=True):
             return None
         self.following = False
         self.anchor(False)
-        block.focus(scroll_visible=False)
         block.add_class("-search-hit")
-        self.call_after_refresh(self.scroll_to_widget, block, animate=False, top=True)
+
+        def show() -> None:
+            # After the refresh: a closing dialog gives the focus back to where it was (the prompt) first.
+            block.focus(scroll_visible=False)
+            self.scroll_to_widget(block, animate=False, top=True)
+
+        self.call_after_refresh(show)
         self.set_timer(4.0, lambda: block.remove_class("-search-hit"))
         return block
 

@@ -1,0 +1,71 @@
+"""The chat screen's context meter: the tokens the next request would send (system prompt,
+messages, the draft), counted off the event loop where it is slow, shown in the status bar."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+from textual.widgets import TextArea
+
+if TYPE_CHECKING:
+    from pinata_tui.chat.context_tokens import ContextTokens
+    from pinata_tui.conversation import Conversation
+    from pinata_tui.tui.chat.prompt_input import PromptInput
+    from pinata_tui.tui.chat.status_bar import StatusBar
+
+INLINE_COUNT_LIMIT = 4000
+"""Drafts longer than this (characters) are counted in a thread, not per keystroke on the loop."""
+
+
+class ContextMeterScreen(Screen[None]):
+    """The part of ``ChatScreen`` that keeps the context meter (the chat screen supplies the rest)."""
+
+    if TYPE_CHECKING:
+        context: ContextTokens
+        conversation: Conversation
+        tokens_ready: bool
+
+        @property
+        def prompt(self) -> PromptInput: ...
+
+        @property
+        def status(self) -> StatusBar: ...
+
+    def watch_tokens_ready(self, ready: bool) -> None:
+        if ready:
+            self._recount_all()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id != "prompt" or not self.tokens_ready:
+            return
+        text = event.text_area.text
+        if len(text) <= INLINE_COUNT_LIMIT:
+            self.context.count_draft(text, self.conversation.model)
+            self.update_totals()
+        else:
+            model = self.conversation.model
+            self.run_worker(self._count_in_thread(lambda: self.context.count_draft(text, model)),
+                            group="draft-count", exclusive=True)
+
+    def _recount_all(self) -> None:
+        """After a model switch (another encoding) or once the tokenizer loads: off the event loop."""
+        draft = self.prompt.text  # the widget is read here, not in the thread
+        conversation = self.conversation
+        self.run_worker(self._count_in_thread(lambda: self.context.recount(conversation, draft)),
+                        group="recount", exclusive=True)
+
+    async def _count_in_thread(self, count: Callable[[], object]) -> None:
+        await asyncio.to_thread(count)
+        if self.is_attached:  # a count may land while the app closes
+            self.update_totals()
+
+    def update_totals(self) -> None:
+        status = self.status
+        if self.tokens_ready:
+            status.context_tokens = self.context.total(self.conversation)
+            status.tokens_are_estimate = not self.context.exact(self.conversation.model)
+        status.cost = self.conversation.total_cost
+        status.cost_is_estimate = self.conversation.cost_is_estimate

@@ -1,0 +1,75 @@
+"""What was spent (issue #20, spend): the usage report, budgets in ask and in the TUI."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from pinata_tui.api import Usage
+from pinata_tui.ask import AskRequest, run_ask
+from pinata_tui.cli import main
+from pinata_tui.conversation import ChatMessage, Conversation
+from pinata_tui.exit_codes import EXIT_OK, EXIT_OVER_BUDGET
+from pinata_tui.paths import AppPaths
+from pinata_tui.settings import BudgetSettings
+from pinata_tui.store import ConversationStore
+from pinata_tui.tui.chat.notice import Notice
+
+from tests.tui_helpers import chat, make_app, ready, type_and_send, until
+
+
+def seed(home) -> None:
+    with ConversationStore(AppPaths.under(home).database) as store:
+        for model, cost, billed in (("openai/gpt-5.1", 0.25, True), ("anthropic/claude-sonnet-4-6", 0.5, False)):
+            conversation = Conversation(model=model, title=f"about {model}")
+            store.save_message(conversation, conversation.add(ChatMessage("user", "hi")))
+            store.save_message(conversation, conversation.add(ChatMessage(
+                "assistant", "hello", model=model, cost=cost, cost_is_billed=billed,
+                usage=Usage(100, 50, 150, cached_tokens=20, reasoning_tokens=10, cost=cost if billed else None))))
+
+
+def test_usage_reports_tokens_and_cost_by_model_and_as_json(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PINATA_CHAT_HOME", str(tmp_path))
+    seed(tmp_path)
+    assert main(["usage", "--by", "model"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "anthropic/claude-sonnet-4-6" in out and "$0.50" in out and "total" in out and "$0.75" in out
+    assert main(["usage", "--by", "day", "--json", "--since", "7d"]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    [today] = data["rows"]
+    assert today["replies"] == 2 and today["reasoning_tokens"] == 20 and today["cached_tokens"] == 40
+    assert today["cost_usd"] == 0.75 and today["billed_usd"] == 0.25 and data["total_usd"] == 0.75
+    assert main(["usage", "--since", "yesterday-ish"]) == 2
+
+
+async def test_ask_refuses_past_the_daily_budget_unless_told(server, settings, tmp_path):
+    seed(tmp_path)
+    database = AppPaths.under(tmp_path).database
+    over = settings.replace(budget=BudgetSettings(daily=0.5))
+    request = AskRequest(prompt="hi", model="anthropic/claude-sonnet-4-6", system_prompt=None, as_json=False,
+                         save=True)
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_ask(request, over, database, out=out, err=err) == EXIT_OVER_BUDGET
+    assert "over the budget of $0.50" in err.getvalue() and out.getvalue() == "" and not server.state.chat_requests()
+    request.over_budget_ok = True
+    assert await run_ask(request, over, database, out=io.StringIO(), err=io.StringIO()) == EXIT_OK
+    under = settings.replace(budget=BudgetSettings(daily=5.0, monthly=10.0))
+    request.over_budget_ok = False
+    assert await run_ask(request, under, database, out=io.StringIO(), err=io.StringIO()) == EXIT_OK
+
+
+async def test_the_tui_warns_past_the_budget_and_sends_on_a_second_enter(server, tmp_path):
+    seed(tmp_path)
+    app = make_app(server, tmp_path, budget=BudgetSettings(monthly=0.1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await type_and_send(pilot, "one more")
+        await until(pilot, lambda: any("over the budget" in str(n.render()) for n in screen.view.query(Notice)))
+        assert screen.prompt.text == "one more" and not server.state.chat_requests()
+        await pilot.press("enter")
+        await until(pilot, lambda: not screen.streaming and len(screen.conversation.messages) == 2)
+        assert len(server.state.chat_requests()) == 1
+        await app.key_actions.show_spend()
+        assert any("Spend: today" in str(n.render()) and "budget this month" in str(n.render())
+                   for n in screen.view.query(Notice))
