@@ -37,6 +37,7 @@ from pinata_tui.sanitize import (
     valid_unicode,
 )
 from pinata_tui.state import remembered
+from pinata_tui.terminal import current, decide, detect, use_output_fallback
 
 EPILOG = (
     "Keys in the app: Enter sends, Ctrl+J adds a line, Esc stops a reply, Ctrl+L picks a model,\n"
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     opening.add_argument("-c", "--continue", dest="continue_last", action="store_true",
                          help="reopen the most recent conversation")
     opening.add_argument("--conversation", type=int, metavar="ID", help="open the saved conversation ID")
+    parser.add_argument("--force-tui", action="store_true", help="open the app even where TERM=dumb says it cannot")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="stream one reply to stdout (reads stdin when piped)",
@@ -190,6 +192,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
+    if os.environ.get("NO_COLOR") == "":  # "set and not empty" (no-color.org); Textual takes any value
+        del os.environ["NO_COLOR"]
+    terminal = detect()
+    decide(terminal)
+    if terminal.dumb and not args.force_tui:
+        raise CliError("this terminal (TERM=dumb) cannot show the full-screen app. For one reply on stdout: "
+                       "pinata-chat ask \"your question\"; to open the app anyway: pinata-chat --force-tui.",
+                       EXIT_USAGE)
     # Start-up allocates a few hundred thousand objects that live as long as the app (modules,
     # classes, styles); the cyclic collector would walk them ~100 times before the first frame
     # (~25 ms). Paused until the first frame, when the app freezes them and resumes it (the
@@ -222,7 +232,8 @@ def _run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
                         continue_last=args.continue_last)
     app.apply_keymap(loaded.keymap)
     try:
-        app.run()
+        with use_output_fallback(current()):  # what the terminal cannot show: same-width ASCII, not \u escapes
+            app.run()
     finally:
         if app.demo_session is not None:  # the app stops it as it closes; this covers a crash on the way
             app.demo_session.stop()

@@ -36,7 +36,12 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    so Alt+Enter sent the prompt instead of adding a line. ``ESC CR`` is registered as the key
    ``alt+enter``. Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's (but for 5, on purpose). ``apply_textual_fixes()`` is idempotent.
+6. The input thread decodes the keyboard as strict UTF-8, so one byte that is not UTF-8 (``é`` typed
+   in a Latin-1 terminal) raised in that thread and ended the app with a traceback. It now decodes
+   in the terminal's charset (``pinata_tui.terminal``; UTF-8 where that is ASCII), replacing what
+   it cannot read with U+FFFD. Upstream: no issue filed yet; worth proposing.
+
+Results are exactly Textual's (but for 5 and 6, on purpose). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _smaller_geometry_caches()
     _create_strip_caches_on_first_use()
     _alt_enter_from_escape_return()
+    _keyboard_in_the_terminals_charset()
     return True
 
 
@@ -180,3 +186,22 @@ def _alt_enter_from_escape_return() -> None:
 
     sequences: Any = ANSI_SEQUENCES_KEYS  # a plain dict at run time, typed as a read-only Mapping
     sequences.setdefault("\x1b\r", (_NamedKey("alt+enter"),))
+
+
+def _keyboard_in_the_terminals_charset() -> None:
+    import codecs
+    from functools import partial
+
+    from pinata_tui.terminal import current
+
+    try:
+        from textual.drivers import linux_driver
+    except ImportError:  # Windows: its driver reads key events, not bytes
+        return
+
+    def decoder(name: str) -> Any:
+        wanted = current().encoding  # read as the input thread starts: after the command line decided
+        encoding = name if wanted in ("ascii", name) else wanted
+        return partial(codecs.getincrementaldecoder(encoding), errors="replace")
+
+    linux_driver.getincrementaldecoder = decoder  # type: ignore[attr-defined,assignment]
