@@ -60,16 +60,16 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         text = Text(make_displayable(message.model or "assistant"), style="bold")
         label = STATUS_LABELS.get(message.status)
         if self.waiting_note and message.status == MessageStatus.STREAMING:
-            text.append(f"  · {self.waiting_note}", style="italic yellow")
+            text.append(f"  · {self.waiting_note}", style=self.themed("italic $warning"))
         elif label:
-            text.append(f"  · {label[0]}", style=label[1])
-        if message.status != MessageStatus.STREAMING:
+            text.append(f"  · {label[0]}", style=self.themed(label[1]))
+        if message.status != MessageStatus.STREAMING:  # tokens and cost in the header's own (muted) colour
             if message.usage:
-                text.append(f"  · {message.usage.completion_tokens:,} tokens", style="dim")
+                text.append(f"  · {message.usage.completion_tokens:,} tokens")
             if message.cost is not None:
                 cost = format_usd_with_source(message.cost, estimate=message.cost_is_estimate,
                                               billed=message.cost_is_billed)
-                text.append(f"  · {cost}", style="dim")
+                text.append(f"  · {cost}")
         return text
 
     def reasoning_text(self) -> tuple[Text, Text | None] | None:

@@ -8,6 +8,7 @@ collector, so widgets per message count twice over in a long history.
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
@@ -16,16 +17,17 @@ from pinata_tui.conversation import ChatMessage, MessageStatus
 
 STATUS_LABELS = {
     MessageStatus.STREAMING: ("streaming…", "italic"),
-    MessageStatus.STOPPED: ("stopped", "bold yellow"),
-    MessageStatus.INTERRUPTED: ("interrupted", "bold red"),
-    MessageStatus.ERROR: ("not sent", "bold red"),
-    MessageStatus.TRUNCATED: ("cut at the token limit", "bold yellow"),
-    MessageStatus.FILTERED: ("blocked by a content filter", "bold yellow"),
-    MessageStatus.FAILED: ("failed mid-reply", "bold red"),
-    MessageStatus.REFUSED: ("refused", "bold yellow"),
-    MessageStatus.TOOL_CALLS: ("tool calls only (not run)", "bold yellow"),
-    MessageStatus.EMPTY: ("no visible text", "bold yellow"),
+    MessageStatus.STOPPED: ("stopped", "bold $warning"),
+    MessageStatus.INTERRUPTED: ("interrupted", "bold $error"),
+    MessageStatus.ERROR: ("not sent", "bold $error"),
+    MessageStatus.TRUNCATED: ("cut at the token limit", "bold $warning"),
+    MessageStatus.FILTERED: ("blocked by a content filter", "bold $warning"),
+    MessageStatus.FAILED: ("failed mid-reply", "bold $error"),
+    MessageStatus.REFUSED: ("refused", "bold $warning"),
+    MessageStatus.TOOL_CALLS: ("tool calls only (not run)", "bold $warning"),
+    MessageStatus.EMPTY: ("no visible text", "bold $warning"),
 }
+"""Each status's label and style; ``$error`` and ``$warning`` are the theme's (see ``themed``)."""
 
 
 def code_blocks(markdown: str) -> list[tuple[str, str]]:
@@ -61,6 +63,14 @@ class MessageBlock(Widget, can_focus=True):
     def header_text(self) -> Text:
         raise NotImplementedError
 
+    def themed(self, style: str) -> str:
+        """A header style with ``$error``/``$warning`` as the theme's colours (ANSI red and yellow fall
+        below 4.5:1 on some themes); without colour (NO_COLOR) an error is reversed instead."""
+        variables = self.app.theme_variables
+        if self.app.no_color:
+            return style.replace("$error", "reverse").replace("$warning", "")
+        return " ".join(variables.get(word[1:], "") if word.startswith("$") else word for word in style.split())
+
     def styled_header(self) -> Text:
         """The header as drawn: its own styles over the ``message-header`` component style."""
         header = Text()
@@ -70,6 +80,14 @@ class MessageBlock(Widget, can_focus=True):
 
     def refresh_header(self) -> None:
         self.refresh()
+
+    def on_focus(self, event: events.Focus) -> None:
+        if self.app.no_color:  # the header is reversed on focus (app.tcss): draw it again, once styled
+            self.call_after_refresh(self.refresh_header)
+
+    def on_blur(self, event: events.Blur) -> None:
+        if self.app.no_color:
+            self.call_after_refresh(self.refresh_header)
 
     def action_copy_message(self) -> None:
         self.post_message(CopyRequested(self.message.content, "message"))

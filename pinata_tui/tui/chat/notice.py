@@ -12,4 +12,10 @@ class Notice(Static):
     """A line in the conversation about what happened: an error, a retry, a hint."""
 
     def __init__(self, text: str, *, kind: str = "info") -> None:
-        super().__init__(Text(make_displayable(text)), classes=f"notice -{kind}")
+        self._text = Text(make_displayable(text))
+        self.kind = kind
+        super().__init__(self._text, classes=f"notice -{kind}")
+
+    def on_mount(self) -> None:
+        if self.app.no_color and self.kind in ("error", "warning"):  # colour told which: a word does now
+            self.update(Text.assemble((f"{self.kind.capitalize()}: ", "bold"), self._text))

@@ -22,7 +22,7 @@ class UserMessage(MessageBlock):
     def header_text(self) -> Text:
         text = Text("You", style="bold")
         if self.message.status == MessageStatus.ERROR:
-            text.append("  · not sent", style="bold red")
+            text.append("  · not sent", style=self.themed("bold $error"))
         return text
 
     def mark_not_sent(self) -> None:
