@@ -382,6 +382,10 @@ class ChatScreen(ContextMeterScreen):
     def _banner_dismissed(self) -> None:
         self.prompt.focus()
 
+    @on(StatusBar.ModelClicked)
+    async def _model_clicked(self) -> None:
+        await self.run_action("app.pick_model")
+
     def _following_changed(self, following: bool) -> None:
         self.query_one("#more-below").display = not following and self.streaming
         self.refresh_bindings()

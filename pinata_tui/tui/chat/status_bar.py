@@ -12,6 +12,8 @@ import time
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
@@ -50,6 +52,12 @@ class StatusBar(Widget):
     balance: reactive[float | None] = reactive(None)
     connection: reactive[str] = reactive("idle")
     connection_detail: reactive[str] = reactive("")
+
+    class ModelClicked(Message):
+        """The model's name was clicked: the screen opens the model picker."""
+
+    _model_cells: tuple[int, int] | None = None
+    """Where the model's name was last drawn (content cells)."""
 
     SILENCE_SECONDS = 5.0
     """A stream quiet for this long says so, with how long it has been quiet."""
@@ -141,5 +149,15 @@ class StatusBar(Widget):
         for index, (value, style) in enumerate(self.fields(width)):
             if index:
                 text.append(SEPARATOR, style=self._style("dim"))
+            start = cell_len(text.plain)
             text.append(value, style=style)
+            if index == 1:  # the model (second in every layout)
+                self._model_cells = (start, cell_len(text.plain))
         return text
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        cells = self._model_cells
+        if offset is not None and cells is not None and cells[0] <= offset.x < cells[1]:
+            event.stop()
+            self.post_message(self.ModelClicked())
