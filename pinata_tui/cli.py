@@ -257,6 +257,17 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
                          system_prompt=args.system or settings.system_prompt, as_json=args.json,
                          save=not args.no_save, show_reasoning=args.show_reasoning,
                          include_reasoning=not args.no_reasoning, over_budget_ok=args.over_budget)
+    from pinata_tui.terminal import decide, detect, use_output_fallback
+
+    terminal = decide(detect())
+    if terminal is not None and not terminal.utf8:
+        # A terminal that cannot show a character gets a same-width stand-in (not a crash); a pipe
+        # gets the locale's encoding with "?" for what it cannot carry.
+        for stream in (sys.stdout, sys.stderr):
+            if not stream.isatty() and hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="replace")
+        with use_output_fallback(terminal, tuple(s for s in (sys.stdout, sys.stderr) if s.isatty())):
+            return asyncio.run(run_ask(request, settings, paths.database, out=sys.stdout, err=sys.stderr))
     return asyncio.run(run_ask(request, settings, paths.database, out=sys.stdout, err=sys.stderr))
 
 

@@ -203,3 +203,21 @@ def test_term_dumb_is_told_to_use_ask_and_subcommands_still_work(pane):
     other = pane({"LC_ALL": "C.UTF-8", "TERM": "dumb"}, "config", "path")
     screen = other.wait_for(lambda s: "EXIT=" in s, "config path")
     assert "EXIT=0" in screen and "config.toml" in screen.replace("\n", "")  # (a long path wraps)
+
+
+def test_ask_under_an_ascii_locale_prints_non_ascii_replies_without_crashing(server, tmp_path):
+    """A reply with accents, CJK and emoji: on an ASCII terminal, stand-ins; into a pipe, '?'."""
+    import subprocess
+    import sys
+
+    from pinata_tui.devserver import DEV_LLM_KEY
+
+    server.state.reply_override = "Café 日本 🍍 done"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINATA_", "LC_", "LANG"))}
+    env.update({"PINATA_CHAT_HOME": str(tmp_path), "PINATA_BASE_URL": server.url, "PINATA_LLM_KEY": DEV_LLM_KEY,
+                "LC_ALL": "C", "PYTHONUTF8": "0"})
+    env.pop("PYTHONIOENCODING", None)
+    piped = subprocess.run([sys.executable, "-m", "pinata_tui", "ask", "hi"], env=env, capture_output=True,
+                           timeout=60, stdin=subprocess.DEVNULL)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.decode("ascii").startswith("Caf? ") and piped.stdout.decode().rstrip().endswith("done")

@@ -146,7 +146,7 @@ class RenderContext:
 
     @property
     def code_theme(self) -> str:
-        return "monokai" if self.dark else "friendly"
+        return "monokai" if self.dark else "xcode"  # friendly: numbers 2.84:1, comments 2.58:1 on light
 
 
 @dataclass
