@@ -1,23 +1,9 @@
-"""Shared by the hostile-input tests (issue #14): a payload that tries every trick, and a CLI runner.
+"""Shared by the hostile-input tests (issue #14): a payload that tries every trick, and SSE bodies.
 
-The runner calls ``pinata_tui.cli.main`` in-process with stdin, stdout and stderr replaced, so a
-test can choose whether stdout is a terminal; tests that need a real process (a pty, bytes in
-argv) start one.
+The tests run ``pinata-chat`` with ``tests.cli_helpers.run_cli`` (in this process).
 """
 
 from __future__ import annotations
-
-import io
-import os
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
-
-from pinata_tui import cli
-from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY
-from pinata_tui.paths import AppPaths
 
 HOSTILE = (
     "A\x1b[2J\x1b[31mred\x1b]0;pwned\x07\x1b]2;title\x1b\\"
@@ -44,50 +30,6 @@ def assert_shown(text: str) -> None:
     assert "␛]52;c;cHduZWQ=" in text and "⟨U+202E⟩" in text
     for markup in MARKUP:
         assert markup in text
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def all(self) -> str:
-        return self.out + self.err
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str | bytes = b"",
-            tty: bool = False) -> Run:
-    """``pinata-chat ARGS`` in this process; stdout is a terminal when ``tty``."""
-    raw = stdin.encode() if isinstance(stdin, str) else stdin
-    out = Terminal() if tty else io.StringIO()
-    err = io.StringIO()
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
-    monkeypatch.setattr(sys, "stdout", out)
-    monkeypatch.setattr(sys, "stderr", err)
-    code = cli.main(list(args))
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-def use_home(monkeypatch: pytest.MonkeyPatch, home: Path, base_url: str, *, retries: int = 1) -> AppPaths:
-    """A fresh PINATA_CHAT_HOME pointed at ``base_url`` with the dev credentials and few retries."""
-    for name in list(os.environ):
-        if name.startswith("PINATA_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PINATA_CHAT_HOME", str(home))
-    monkeypatch.setenv("PINATA_BASE_URL", base_url)
-    monkeypatch.setenv("PINATA_LLM_KEY", DEV_LLM_KEY)
-    monkeypatch.setenv("PINATA_JWT", DEV_JWT)
-    paths = AppPaths.under(home)
-    paths.config_dir.mkdir(parents=True, exist_ok=True)
-    paths.config_file.write_text(f"[retry]\nmax_attempts = {retries}\nbase_delay = 0\n", encoding="utf-8")
-    return paths
 
 
 def sse(*chunks: str, done: bool = True) -> str:

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import signal
 import sqlite3
-import struct
-import subprocess
-import sys
-import termios
-import threading
-import time
 
 from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_LLM_KEY, generate_reply
@@ -20,43 +12,9 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
-from tests.tui_helpers import chat, make_app, ready, shown_header, until
-
-
-def spawn_in_pty(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-                            start_new_session=True)
-    os.close(slave)
-    return proc, master
-
-
-def drain(master: int, stop: threading.Event) -> None:
-    """Keep reading the terminal so the app never blocks on a full pty buffer."""
-    while not stop.is_set():
-        try:
-            if not os.read(master, 65536):
-                return
-        except OSError:
-            return
-
-
-def drain_all(master: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> str:
-    """Everything the process writes to its terminal until it exits."""
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=10)
-    os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace")
+from tests.pty_helpers import PROMPT_PLACEHOLDER, pinata_in_pty
+from tests.tui_helpers import chat, make_app, ready, shown_header
+from tests.waiting import until, wait_for
 
 
 def reply_row(database: str) -> tuple[str, str] | None:
@@ -69,16 +27,6 @@ def reply_row(database: str) -> tuple[str, str] | None:
         return None
 
 
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_sigkill_mid_reply_keeps_the_partial_text(server, tmp_path):
     server.state.tokens_per_second = 40
     server.state.reply_tokens = 2000
@@ -87,24 +35,15 @@ async def test_sigkill_mid_reply_keeps_the_partial_text(server, tmp_path):
     env = {**os.environ, "PINATA_CHAT_HOME": str(home), "PINATA_BASE_URL": server.url,
            "PINATA_LLM_KEY": DEV_LLM_KEY, "TERM": "xterm-256color"}
     env.pop("PINATA_JWT", None)
-    proc, master = spawn_in_pty([sys.executable, "-m", "pinata_tui", "-m", "openai/gpt-5-mini"], env)
-    stop = threading.Event()
-    reader = threading.Thread(target=drain, args=(master, stop), daemon=True)
-    reader.start()
-    try:
-        time.sleep(2.0)  # let the app draw its first frame
-        os.write(master, b"Tell me everything\r")
+    with pinata_in_pty(["-m", "openai/gpt-5-mini"], env) as app_process:
+        app_process.wait_for_output(PROMPT_PLACEHOLDER)  # the app is up and taking keys
+        app_process.write(b"Tell me everything\r")
         first = wait_for(lambda: (r := reply_row(database)) and len(r[0]) > 40 and r, 30, "a checkpoint")
         assert first[1] == MessageStatus.STREAMING.value
-        time.sleep(1.6)  # more text arrives; at least one more checkpoint must land
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        stop.set()
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-        reader.join(timeout=5)
+        # More text arrives and at least one more checkpoint lands; killed while still streaming.
+        wait_for(lambda: (r := reply_row(database)) and len(r[0]) > len(first[0]), 30, "a second checkpoint")
+        app_process.send_signal(signal.SIGKILL)
+        app_process.proc.wait(timeout=10)
 
     full = "".join(generate_reply("openai/gpt-5-mini", [{"role": "user", "content": "Tell me everything"}], 2000))
     with ConversationStore(AppPaths.under(home).database) as store:

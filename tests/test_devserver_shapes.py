@@ -7,7 +7,6 @@ the raw SSE body (or the JSON body, for ``stream: false``).
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import httpx
@@ -20,6 +19,8 @@ from pinata_tui.devserver import (
     generate_reasoning,
     generate_reply,
 )
+
+from tests.waiting import wait_for
 
 MODEL = "anthropic/claude-sonnet-4-6"
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -68,11 +69,14 @@ def usage_of(evs: list[Any]) -> dict[str, Any]:
 
 
 def settle(srv: PinataDevServer) -> None:
-    """Wait for the handler to bill (it does so just after the body's last byte)."""
-    deadline = time.monotonic() + 5
-    while srv.state.loaned_micro and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.05)
+    """Wait for the handler to bill (just after the body's last byte, it releases the hold and
+    charges the balance in one step under the state's lock: read under it, both are seen done)."""
+
+    def billed() -> bool:
+        with srv.state.lock:
+            return srv.state.loaned_micro == 0
+
+    wait_for(billed, 5, "the reply to be billed")
 
 
 # ------------------------------------------------------------------ reasoning

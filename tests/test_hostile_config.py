@@ -32,7 +32,7 @@ from pinata_tui.settings import (
     insecure_credentials_problem,
     is_loopback_host,
 )
-from tests.hostile_helpers import run_cli, use_home
+from tests.cli_helpers import run_cli, use_home
 
 
 @pytest.fixture

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, Fault
 from pinata_tui.store import ConversationStore
-from tests.hostile_helpers import (
-    HOSTILE,
-    assert_inert,
-    assert_shown,
-    content_chunk,
-    run_cli,
-    sse,
-    use_home,
-)
+from tests.cli_helpers import run_cli, use_home
+from tests.hostile_helpers import HOSTILE, assert_inert, assert_shown, content_chunk, sse
+from tests.pty_helpers import run_in_pty
 
 
 @pytest.fixture
@@ -183,27 +175,6 @@ def test_credits_with_absurd_figures_is_one_line(server, paths, monkeypatch):
 # ------------------------------------------------------------- a real pty
 
 
-def in_pty(args: list[str], env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
-    """Run ``pinata-chat ARGS`` with stdin, stdout and stderr on a pseudo-terminal; its whole output."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "pinata_tui", *args], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, close_fds=True, start_new_session=True)
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    code = proc.wait(timeout=10)
-    os.close(master)
-    return code, b"".join(chunks).decode("utf-8", "replace")
-
-
 def test_on_a_real_terminal_nothing_from_outside_is_obeyed(server, tmp_path):
     home = tmp_path / "pty-home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PINATA_")}
@@ -213,10 +184,10 @@ def test_on_a_real_terminal_nothing_from_outside_is_obeyed(server, tmp_path):
     (home / "config" / "config.toml").write_text("[retry]\nmax_attempts = 1\n", encoding="utf-8")
     server.state.catalog.append({"model_id": "evil/" + HOSTILE})
     server.state.reply_override = HOSTILE
-    outputs = [in_pty(["models"], env), in_pty(["ask", "hi"], env)]
+    outputs = [run_in_pty(["models"], env), run_in_pty(["ask", "hi"], env)]
     server.state.add_fault(Fault(status=401, message=HOSTILE))
-    outputs.append(in_pty(["ask", "hi", "--no-save"], env))
-    outputs.append(in_pty(["export", "--last"], env))
+    outputs.append(run_in_pty(["ask", "hi", "--no-save"], env))
+    outputs.append(run_in_pty(["export", "--last"], env))
     assert [code for code, _ in outputs] == [0, 0, 3, 0]
     for _, output in outputs:
         assert "\x1b" not in output and "\x07" not in output, output  # the CLI itself writes no escapes

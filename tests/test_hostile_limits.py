@@ -26,7 +26,8 @@ from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import Fault
 from pinata_tui.settings import RetrySettings, Settings, TimeoutSettings
 from pinata_tui.store import ConversationStore
-from tests.hostile_helpers import content_chunk, run_cli, sse, use_home
+from tests.cli_helpers import run_cli, use_home
+from tests.hostile_helpers import content_chunk, sse
 
 HELLO = [{"role": "user", "content": "hi"}]
 MiB = 1024 * 1024

@@ -19,7 +19,7 @@ import pytest
 from pinata_tui import cli
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.store import ConversationStore, StoreError, StoreNotWritable
-from tests.hostile_helpers import run_cli, use_home
+from tests.cli_helpers import run_cli, use_home
 
 
 @pytest.fixture

@@ -10,17 +10,16 @@ Every file is replayed three ways:
 - in-process, through ``read_chat_stream`` over a real ``httpx.Response``, whole and split at random
   byte offsets (the events must not depend on how the bytes arrive);
 - through ``PinataClient.stream_chat`` against the loopback dev server, which sends the file as the body;
-- through the real ``pinata-chat ask`` command (a subprocess), with ``--json`` (status, content,
-  reasoning, usage, cost, exit code, and the reply saved in history) and without it (stdout text,
-  reasoning on stderr with ``--show-reasoning``, and the one-line notice on stderr).
+- through the ``pinata-chat ask`` command (``cli.main`` in this process; ``test_cli`` runs the real
+  process), with ``--json`` (status, content, reasoning, usage, cost, exit code, and the reply saved
+  in history) and without it (stdout text, reasoning on stderr with ``--show-reasoning``, and the
+  one-line notice on stderr).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +43,11 @@ from pinata_tui.api.events import (
 )
 from pinata_tui.api.streaming import read_chat_stream
 from pinata_tui.conversation import MessageStatus
-from pinata_tui.devserver import CATALOG, DEV_JWT, DEV_LLM_KEY, Fault, PinataDevServer
+from pinata_tui.devserver import CATALOG, Fault, PinataDevServer
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
+
+from tests.cli_helpers import Run, pinata_env, run_cli
 
 STREAMS = Path(__file__).parent / "data" / "streams"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((STREAMS / "expected.json").read_text("utf-8"))["files"]
@@ -236,16 +237,10 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def env(server: PinataDevServer, home: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PINATA_")}
-    return {**base, "PINATA_CHAT_HOME": str(home), "PINATA_BASE_URL": server.url,
-            "PINATA_LLM_KEY": DEV_LLM_KEY, "PINATA_JWT": DEV_JWT}
-
-
-def ask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pinata_tui", "ask", PROMPT, *args], check=False,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8", env=env,
-                          timeout=60)
+def ask(server: PinataDevServer, home: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """``ask(*args)``: ``pinata-chat ask PROMPT ARGS`` with nothing piped to it."""
+    pinata_env(monkeypatch, home, server.url)
+    return lambda *args: run_cli(monkeypatch, "ask", PROMPT, *args)
 
 
 def notice_lines(stderr: str) -> list[str]:
@@ -253,13 +248,13 @@ def notice_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_stream_through_ask_json(server, env, home, name):
+def test_stream_through_ask_json(server, ask, home, name):
     expected = EXPECTED[name]
     queue_stream(server, name)
-    result = ask(env, "-m", expected["ask_model"], "--json")
-    assert result.returncode == expected["exit_code"], result.stderr
-    assert "Traceback" not in result.stderr
-    data = json.loads(result.stdout)
+    result = ask("-m", expected["ask_model"], "--json")
+    assert result.code == expected["exit_code"], result.err
+    assert "Traceback" not in result.err
+    data = json.loads(result.out)
     assert data["status"] == expected["status"]
     assert data["content"] == expected["content"]
     assert data["reasoning"] == expected["reasoning"]
@@ -295,20 +290,20 @@ def test_stream_through_ask_json(server, env, home, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_stream_through_ask_plain(server, env, name):
+def test_stream_through_ask_plain(server, ask, name):
     expected = EXPECTED[name]
     queue_stream(server, name)
-    result = ask(env, "-m", expected["ask_model"], "--no-save", "--show-reasoning")
-    assert result.returncode == expected["exit_code"], result.stderr
-    assert "Traceback" not in result.stderr
+    result = ask("-m", expected["ask_model"], "--no-save", "--show-reasoning")
+    assert result.code == expected["exit_code"], result.err
+    assert "Traceback" not in result.err
     content = expected["content"]
-    assert result.stdout == (content + "\n" if content and not content.endswith("\n") else content)
+    assert result.out == (content + "\n" if content and not content.endswith("\n") else content)
     if expected["reasoning"]:
-        assert f"pinata-chat: reasoning:\n{expected['reasoning']}\n" in result.stderr
+        assert f"pinata-chat: reasoning:\n{expected['reasoning']}\n" in result.err
     else:
-        assert "pinata-chat: reasoning:" not in result.stderr
-    notices = notice_lines(result.stderr)
+        assert "pinata-chat: reasoning:" not in result.err
+    notices = notice_lines(result.err)
     if expected["notice"] is None:
         assert notices == []
     else:
-        assert len(notices) == 1 and expected["notice"] in notices[0], result.stderr
+        assert len(notices) == 1 and expected["notice"] in notices[0], result.err

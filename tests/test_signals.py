@@ -4,37 +4,21 @@ reply in flight is saved, as Ctrl+Q and Esc would."""
 from __future__ import annotations
 
 import os
-import select
 import signal
 import sqlite3
+import subprocess
 import sys
-import time
 
 import pytest
 
 from pinata_tui.devserver import DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
 
-from tests.test_crash_recovery import spawn_in_pty
+from tests.pty_helpers import PROMPT_PLACEHOLDER, pinata_in_pty
+from tests.waiting import wait_for
 
 LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
 MOUSE_TRACKING_OFF = b"\x1b[?1000l"
-
-
-def read_until(master: int, wanted: bytes, timeout: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
 
 
 def reply_row(database) -> tuple[str, str] | None:
@@ -43,6 +27,10 @@ def reply_row(database) -> tuple[str, str] | None:
             return conn.execute("SELECT content, status FROM messages WHERE role = 'assistant'").fetchone()
     except sqlite3.Error:
         return None
+
+
+def some_reply_saved(database) -> bool:
+    return bool((row := reply_row(database)) and len(row[0]) > 20)
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
@@ -54,28 +42,21 @@ def test_a_terminating_signal_restores_the_terminal_and_keeps_the_reply(server, 
     env = {**os.environ, "PINATA_CHAT_HOME": str(home), "PINATA_BASE_URL": server.url,
            "PINATA_LLM_KEY": DEV_LLM_KEY, "TERM": "xterm-256color"}
     env.pop("PINATA_JWT", None)
-    proc, master = spawn_in_pty([sys.executable, "-m", "pinata_tui"], env)
-    try:
-        assert b"Message (Enter" in read_until(master, b"Message (Enter", 30)
-        os.write(master, b"Tell me a long story\r")
-        deadline = time.monotonic() + 30
-        while not ((row := reply_row(database)) and len(row[0]) > 20) and time.monotonic() < deadline:
-            read_until(master, b"\0", 0.1)  # keep the terminal drained
-        proc.send_signal(number)
-        tail = read_until(master, LEAVE_ALTERNATE_SCREEN, 20)
-        proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+    with pinata_in_pty([], env) as terminal:
+        terminal.wait_for_output(PROMPT_PLACEHOLDER)
+        terminal.write(b"Tell me a long story\r")
+        wait_for(lambda: some_reply_saved(database), 30, "the reply to be saved as it streams")
+        before = len(terminal.raw)
+        terminal.send_signal(number)
+        wait_for(lambda: LEAVE_ALTERNATE_SCREEN in terminal.raw[before:], 20, "the terminal to be given back")
+        terminal.proc.wait(timeout=20)
+        tail = terminal.raw[before:]
     assert LEAVE_ALTERNATE_SCREEN in tail and MOUSE_TRACKING_OFF in tail
     content, status = reply_row(database)
     assert status == "stopped" and len(content) > 20
 
 
 def test_ask_stops_on_sigterm_and_saves_what_arrived(server, tmp_path):
-    import subprocess
-
     server.state.tokens_per_second = 40
     server.state.reply_tokens = 2000
     home = tmp_path / "home"
@@ -85,11 +66,13 @@ def test_ask_stops_on_sigterm_and_saves_what_arrived(server, tmp_path):
     env.pop("PINATA_JWT", None)
     proc = subprocess.Popen([sys.executable, "-m", "pinata_tui", "ask", "Tell me a long story"], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while not ((row := reply_row(database)) and len(row[0]) > 20) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=20)
+    try:
+        wait_for(lambda: some_reply_saved(database), 30, "the reply to be saved as it streams")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 130, err
     assert b"stopped; what arrived was kept" in err
     content, status = reply_row(database)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-import time
 
 import pytest
 
@@ -113,8 +112,7 @@ def test_streaming_reply_of_a_live_process_is_left_streaming(tmp_path):
 def test_list_rename_delete_and_last(tmp_path):
     with ConversationStore(tmp_path / "c.db") as store:
         first = sample(store, "first chat")
-        time.sleep(0.01)
-        second = sample(store, "second chat")
+        second = sample(store, "second chat")  # newer: a later (or, within the clock's grain, equal) time, a higher id
         listed = store.list_conversations()
         assert [c.title for c in listed] == ["second chat", "first chat"]
         assert listed[0].message_count == 2 and listed[0].cost == pytest.approx(0.000105)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import select
 import sqlite3
-import sys
-import time
 
 from textual._xterm_parser import XTermParser
 
@@ -15,7 +12,9 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.textual_fixes import apply_textual_fixes
 
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+from tests.pty_helpers import PROMPT_PLACEHOLDER, pinata_in_pty
+from tests.tui_helpers import chat, make_app, ready, send_and_wait
+from tests.waiting import until, wait_for
 
 
 def keys_for(data: str) -> list[str]:
@@ -82,26 +81,11 @@ async def test_tab_from_the_prompt_goes_to_the_newest_message(server, tmp_path):
 
 def test_alt_enter_in_a_real_terminal_adds_a_line(server, tmp_path):
     """tmux delivers Alt+Enter as ESC CR in one write: a new line, not a send."""
-    from tests.test_crash_recovery import drain_all, spawn_in_pty
-
     home = tmp_path / "home"
     database = AppPaths.under(home).database
     env = {**os.environ, "PINATA_CHAT_HOME": str(home), "PINATA_BASE_URL": server.url,
            "PINATA_LLM_KEY": DEV_LLM_KEY, "TERM": "xterm-256color"}
     env.pop("PINATA_JWT", None)
-    proc, master = spawn_in_pty([sys.executable, "-m", "pinata_tui"], env)
-    seen = b""
-    deadline = time.monotonic() + 30
-
-    def read_some() -> bytes:
-        ready_to_read, _, _ = select.select([master], [], [], 0.1)
-        return os.read(master, 65536) if ready_to_read else b""
-
-    while b"Message (Enter" not in seen and time.monotonic() < deadline:  # the prompt is on screen
-        seen += read_some()
-    os.write(master, b"hello")
-    os.write(master, b"\x1b\r")
-    os.write(master, b"world\r")
 
     def saved() -> str | None:
         try:
@@ -111,10 +95,11 @@ def test_alt_enter_in_a_real_terminal_adds_a_line(server, tmp_path):
         except sqlite3.Error:
             return None
 
-    try:
-        while saved() is None and time.monotonic() < deadline:
-            read_some()  # keep the terminal drained so the app never blocks writing
-        assert saved() == "hello\nworld"
-    finally:
-        os.write(master, b"\x11")  # Ctrl+Q
-        drain_all(master, proc)
+    with pinata_in_pty([], env) as terminal:
+        terminal.wait_for_output(PROMPT_PLACEHOLDER)  # the prompt is on screen
+        terminal.write(b"hello")
+        terminal.write(b"\x1b\r")
+        terminal.write(b"world\r")
+        assert wait_for(saved, 30, "the message to be saved") == "hello\nworld"
+        terminal.write(b"\x11")  # Ctrl+Q
+        terminal.finish()

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 
+from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer
 from pinata_tui.paths import AppPaths
 from pinata_tui.settings import RetrySettings, Settings, TimeoutSettings
 from pinata_tui.tui.app import PinataChatApp
 from pinata_tui.tui.chat.chat_screen import ChatScreen
+
+from tests.waiting import settle, until
+
+__all__ = ["chat", "make_app", "press_now", "ready", "send_and_wait", "shown_header", "turn_settled", "type_and_send",
+           "until"]
+
+KEY_CHARACTERS = {"enter": "\r", "escape": "\x1b", "tab": "\t", "space": " "}
 
 
 def make_app(server: PinataDevServer, home: Path, *, open_conversation: int | None = None,
@@ -34,16 +42,6 @@ def chat(app: PinataChatApp) -> ChatScreen:
     return screen
 
 
-async def until(pilot: Pilot, condition, timeout: float = 10.0, what: str = "condition") -> None:
-    """Let the app run until ``condition()`` holds; fail the test if it never does."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-
-
 async def ready(pilot: Pilot) -> None:
     """Wait for the first screen, the catalog and the tokenizer (all loaded in workers)."""
     app = pilot.app
@@ -51,19 +49,48 @@ async def ready(pilot: Pilot) -> None:
                 what="catalog and tokenizer")
 
 
+async def press_now(pilot: Pilot, *keys: str) -> None:
+    """Press ``keys`` as the terminal driver delivers them (a ``Key`` event to the app), each handled
+    before the next, without ``Pilot.press``'s wait for the process to go idle.
+
+    That wait never ends while a reply streams (the process is busy drawing it), so every key
+    pressed then costs Textual's cap of twice one second; the test waits for the key's effect
+    instead (``until``). Named keys (``"escape"``, ``"ctrl+end"``) and single characters.
+    """
+    app = pilot.app
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else KEY_CHARACTERS.get(key))
+        event.set_sender(app)
+        app.post_message(event)
+        await settle(pilot)
+
+
 async def type_and_send(pilot: Pilot, text: str) -> None:
+    """Put ``text`` in the prompt and press Enter; the caller waits for what it expects to follow."""
     screen = chat(pilot.app)
     screen.prompt.focus()
     screen.prompt.insert(text)
-    await pilot.press("enter")
+    await press_now(pilot, "enter")
+
+
+def turn_settled(screen: ChatScreen, before: int) -> bool:
+    """The turn started when the conversation had ``before`` messages has settled (saved, shown).
+
+    Sending adds the prompt and a reply marked streaming at once, then the screen streams; the
+    turn saves the reply's ending (or drops it and marks the prompt not sent) before it settles,
+    and ``streaming`` goes False only after that.
+    """
+    messages = screen.conversation.messages
+    return (len(messages) > before and not screen.streaming
+            and all(m.status is not MessageStatus.STREAMING for m in messages))
 
 
 async def send_and_wait(pilot: Pilot, text: str) -> None:
+    """Send ``text`` and wait until its turn has settled and the screen has drawn it."""
     screen = chat(pilot.app)
     before = len(screen.conversation.messages)
     await type_and_send(pilot, text)
-    await until(pilot, lambda: len(screen.conversation.messages) > before and not screen.streaming,
-                what="the reply to finish")
+    await until(pilot, lambda: turn_settled(screen, before), what="the reply to finish")
     await pilot.pause()
 
 
