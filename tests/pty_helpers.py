@@ -101,7 +101,7 @@ class PtyProcess:
             os.close(self.master)
             self.master = -1
 
-    def __enter__(self) -> "PtyProcess":
+    def __enter__(self) -> PtyProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -21,10 +21,8 @@ from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_LLM_KEY, Fault, generate_reply
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-
 from tests.cli_helpers import NO_BACKOFF, Run, pinata_env, run_cli, write_config
 from tests.pty_helpers import pinata_in_pty
-from tests.waiting import wait_for
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pinata_tui.devserver import DEV_LLM_KEY, generate_reply
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-
 from tests.pty_helpers import PROMPT_PLACEHOLDER, pinata_in_pty
 from tests.tui_helpers import chat, make_app, ready, shown_header
 from tests.waiting import until, wait_for

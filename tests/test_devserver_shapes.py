@@ -19,7 +19,6 @@ from pinata_tui.devserver import (
     generate_reasoning,
     generate_reply,
 )
-
 from tests.waiting import wait_for
 
 MODEL = "anthropic/claude-sonnet-4-6"

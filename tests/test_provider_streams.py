@@ -46,7 +46,6 @@ from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import CATALOG, Fault, PinataDevServer
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-
 from tests.cli_helpers import Run, pinata_env, run_cli
 
 STREAMS = Path(__file__).parent / "data" / "streams"

@@ -13,7 +13,6 @@ import pytest
 
 from pinata_tui.devserver import DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
-
 from tests.pty_helpers import PROMPT_PLACEHOLDER, pinata_in_pty
 from tests.waiting import wait_for
 

@@ -10,14 +10,14 @@ import pytest
 
 from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import Fault, generate_reply
-from pinata_tui.tui.common.help_screen import HelpScreen
-from pinata_tui.tui.models.model_picker import ModelPicker
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.user_message import UserMessage
-from pinata_tui.tui.chat.assistant_message import AssistantMessage
-
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, shown_header, type_and_send, until
+from pinata_tui.tui.common.help_screen import HelpScreen
+from pinata_tui.tui.models.model_picker import ModelPicker
+from tests.tui_helpers import chat, make_app, press_now, ready, send_and_wait, shown_header, type_and_send
+from tests.waiting import settle, until
 
 
 def notices(app) -> list[str]:
@@ -82,9 +82,10 @@ async def test_escape_stops_the_stream_and_keeps_the_partial_text(server, tmp_pa
         await until(pilot, lambda: len(screen.conversation.messages) == 2
                     and len(screen.conversation.messages[1].content) > 30, what="some text")
         # The prompt stays usable while the reply streams.
-        await pilot.press(*"next")
-        assert screen.prompt.text == "next" and screen.streaming
-        await pilot.press("escape")
+        await press_now(pilot, *"next")
+        await until(pilot, lambda: screen.prompt.text == "next", what="the typed text")
+        assert screen.streaming
+        await press_now(pilot, "escape")
         await until(pilot, lambda: not screen.streaming, what="the stop")
         reply = screen.conversation.messages[1]
         assert reply.status == MessageStatus.STOPPED
@@ -383,9 +384,12 @@ async def test_pane_stops_following_when_the_user_scrolls_up(server, tmp_path):
         view.scroll_to(y=0, animate=False)
         await until(pilot, lambda: not view.following)
         await until(pilot, lambda: screen.query_one("#more-below").display)
-        await pilot.pause(0.3)
+        reply = screen.conversation.messages[-1]
+        read_from = len(reply.content)
+        await until(pilot, lambda: len(reply.content) > read_from + 200, what="more of the reply")
+        await settle(pilot)
         assert view.scroll_y < view.max_scroll_y - 5  # not dragged back down while reading
-        await pilot.press("ctrl+end")
+        await press_now(pilot, "ctrl+end")
         await until(pilot, lambda: view.following and not screen.query_one("#more-below").display)
         screen.action_stop()
         await until(pilot, lambda: not screen.streaming)

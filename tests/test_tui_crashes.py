@@ -13,19 +13,29 @@ from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.devserver import Fault
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.conversation_view import PAGE_SIZE, ConversationView
+from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.history.history_screen import HistoryScreen
-from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
-from pinata_tui.tui.chat.message_block import MessageBlock
-from pinata_tui.tui.chat.assistant_message import AssistantMessage
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+from tests.tui_helpers import chat, make_app, ready, send_and_wait
+from tests.waiting import until
 
 HOSTILE = "Catalog down [/bold] [@click=app.quit]x[/] \x1b]0;pwned\x07 \x1b[2J end"
 
 
-def toasts(app) -> list[str]:
-    return [notification.message for notification in app._notifications]
+def record_toasts(app) -> list[str]:
+    """Every notification's text, as given to ``App.notify`` (recorded before the app starts)."""
+    toasts: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        toasts.append(message)
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording
+    return toasts
 
 
 def reply_words(block: AssistantMessage) -> list[str]:
@@ -133,11 +143,12 @@ async def test_the_view_is_not_loading_and_tab_reaches_a_message(server, tmp_pat
 async def test_a_catalog_error_with_markup_and_escapes_is_shown_literally(server, tmp_path):
     server.state.add_fault(Fault(status=500, message=HOSTILE, route="models", times=10))
     app = make_app(server, tmp_path)
+    toasts = record_toasts(app)
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await until(pilot, lambda: any("model catalog" in t for t in toasts(app)), what="the catalog error")
-        await pilot.pause(0.1)
+        await until(pilot, lambda: any("model catalog" in t for t in toasts), what="the catalog error")
+        await pilot.pause()
         assert app.is_running
-        [message] = [t for t in toasts(app) if "model catalog" in t]
+        [message] = [t for t in toasts if "model catalog" in t]
         assert "[/bold] [@click=app.quit]x[/]" in message
         assert "\x1b" not in message and "\x07" not in message
         await until(pilot, lambda: bool(app.screen.query("Toast")), what="the toast on screen")
@@ -150,18 +161,26 @@ async def test_a_catalog_error_with_markup_and_escapes_is_shown_literally(server
 
 
 async def test_a_notice_for_a_reader_far_above_is_plain_text(server, tmp_path):
-    app = make_app(server, tmp_path)
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:  # pages of messages to be far above
+        saved = Conversation(model="anthropic/claude-sonnet-4-6")
+        for i in range(2 * PAGE_SIZE):
+            store.save_message(saved, saved.add(ChatMessage("user", f"Question {i}")))
+            store.save_message(saved, saved.add(ChatMessage("assistant", f"Answer number {i}.",
+                                                            model="anthropic/claude-sonnet-4-6")))
+    app = make_app(server, tmp_path, open_conversation=saved.id)
+    toasts = record_toasts(app)
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
         await ready(pilot)
         view = chat(app).view
-        view._end = -1  # as if the reader were pages above the end: the notice becomes a pop-up
-        try:
-            await view.add_notice("Server said [/oops] \x1b[31mred", kind="error")
-        finally:
-            view._end = len(view._messages)
+        await until(pilot, lambda: chat(app).conversation.id == saved.id and view.query(MessageBlock))
+        view.focus()
+        await pilot.press("home")  # the reader goes to the first page: the end is no longer mounted
+        await until(pilot, lambda: view.window[0] == 0 and not view.window_changing, what="the first page")
+        assert not view.at_tail
+        await view.add_notice("Server said [/oops] \x1b[31mred", kind="error")  # so it becomes a pop-up
         await pilot.pause()
         assert app.is_running
-        assert "Server said [/oops] ␛[31mred" in toasts(app)
+        assert "Server said [/oops] ␛[31mred" in toasts
         await until(pilot, lambda: any("[/oops]" in str(t.render()) for t in app.screen.query("Toast")))
         assert app.is_running
 

@@ -11,16 +11,16 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.devserver import DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.conversation_view import PAGE_SIZE
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.page_loader import LoadEarlier
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.common.text_dialog import TextDialog
 from pinata_tui.tui.history.history_screen import HistoryScreen
-from pinata_tui.tui.chat.conversation_view import PAGE_SIZE
-from pinata_tui.tui.chat.page_loader import LoadEarlier
-from pinata_tui.tui.chat.message_block import MessageBlock
-from pinata_tui.tui.chat.notice import Notice
-from pinata_tui.tui.chat.assistant_message import AssistantMessage
-
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, type_and_send, until
+from tests.tui_helpers import chat, make_app, press_now, ready, send_and_wait, type_and_send
+from tests.waiting import until
 
 
 def stored(home: Path) -> ConversationStore:
@@ -30,6 +30,10 @@ def stored(home: Path) -> ConversationStore:
 def history_rows(app) -> list[str]:
     options = app.screen.query_one(OptionList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+# A turn saves its reply before it settles, and the chat screen's ``streaming`` goes False only once it
+# has settled: when a test has waited for ``not screen.streaming`` the store already holds the final rows.
 
 
 async def test_every_exchange_is_saved_as_it_happens(server, tmp_path):
@@ -48,9 +52,8 @@ async def test_every_exchange_is_saved_as_it_happens(server, tmp_path):
         assert saved.messages[0].content == "Save me"
         assert saved.messages[1].status == MessageStatus.STREAMING
         await until(pilot, lambda: len(screen.conversation.messages[1].content) > 200, timeout=15)
-        await pilot.press("escape")
+        await press_now(pilot, "escape")
         await until(pilot, lambda: not screen.streaming)
-        await pilot.pause(0.2)
         with stored(tmp_path) as store:
             reply = store.load(screen.conversation.id).messages[1]
         assert reply.status == MessageStatus.STOPPED
@@ -63,7 +66,6 @@ async def test_a_complete_reply_is_saved_with_usage_and_cost(server, tmp_path):
         await ready(pilot)
         await send_and_wait(pilot, "Hello")
         conversation = chat(app).conversation
-        await pilot.pause(0.2)
     with stored(tmp_path) as store:
         [summary] = store.list_conversations()
         reply = store.load(summary.id).messages[1]
@@ -78,7 +80,6 @@ async def test_a_prompt_that_could_not_be_sent_is_kept_as_not_sent(server, tmp_p
     async with app.run_test() as pilot:
         await ready(pilot)
         await send_and_wait(pilot, "out of money")
-        await pilot.pause(0.2)
     with stored(tmp_path) as store:
         [message] = store.load(store.last_conversation_id()).messages
     assert (message.content, message.status) == ("out of money", MessageStatus.ERROR)
@@ -93,7 +94,6 @@ async def test_regenerated_reply_is_kept_in_the_file_but_not_shown(server, tmp_p
         first = chat(app).conversation.messages[1]
         await pilot.press("ctrl+r")
         await until(pilot, lambda: len(server.state.chat_requests()) == 2 and not chat(app).streaming)
-        await pilot.pause(0.2)
         conversation_id = chat(app).conversation.id
     with stored(tmp_path) as store:
         messages = store.load(conversation_id).messages
@@ -127,7 +127,6 @@ async def test_history_screen_opens_a_saved_conversation_and_continues_it(server
         await send_and_wait(pilot, "More otters")
         assert server.state.chat_requests()[-1]["body"]["messages"][:2] == [
             {"role": "user", "content": "About otters"}, {"role": "assistant", "content": first_reply}]
-        await pilot.pause(0.2)
     with stored(tmp_path) as store:
         assert len(store.load(first_id).messages) == 4
         assert len(store.list_conversations()) == 2
@@ -153,9 +152,11 @@ async def test_history_search_rename_and_delete(server, tmp_path):
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and "Axolotl facts" in history_rows(app)[0])
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("escape")  # cancel: nothing deleted
-        await pilot.pause(0.2)
+        await pilot.press("escape")  # cancel: nothing deleted (a deletion happens as the dialog closes)
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the dialog to close")
         assert len(history_rows(app)) == 2
+        with stored(tmp_path) as store:
+            assert len(store.list_conversations()) == 2
         await pilot.press("delete")
         await pilot.click("#dialog-yes")
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 1)

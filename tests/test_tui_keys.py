@@ -11,7 +11,6 @@ from pinata_tui.devserver import DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.textual_fixes import apply_textual_fixes
-
 from tests.pty_helpers import PROMPT_PLACEHOLDER, pinata_in_pty
 from tests.tui_helpers import chat, make_app, ready, send_and_wait
 from tests.waiting import until, wait_for

@@ -8,12 +8,12 @@ from pinata_tui.api import Usage
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-from pinata_tui.tui.chat.conversation_view import PAGE_SIZE, WINDOW_PAGES, ConversationView
-from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater
-from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+from pinata_tui.tui.chat.conversation_view import PAGE_SIZE, WINDOW_PAGES, ConversationView
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater
+from tests.tui_helpers import chat, make_app, ready, send_and_wait
+from tests.waiting import settle, until
 
 MODEL = "anthropic/claude-sonnet-4-6"
 MESSAGES = 200
@@ -78,20 +78,20 @@ async def test_loading_earlier_pages_keeps_the_readers_place_and_a_bounded_windo
         for _ in range(WINDOW_PAGES + 1):
             # Reading near the top of what is mounted (but not so near that a page loads by itself).
             view.scroll_to(y=view.scrollable_content_region.height + 5, animate=False)
-            await pilot.pause(0.1)
+            await settle(pilot)
             assert not view.window_changing
             block, row = top_visible(view)
             start_before = view.window[0]
             await view.load_earlier()
             await until(pilot, lambda: not view.window_changing)
-            await pilot.pause(0.05)
+            await settle(pilot)
             assert view.window[0] == start_before - PAGE_SIZE
             assert block.is_attached, "the block being read stays mounted"
             assert block.region.y == row, "the text being read did not move"
             # The long replies of the new page get their real heights later: still no jump.
             await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)),
                         what="background rendering")
-            await pilot.pause(0.05)
+            await settle(pilot)
             assert block.region.y == row, "the text being read did not move when heights settled"
             assert len(view.query(MessageBlock)) <= WINDOW_PAGES * PAGE_SIZE
         start, end = view.window
@@ -107,12 +107,12 @@ async def test_the_page_being_read_is_never_unmounted(server, tmp_path):
     async with running as pilot:
         screen, view = await opened(pilot)
         view.scroll_to(y=view.max_scroll_y // 2, animate=False)  # reading in the middle of the last page
-        await pilot.pause(0.1)
+        await settle(pilot)
         block, row = top_visible(view)
         for _ in range(WINDOW_PAGES + 1):
             await view.load_earlier()
             await until(pilot, lambda: not view.window_changing)
-        await pilot.pause(0.05)
+        await settle(pilot)
         assert block.is_attached
         assert block.region.y == row
 
@@ -137,7 +137,7 @@ async def test_page_up_reaches_the_first_message_and_end_comes_back(server, tmp_
         assert not view.following
         await pilot.press("end")
         await until(pilot, lambda: view.at_tail and view.following and not view.window_changing)
-        await pilot.pause(0.1)
+        await settle(pilot)
         assert view.is_vertical_scroll_end
         last = view.query(MessageBlock).last()
         assert last.message is screen.conversation.messages[-1]
@@ -149,7 +149,7 @@ async def test_home_goes_to_the_beginning_in_one_step(server, tmp_path):
     async with running as pilot:
         screen, view = await opened(pilot)
         await press_home(pilot, view)
-        await pilot.pause(0.1)
+        await settle(pilot)
         assert view.scroll_y == 0
         assert top_visible(view)[0].message is screen.conversation.messages[0]
         assert view.window == (0, PAGE_SIZE)
@@ -169,7 +169,7 @@ async def test_sending_while_reading_far_above_brings_back_the_end(server, tmp_p
         assert shown[-2:] == messages[-2:]
         assert shown == messages[len(messages) - len(shown):], "the tail is mounted, in order, with no gap"
         assert messages[-1].status == MessageStatus.COMPLETE
-        await pilot.pause(0.1)
+        await settle(pilot)
         assert view.is_vertical_scroll_end
 
 

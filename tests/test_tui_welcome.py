@@ -11,11 +11,11 @@ from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
-from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.account.welcome_screen import WelcomeScreen
 from pinata_tui.tui.chat.notice import Notice
-
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from tests.tui_helpers import chat, make_app, ready, send_and_wait
+from tests.waiting import until
 
 
 def notices(app) -> list[str]:
@@ -86,6 +86,7 @@ async def test_first_run_demo(server, tmp_path):
         await until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
         assert app.demo and app.settings.base_url != server.url
         assert chat(app).query_one("#demo-banner").display
+        app.demo_session.server.state.tokens_per_second = None  # paced for people to watch; not needed here
         await send_and_wait(pilot, "show me")
         assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
         assert server.state.chat_requests() == []  # it went to the demo's own server
@@ -129,7 +130,8 @@ async def test_switching_settings_while_a_request_is_in_flight_does_not_crash(se
     server.state.add_fault(Fault(route="models", delay=1.0))
     app = make_app(server, tmp_path)
     async with app.run_test(size=(110, 40)) as pilot:
-        await until(pilot, lambda: app.services._client is not None, what="the catalog request to start")
+        await until(pilot, lambda: any("/llm/models" in r["path"] for r in server.state.requests),
+                    what="the catalog request to reach the server (which holds it for a second)")
         app.services.use_settings(app.settings.replace(llm_key=DEV_LLM_KEY))
         await until(pilot, lambda: app.catalog_source == "live", what="the slow catalog to arrive")
         await send_and_wait(pilot, "still fine")

@@ -13,7 +13,6 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.settings import RetrySettings, Settings, TimeoutSettings
 from pinata_tui.tui.app import PinataChatApp
 from pinata_tui.tui.chat.chat_screen import ChatScreen
-
 from tests.waiting import settle, until
 
 __all__ = ["chat", "make_app", "press_now", "ready", "send_and_wait", "shown_header", "turn_settled", "type_and_send",
