@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -24,10 +25,29 @@ class RecordingSleep:
         self.delays.append(delay)
 
 
+_STOPPING: list[threading.Thread] = []
+"""Dev servers being stopped in the background (joined when the session ends)."""
+
+
 @pytest.fixture
 def server() -> Iterator[PinataDevServer]:
-    with PinataDevServer() as srv:
+    """A fresh dev server (its own port and state) for each test.
+
+    It is stopped in the background: ``stop()`` ends its streams and delays at once, but waits for
+    the serving loop's next 50 ms poll to return, and nothing in the next test needs that.
+    """
+    srv = PinataDevServer().start()
+    try:
         yield srv
+    finally:
+        stopper = threading.Thread(target=srv.stop, name="stop-devserver", daemon=True)
+        stopper.start()
+        _STOPPING.append(stopper)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for stopper in _STOPPING:
+        stopper.join(timeout=10)
 
 
 @pytest.fixture
