@@ -6,14 +6,14 @@ import argparse
 import os
 import sys
 
+from pinata_tui.account import EnabledKey, enable_and_save
 from pinata_tui.api import PinataClient
 from pinata_tui.api.client import validate_topup
-from pinata_tui.api.types import CreditBalance, KeyStatus, TopUpConfig
 from pinata_tui.api.errors import BILLING_URL, PinataError
+from pinata_tui.api.types import CreditBalance, KeyStatus, TopUpConfig
 from pinata_tui.chat.endings import exit_code_for
-from pinata_tui.exit_codes import EXIT_AUTH, EXIT_OK, EXIT_USAGE
 from pinata_tui.cli_support import CliError, confirm, load
-from pinata_tui.account import EnabledKey, enable_and_save
+from pinata_tui.exit_codes import EXIT_AUTH, EXIT_OK, EXIT_USAGE
 from pinata_tui.paths import AppPaths
 from pinata_tui.secrets import mask_key
 from pinata_tui.settings import ENV_JWT, ENV_LLM_KEY, Settings

@@ -10,16 +10,16 @@ import json
 import math
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pinata_tui.api.events import MAX_COST_USD, Usage
 from pinata_tui.chat.endings import status_label
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.files import atomic_write_text
 from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import valid_unicode
-from pinata_tui.files import atomic_write_text
 from pinata_tui.secrets import redact
 
 FORMAT = "pinata-chat/1"
@@ -52,7 +52,7 @@ def _timestamp(value: Any) -> float | None:
 
 def _when(timestamp: float) -> str:
     try:
-        return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     except (OverflowError, OSError, ValueError):  # a date saved by an older, less careful import
         return "unknown date"
 
@@ -170,7 +170,7 @@ def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
         "title": conversation.title,
         "model": conversation.model,
         "models_used": models_used(conversation),
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "messages": messages,
         "message_metadata": metadata,
     }

@@ -22,7 +22,7 @@ class AppPaths:
     state_dir: Path
 
     @classmethod
-    def default(cls) -> "AppPaths":
+    def default(cls) -> AppPaths:
         home = os.environ.get(ENV_HOME)
         if home:
             return cls.under(Path(home))
@@ -36,7 +36,7 @@ class AppPaths:
         )
 
     @classmethod
-    def under(cls, root: Path) -> "AppPaths":
+    def under(cls, root: Path) -> AppPaths:
         return cls(root / "config", root / "data", root / "cache", root / "state")
 
     @property

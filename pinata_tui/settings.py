@@ -146,5 +146,5 @@ class Settings:
         """The OpenAI-compatible prefix, for reference in docs and messages."""
         return self.base_url.rstrip("/") + OPENAI_COMPATIBLE_SUFFIX
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

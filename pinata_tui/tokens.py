@@ -53,7 +53,7 @@ class TokenCounter:
         self.loaded = False
         self.o200k_available = False
 
-    def load(self) -> "TokenCounter":
+    def load(self) -> TokenCounter:
         import tiktoken  # heavy: imported here, in the worker, not at start-up
 
         with self._lock:

@@ -70,8 +70,9 @@ def test_json_round_trip():
     back = from_json(to_json(original), default_model="x/y")
     assert back.system_prompt == original.system_prompt and back.title == original.title
     assert back.model == original.model
-    fields = lambda c: [(m.role, m.content, m.model, m.status, m.usage, m.cost, m.cost_is_estimate, m.created_at)
-                        for m in c.messages]
+    def fields(c):
+        return [(m.role, m.content, m.model, m.status, m.usage, m.cost, m.cost_is_estimate, m.created_at)
+                for m in c.messages]
     assert fields(back) == fields(original)
 
 

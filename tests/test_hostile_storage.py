@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pinata_tui import cli
+from pinata_tui import cli_export
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.store import ConversationStore, StoreError, StoreNotWritable
 from tests.cli_helpers import run_cli, use_home
@@ -210,7 +210,7 @@ def test_export_that_fails_half_way_leaves_no_partial_file(paths, monkeypatch, t
         def write(self, text):
             raise OSError(code, "simulated")
 
-    monkeypatch.setattr(cli, "open", Failing, raising=False)
+    monkeypatch.setattr(cli_export, "open", Failing, raising=False)
     result = run_cli(monkeypatch, "export", "--last", "-o", str(target))
     assert result.code == 1 and said in result.err and result.err.count("\n") == 1
     assert not target.exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pinata_tui.tui.chat.conversation_view import PAGE_SIZE, WINDOW_PAGES
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.page_loader import LoadEarlier
-
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
 
 

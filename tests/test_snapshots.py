@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from pinata_tui.devserver import Fault
-
 from tests.tui_helpers import chat, make_app, ready, send_and_wait
 
 SIZE = (110, 36)

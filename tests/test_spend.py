@@ -14,7 +14,6 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.settings import BudgetSettings
 from pinata_tui.store import ConversationStore
 from pinata_tui.tui.chat.notice import Notice
-
 from tests.tui_helpers import chat, make_app, ready, type_and_send, until
 
 

@@ -11,7 +11,9 @@ import json
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from pinata_tui.api import Finished, StreamInterrupted, TextDelta, Usage
 from pinata_tui.api.streaming import read_chat_stream

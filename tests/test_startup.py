@@ -9,7 +9,6 @@ import pytest
 
 from pinata_tui import cli
 from pinata_tui.paths import AppPaths
-
 from tests.tui_helpers import make_app, ready
 
 

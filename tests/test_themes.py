@@ -17,8 +17,8 @@ from textual.notifications import Notify
 from pinata_tui.paths import AppPaths
 from pinata_tui.state import load_state, remember, remembered
 from pinata_tui.theme_files import load_theme_specs, parse_theme
-
 from tests.tui_helpers import make_app, ready, until
+
 
 def notifications(posted: list[object]) -> list[str]:
     """The text of every toast the app posted (observed through run_test's message hook)."""

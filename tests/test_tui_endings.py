@@ -5,10 +5,9 @@ from __future__ import annotations
 from pinata_tui.conversation import MessageStatus
 from pinata_tui.devserver import Fault
 from pinata_tui.store import ConversationStore
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.user_message import UserMessage
-from pinata_tui.tui.chat.assistant_message import AssistantMessage
-
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, type_and_send, until
 
 

@@ -8,7 +8,6 @@ from textual.widgets import OptionList
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.models.model_picker import ModelPicker
-
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
 
 HOSTILE = "evil/[bold]x[/] \x1b]0;pwned\x07\x1b[2J\u202e[@click=app.quit]"

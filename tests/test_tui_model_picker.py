@@ -8,7 +8,6 @@ from pinata_tui.api.types import ModelInfo
 from pinata_tui.catalog import rank_models
 from pinata_tui.devserver import CATALOG
 from pinata_tui.tui.models.model_picker import ModelPicker
-
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
 
 MODELS = [m for m in (ModelInfo.from_json(item) for item in CATALOG) if m is not None]

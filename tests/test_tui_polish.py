@@ -16,7 +16,6 @@ from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.common.help_screen import HelpScreen
 from pinata_tui.tui.history.history_screen import HistoryScreen
-
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, type_and_send, until
 
 

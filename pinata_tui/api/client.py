@@ -101,7 +101,7 @@ class PinataClient:
     def __repr__(self) -> str:
         return f"PinataClient(base_url={self.settings.base_url!r})"
 
-    async def __aenter__(self) -> "PinataClient":
+    async def __aenter__(self) -> PinataClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Union
 
 MAX_TOKEN_COUNT = 10**12
 """Larger token counts from a server are nonsense (and ``1e999`` would be infinite): refused."""
@@ -86,7 +85,7 @@ class Usage:
     cost: float | None = None
 
     @classmethod
-    def from_json(cls, data: object) -> "Usage | None":
+    def from_json(cls, data: object) -> Usage | None:
         """None when absent or malformed (a count that is not a sane whole number)."""
         if not isinstance(data, dict):
             return None
@@ -128,4 +127,4 @@ class Retrying:
     reason: str
 
 
-StreamEvent = Union[TextDelta, ReasoningDelta, RefusalDelta, ToolCallDelta, Usage, Finished, Retrying]
+StreamEvent = TextDelta | ReasoningDelta | RefusalDelta | ToolCallDelta | Usage | Finished | Retrying

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from pinata_tui.api.events import Usage
 
-
 MAX_PRICE_PER_1M = 1e6
 """A price above this (USD per million tokens) is taken as malformed."""
 
@@ -43,7 +42,7 @@ class ModelInfo:
         return self.model_id.split("/", 1)[1] if "/" in self.model_id else self.model_id
 
     @classmethod
-    def from_json(cls, data: object) -> "ModelInfo | None":
+    def from_json(cls, data: object) -> ModelInfo | None:
         if not isinstance(data, dict) or not isinstance(data.get("model_id"), str):
             return None
         return cls(

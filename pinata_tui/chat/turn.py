@@ -21,7 +21,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pinata_tui.api.errors import PinataError, StreamFailed, StreamInterrupted
 from pinata_tui.api.events import (
@@ -130,8 +130,8 @@ class Settled:
     outcome: TurnOutcome
 
 
-TurnEvent = Union[UserSaved, RetryScheduled, ReasoningText, ReplyText, ReplySaved, ReplyReplaced,
-                  Checkpointed, Settled]
+TurnEvent = (UserSaved | RetryScheduled | ReasoningText | ReplyText | ReplySaved | ReplyReplaced | Checkpointed
+             | Settled)
 EventSink = Callable[[TurnEvent], Awaitable[None] | None]
 
 

@@ -10,9 +10,9 @@ from pinata_tui.devserver.faults import Fault
 from pinata_tui.devserver.replies import (
     TOOL_CALL_ID,
     TOOL_NAME,
+    demo_reply,
     estimate_tokens,
     generate_reasoning,
-    demo_reply,
     generate_reply,
     tokenize_reply,
     tool_argument_pieces,

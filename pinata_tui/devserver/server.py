@@ -54,7 +54,7 @@ class PinataDevServer(ThreadingHTTPServer):
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> PinataDevServer:  # noqa: PYI034 - start() returns this very server
+    def __enter__(self) -> PinataDevServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

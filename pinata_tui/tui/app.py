@@ -234,7 +234,7 @@ class PinataChatApp(App[None]):
     def load_tokenizer(self) -> None:
         try:
             self.services.token_counter.load()
-        except Exception as exc:  # noqa: BLE001 - counting is optional, chatting is not
+        except Exception as exc:
             self.call_from_thread(self.notify, make_displayable(f"Token counting is unavailable: {exc}"),
                                   severity="warning", markup=False)
             return
@@ -379,7 +379,7 @@ class PinataChatApp(App[None]):
             import pyperclip
 
             pyperclip.copy(text)
-        except Exception:  # noqa: BLE001 - no local clipboard (headless, SSH): OSC 52 did the job
+        except Exception:
             pass
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -33,7 +33,7 @@ class WelcomeScreen(ModalScreen[None]):
     ]
 
     class Chosen(Message):
-        def __init__(self, screen: "WelcomeScreen", choice: WelcomeChoice) -> None:
+        def __init__(self, screen: WelcomeScreen, choice: WelcomeChoice) -> None:
             super().__init__()
             self.screen = screen
             self.choice = choice

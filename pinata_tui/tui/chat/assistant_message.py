@@ -21,8 +21,8 @@ from textual.timer import Timer
 from pinata_tui.conversation import ChatMessage, MessageStatus
 from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import make_displayable
-from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
 from pinata_tui.tui.chat.message_block import STATUS_LABELS, MessageBlock
+from pinata_tui.tui.markdown.streaming_markdown import StreamingMarkdown
 
 __all__ = ["AssistantMessage", "StreamingMarkdown"]
 

@@ -26,15 +26,14 @@ from textual.widget import Widget
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.sanitize import make_displayable
-from pinata_tui.tui.markdown.background_renderer import renderer_for
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.message_block import MessageBlock
-from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
-from pinata_tui.tui.chat.reading_anchor import AnchoredScroll
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
+from pinata_tui.tui.chat.reading_anchor import AnchoredScroll
 from pinata_tui.tui.chat.user_message import UserMessage
-from pinata_tui.tui.chat.assistant_message import AssistantMessage
-
+from pinata_tui.tui.markdown.background_renderer import renderer_for
 
 BlockT = TypeVar("BlockT", bound=MessageBlock)
 

@@ -12,7 +12,7 @@ class PageLoader(Static, can_focus=True):
     """Stands for messages not mounted. Click it, press Enter on it, or scroll towards it."""
 
     class Pressed(Message):
-        def __init__(self, loader: "PageLoader") -> None:
+        def __init__(self, loader: PageLoader) -> None:
             super().__init__()
             self.loader = loader
 

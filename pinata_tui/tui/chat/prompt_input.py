@@ -7,7 +7,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-
 NEWLINE_KEYS = frozenset({"shift+enter", "alt+enter", "ctrl+j", "shift+\r"})
 """Keys that add a line: Shift+Enter in the kitty form (``shift+enter``) and the xterm
 modifyOtherKeys form (``CSI 27;2;13~``, which Textual names ``shift+\r``), Alt+Enter (also sent as
@@ -29,12 +28,12 @@ class PromptInput(TextArea):
     class Submitted(Message):
         """The user pressed Enter on a non-empty prompt."""
 
-        def __init__(self, prompt: "PromptInput", text: str) -> None:
+        def __init__(self, prompt: PromptInput, text: str) -> None:
             super().__init__()
             self.prompt = prompt
             self.text = text
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
                          compact=True, highlight_cursor_line=False)
         self.placeholder = "Message (Enter to send, Ctrl+J for a new line, F1 for help)"
