@@ -240,7 +240,7 @@ async def measured(coroutine) -> tuple[BaseException, float, int]:
     started = time.monotonic()
     try:
         await coroutine
-    except Exception as exc:  # noqa: BLE001 - returned to the test
+    except Exception as exc:
         error = exc
     else:
         raise AssertionError("expected an error")
