@@ -25,7 +25,8 @@ from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.user_message import UserMessage
 from pinata_tui.tui.common.key_hints import KeyHints
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+from tests.tui_helpers import chat, make_app, ready, send_and_wait
+from tests.waiting import settle, until
 
 SIZES = [(80, 24), (40, 12)]
 
@@ -121,7 +122,8 @@ async def test_every_line_the_app_draws_fits_the_width_in_ascii(server, tmp_path
         for screen_action in (None, "ctrl+l"):
             if screen_action:
                 await pilot.press(screen_action)
-                await pilot.pause(0.3)
+                await until(pilot, lambda: type(app.screen).__name__ == "ModelPicker", what="the picker")
+                await settle(pilot)
             for strip in app.screen._compositor.render_strips():
                 line = strip.text.encode("ascii", ERROR_HANDLER)
                 assert len(line) == size[0], line
@@ -202,7 +204,7 @@ async def test_without_colour_focus_errors_and_selection_stay_visible(server, tm
             server.state.add_fault(Fault(status=500))
         await send_and_wait(pilot, "this fails")
         await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+        await settle(pilot)
         screen = chat(app)
         notice = screen.query(Notice).last()
         assert str(notice.render()).startswith("Error: ")  # a word, not only a colour
@@ -213,15 +215,15 @@ async def test_without_colour_focus_errors_and_selection_stay_visible(server, tm
         assert status.get_component_rich_style("status-bar--error").reverse
         # focus: a full-block gutter (a shape, not a shade) and a reversed header
         not_sent.focus()
-        await pilot.pause(0.2)
-        assert gutter(app, not_sent) == "█"
+        await until(pilot, lambda: gutter(app, not_sent) == "█", what="the focused gutter drawn")
         assert header_reversed(app, not_sent)
         screen.prompt.focus()
-        await pilot.pause(0.2)
-        assert gutter(app, not_sent) == "▌" and not header_reversed(app, not_sent)
+        await until(pilot, lambda: gutter(app, not_sent) == "▌", what="the unfocused gutter drawn")
+        assert not header_reversed(app, not_sent)
         # selection: the highlighted row of the picker is inverted
         await pilot.press("ctrl+l")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.query("#picker-list"), what="the picker")
+        await settle(pilot)
         options = app.screen.query_one("#picker-list")
         highlighted = options.get_option_at_index(options.highlighted).id.rpartition("/")[2]
         rows = [strip for strip in app.screen._compositor.render_strips() if highlighted in strip.text]
@@ -243,7 +245,7 @@ async def test_the_focused_message_header_is_reversed_without_colour(server, tmp
         await send_and_wait(pilot, "hello")
         reply = chat(app).view.query(MessageBlock).last()
         reply.focus()
-        await pilot.pause(0.1)
+        await until(pilot, lambda: gutter(app, reply) == "█", what="the focused message drawn")
         assert reply.get_component_rich_style("message-header").reverse
         assert header_reversed(app, reply)
 
@@ -256,9 +258,9 @@ async def test_with_colour_nothing_is_reversed(server, tmp_path, monkeypatch):
         await send_and_wait(pilot, "hello")
         reply = chat(app).view.query(MessageBlock).last()
         reply.focus()
-        await pilot.pause(0.1)
+        await until(pilot, lambda: gutter(app, reply) == "▌", what="the focused message drawn")
         assert not reply.get_component_rich_style("message-header").reverse
-        assert not header_reversed(app, reply) and gutter(app, reply) == "▌"
+        assert not header_reversed(app, reply)
 
 
 # ------------------------------------------------------------------ clicks
@@ -292,7 +294,7 @@ async def test_clicking_a_key_hint_runs_its_binding(server, tmp_path, size):
             x = 1 + hint_start(hints, "Retry") + 1  # 40 columns: the first hint, which needs a failure
             assert x < hints.region.width
             await pilot.click(hints, offset=(x, 0))
-            await pilot.pause(0.2)
+            await settle(pilot)
             assert app.screen is chat(app)  # nothing to retry: the binding is off, nothing breaks
             return
         await pilot.click(hints, offset=(x, 0))
@@ -308,7 +310,7 @@ async def test_clicking_the_palette_hint_opens_the_palette_and_a_gap_does_nothin
         hints = app.screen.query_one(KeyHints)
         first_end = hints._spans[0][1]
         await pilot.click(hints, offset=(1 + first_end + 1, 0))  # the gap after the first hint
-        await pilot.pause(0.1)
+        await settle(pilot)
         assert app.screen is chat(app)
         await pilot.click(hints, offset=(1 + hints._spans[-1][0] + 1, 0))
         await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="the palette")
@@ -327,7 +329,7 @@ async def test_clicking_the_model_in_the_status_bar_opens_the_picker(server, tmp
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is chat(app), what="the chat screen")
         await pilot.click(status, offset=(1, 0))  # the connection state: not a button
-        await pilot.pause(0.1)
+        await settle(pilot)
         assert app.screen is chat(app)
 
 
@@ -347,8 +349,10 @@ async def _failed_and_focused(pilot: Pilot) -> None:
     screen.prompt.cursor_blink = False
     await send_and_wait(pilot, "a prompt that fails")
     await pilot.app.workers.wait_for_complete()
-    screen.query(UserMessage).last().focus()
-    await pilot.pause(0.2)
+    focused = screen.query(UserMessage).last()
+    focused.focus()
+    await until(pilot, lambda: gutter(pilot.app, focused) == "█", what="the focused message drawn")
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "40x12"])
