@@ -111,6 +111,7 @@ def test_export_survives_a_date_saved_out_of_range_by_an_older_import(paths, mon
 
     conversation = Conversation(model="m", title="old")
     conversation.add(ChatMessage("user", "q", created_at=1e300))
+    conversation.add(ChatMessage("assistant", "a", model="m", created_at=1e300))  # --last wants a reply
     with ConversationStore(paths.database) as store:
         store.save_conversation(conversation)
     result = run_cli(monkeypatch, "export", "--last")
