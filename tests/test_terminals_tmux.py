@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_for
+
 TMUX = shutil.which("tmux")
 pytestmark = [pytest.mark.skipif(TMUX is None, reason="tmux is not installed"),
               pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals")]
@@ -52,14 +54,16 @@ class Pane:
         self.tmux("send-keys", "-t", "t", *flags, *keys)
 
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
+        """The screen once ``condition`` holds for it (each look runs tmux: every 0.1 s is enough)."""
+
+        def shown() -> str | None:
             screen = self.screen()
-            if condition(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; the screen:\n{screen}")
-            time.sleep(0.1)
+            return screen if condition(screen) else None
+
+        try:
+            return wait_for(shown, timeout, what, interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the screen:\n{self.screen()}") from None
 
     def close(self) -> None:
         self.tmux("kill-server")
@@ -83,6 +87,11 @@ def readable(screen: str) -> None:
     assert not ESCAPE.search(screen), screen
     lines = screen.split("\n")
     assert all(len(line) <= WIDTH for line in lines), screen
+
+
+def price_rows(screen: str) -> list[str]:
+    """The model picker's rows on the screen (each shows an input price); its list fills in after it opens."""
+    return [line for line in screen.split("\n") if re.search(r"\$\d+\.\d+ in", line)]
 
 
 def started(screen: str) -> bool:
@@ -112,10 +121,10 @@ def walk_through_the_app(app: Pane) -> str:
     assert "You asked: ???? box -| bullet *" in asked, asked
     chat = screen
     app.keys("C-l")
-    screen = app.wait_for(lambda s: "Choose a model" in s, "the picker")
+    screen = app.wait_for(lambda s: "Choose a model" in s and len(price_rows(s)) >= 5, "the picker's rows")
     readable(screen)
-    rows = [line for line in screen.split("\n") if re.search(r"\$\d+\.\d+ in", line)]
-    assert len(rows) >= 5 and any("claude-sonnet-4-6" in row for row in rows), screen
+    rows = price_rows(screen)
+    assert any("claude-sonnet-4-6" in row for row in rows), screen
     assert "* anthropic" in screen  # the current model's bullet
     app.keys("Escape")
     app.wait_for(lambda s: "Choose a model" not in s, "the picker to close")
@@ -167,7 +176,7 @@ def test_a_latin1_locale_gets_no_escapes_and_latin1_keys_do_not_crash_it(pane, l
     # tmux shows a pane's bytes as UTF-8, so it cannot show the Latin-1 é the app wrote: a and b remain
     assert re.search(r"You asked: a.?b sent", screen), screen
     app.keys("C-l")
-    screen = app.wait_for(lambda s: "Choose a model" in s, "the picker")
+    screen = app.wait_for(lambda s: "Choose a model" in s and price_rows(s), "the picker's rows")
     readable(screen)
     assert "claude-sonnet-4-6" in screen
     app.keys("Escape")
