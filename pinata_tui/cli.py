@@ -19,7 +19,7 @@ from pinata_tui import __version__
 from pinata_tui.cli_export import cmd_export, cmd_import
 from pinata_tui.cli_list import add_list_parser, cmd_list
 from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
-from pinata_tui.cli_usage import add_usage_parser, cmd_usage
+from pinata_tui.cli_usage import add_usage_parser
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.exit_codes import (
     EXIT_CODES,
@@ -349,6 +349,12 @@ def cmd_config(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
+def _cmd_usage(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pinata_tui.cli_usage import cmd_usage  # the store: only when asked
+
+    return cmd_usage(args, paths)
+
+
 def _account_commands() -> dict[str, Callable[[argparse.Namespace, AppPaths], int]]:
     from pinata_tui import cli_account
 
@@ -366,7 +372,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "export": cmd_export,
     "import": cmd_import,
     "list": cmd_list,
-    "usage": cmd_usage,
+    "usage": lambda args, paths: _cmd_usage(args, paths),
     "config": cmd_config,
     "status": _lazy("status"),
     "enable": _lazy("enable"),

@@ -14,7 +14,6 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pinata_tui.budget import budget_notes
 from pinata_tui.cli_support import CliError, load
 from pinata_tui.exit_codes import EXIT_OK, EXIT_USAGE
 from pinata_tui.paths import AppPaths
@@ -61,6 +60,7 @@ def _row_json(row: SpendRow) -> dict[str, Any]:
 
 
 def cmd_usage(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pinata_tui.budget import budget_notes
     from pinata_tui.store import ConversationStore, StoreError
 
     since = parse_since(args.since)

@@ -6,18 +6,17 @@ reports (notices in the conversation).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pinata_tui.account import enable_and_save, forget_setting, save_setting
 from pinata_tui.api.errors import PinataError
 from pinata_tui.pricing import format_credits
 from pinata_tui.secrets import check_credential, mask_key
-from pinata_tui.tui.account.welcome_screen import WelcomeChoice, WelcomeScreen
-from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
-from pinata_tui.tui.common.text_dialog import TextDialog
 
 if TYPE_CHECKING:
     from pinata_tui.store import ConversationStore
+    from pinata_tui.tui.account.welcome_screen import WelcomeChoice, WelcomeScreen
     from pinata_tui.tui.app import PinataChatApp
 
 
@@ -46,7 +45,7 @@ class KeyActions:
         except ValueError as exc:
             screen.report(str(exc), error=True)
             return
-        choice = WelcomeChoice(choice.kind, secret, choice.remember_jwt)
+        choice = replace(choice, secret=secret)
         config_file = self.services.paths.config_file
         if choice.kind == "key":
             self.services.use_settings(self.services.settings.replace(llm_key=choice.secret))
@@ -98,6 +97,8 @@ class KeyActions:
             else:
                 await self.say(f"A new key was minted but {self._once_only(enabled.key, enabled.problem)}", True)
 
+        from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+
         self.app.push_screen(ConfirmDialog("Mint a new inference key? Enabling again revokes the current key: "
                                            "anything still using it (other machines, scripts) gets 401 errors.",
                                            yes="Mint new key", danger=True), confirmed)
@@ -113,6 +114,8 @@ class KeyActions:
                 return
             await self.say("Inference disabled: the key is revoked. Chat requests will fail (401) until you "
                            "enable again. Your credits are untouched.")
+
+        from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog("Disable inference? This revokes your inference key at once: replies "
                                            "in flight may be cut off and later requests get 401. Credits are "
@@ -136,6 +139,8 @@ class KeyActions:
             else:
                 await self.say(f"{then} It works for this session but was not saved: {saved.problem}", True)
             self.app.refresh_balance()
+
+        from pinata_tui.tui.common.text_dialog import TextDialog
 
         self.app.push_screen(TextDialog(question, password=True), entered)
 
@@ -200,6 +205,8 @@ class KeyActions:
             await self.say(f"Auto top-up is on: {config.amount} credits whenever fewer than "
                            f"{config.threshold:g} are available.")
 
+        from pinata_tui.tui.common.text_dialog import TextDialog
+
         self.app.push_screen(TextDialog("Auto top-up: buy AMOUNT credits whenever fewer than THRESHOLD are "
                                         "available. Type: THRESHOLD AMOUNT (threshold at least 5), e.g. 10 50"),
                              entered)
@@ -214,6 +221,8 @@ class KeyActions:
                 await self.say(str(exc), True)
                 return
             await self.say("Auto top-up is off.")
+
+        from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog("Turn off auto top-up? Requests fail with 402 once credits run out.",
                                            yes="Turn off"), confirmed)

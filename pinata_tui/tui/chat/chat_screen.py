@@ -37,7 +37,6 @@ from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.prompt_input import PromptInput
-from pinata_tui.tui.chat.reply_presenter import ReplyPresenter
 from pinata_tui.tui.chat.status_bar import StatusBar
 from pinata_tui.tui.chat.user_message import UserMessage
 from pinata_tui.tui.common.key_hints import KeyHints
@@ -212,6 +211,8 @@ class ChatScreen(ContextMeterScreen):
     @work(exclusive=True, group="reply")
     async def stream_reply(self, plan: TurnPlan, block: AssistantMessage) -> None:
         """Run one chat turn and show it as it comes (see ``ReplyPresenter``)."""
+        from pinata_tui.tui.chat.reply_presenter import ReplyPresenter  # the client's events: off start-up
+
         await ReplyPresenter(self, plan, block).run()
 
     def prompt_not_sent(self, user: ChatMessage) -> None:

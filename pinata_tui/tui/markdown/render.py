@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -26,6 +24,8 @@ from rich.theme import Theme
 from textual.color import Color, ColorParseError
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
     from rich.markdown import Markdown
 
 References = dict[str, dict[str, Any]]
@@ -36,6 +36,8 @@ _parsers = threading.local()
 
 def parser() -> MarkdownIt:
     """markdown-it set up as Rich's ``Markdown`` sets it up (one per thread: the renderer's too)."""
+    from markdown_it import MarkdownIt  # not on the start-up path: the first reply loads it
+
     md: MarkdownIt | None = getattr(_parsers, "full", None)
     if md is None:
         md = _parsers.full = MarkdownIt().enable("strikethrough").enable("table")
@@ -44,6 +46,8 @@ def parser() -> MarkdownIt:
 
 def block_parser() -> MarkdownIt:
     """The same, for block structure only (and link reference definitions): no inline parsing."""
+    from markdown_it import MarkdownIt
+
     md: MarkdownIt | None = getattr(_parsers, "blocks", None)
     if md is None:
         md = _parsers.blocks = MarkdownIt().enable("strikethrough").enable("table").disable(["inline", "text_join"])
@@ -125,6 +129,8 @@ def _kbd_balance(tokens: list[Token]) -> int:
 
 def _lead_tokens(lead: Lead) -> list[Token]:
     """Stand-ins that put Rich's renderer in the state ``lead`` describes, drawing nothing."""
+    from markdown_it.token import Token
+
     tokens = [Token("html_inline", "", 0, content="<kbd>") for _ in range(lead.kbd)]
     if lead.new_line:
         tokens.append(Token("lead_spacer", "", 0))  # an element Rich does not know: no lines, a blank before the next
