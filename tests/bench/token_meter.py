@@ -58,7 +58,7 @@ async def measure(url: str) -> dict[str, float]:
                 screen.prompt.insert("word " if i % 5 == 4 else "w")
                 event = TextArea.Changed(screen.prompt)
                 start = now()
-                screen._draft_changed(event)  # exactly what a keystroke runs for the meter
+                screen.on_text_area_changed(event)  # exactly what a keystroke runs for the meter
                 total += now() - start
             draft = screen.status.context_tokens - history
             assert draft > 0, "the meter must count the draft"
