@@ -53,11 +53,15 @@ class Pane:
         flags = ["-l"] if literal else (["-H"] if hex_bytes else [])
         self.tmux("send-keys", "-t", "t", *flags, *keys)
 
-    def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30) -> str:
-        """The screen once ``condition`` holds for it (each look runs tmux: every 0.1 s is enough)."""
+    def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30, *,
+                 escapes: bool = False) -> str:
+        """The screen (with its SGR codes when ``escapes``) once ``condition`` holds for it.
+
+        Each look runs tmux: every 0.1 s is enough.
+        """
 
         def shown() -> str | None:
-            screen = self.screen()
+            screen = self.screen(escapes=escapes)
             return screen if condition(screen) else None
 
         try:
@@ -184,20 +188,28 @@ def test_a_latin1_locale_gets_no_escapes_and_latin1_keys_do_not_crash_it(pane, l
     app.wait_for(lambda s: "EXIT=0" in s, "the app to quit")
 
 
+def focused_header(painted: str) -> str | None:
+    """The line (with its SGR codes) of the focused reply's header: the full-block gutter, the model,
+    the tokens. Not just any line with "tokens" in it: the demo's reply has a table about them."""
+    for line in painted.split("\n"):
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        if "█" in plain and "anthropic/claude-sonnet-4-6" in plain and " tokens" in plain:
+            return line
+    return None
+
+
 def test_no_color_keeps_focus_and_errors_visible_without_colour(pane):
     app = pane({"LC_ALL": "C.UTF-8", "NO_COLOR": "1"}, "--demo")
     app.wait_for(started, "the app")
     app.keys("hello", literal=True)
     app.keys("Enter")
     replied(app)
-    app.keys("Tab")  # the newest message takes the focus
-    screen = app.wait_for(lambda s: "█" in s, "the focused message's full-block gutter")
-    readable(screen)
-    painted = app.screen(escapes=True)
-    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in painted.split("\n")]
-    header = next((painted.split("\n")[i] for i, line in enumerate(plain) if "tokens  " in line), None)
-    assert header is not None, screen
-    assert re.search(r"\x1b\[[0-9;]*\b7m", header), repr(header)  # reverse video
+    app.keys("Tab")  # the newest message takes the focus (and is scrolled to: its header comes into view)
+    painted = app.wait_for(lambda s: focused_header(s) is not None,
+                           "the focused reply's header, with its full-block gutter", escapes=True)
+    readable(app.screen())
+    header = focused_header(painted)
+    assert header is not None and re.search(r"\x1b\[[0-9;]*\b7m", header), repr(header)  # reverse video
     for r, g, b in re.findall(r"[34]8;2;(\d+);(\d+);(\d+)", painted):
         assert r == g == b, painted  # grey only
     app.keys("C-q")
