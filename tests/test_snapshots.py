@@ -135,7 +135,8 @@ def test_history_at_80x24(server, tmp_path, snap_compare):
 
 def test_welcome_at_80x24(server, tmp_path, snap_compare):
     async def run_before(pilot: Pilot) -> None:
-        await pilot.pause()
+        await ready(pilot)  # the status bar behind shows the loaded catalog and token count, not "ctx …"
+        await pilot.app.workers.wait_for_complete()
         for field in pilot.app.screen.query("Input"):
             field.cursor_blink = False
         await pilot.pause()
