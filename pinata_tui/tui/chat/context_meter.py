@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 from textual.widgets import TextArea
 
+from pinata_tui.tui.chat.status_bar import StatusBar
+
 if TYPE_CHECKING:
     from pinata_tui.chat.context_tokens import ContextTokens
     from pinata_tui.conversation import Conversation
     from pinata_tui.tui.chat.prompt_input import PromptInput
-    from pinata_tui.tui.chat.status_bar import StatusBar
 
 INLINE_COUNT_LIMIT = 4000
 """Drafts longer than this (characters) are counted in a thread, not per keystroke on the loop."""
@@ -59,11 +60,15 @@ class ContextMeterScreen(Screen[None]):
 
     async def _count_in_thread(self, count: Callable[[], object]) -> None:
         await asyncio.to_thread(count)
-        if self.is_attached:  # a count may land while the app closes
-            self.update_totals()
+        self.update_totals()
 
     def update_totals(self) -> None:
-        status = self.status
+        """The meter and the cost in the status bar. A count from a thread may land while the app
+        closes, after the status bar has gone: then there is nothing to update."""
+        found = self.query(StatusBar)
+        if not found:
+            return
+        status = found.first()
         if self.tokens_ready:
             status.context_tokens = self.context.total(self.conversation)
             status.tokens_are_estimate = not self.context.exact(self.conversation.model)
