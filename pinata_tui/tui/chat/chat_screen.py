@@ -396,9 +396,12 @@ class ChatScreen(ContextMeterScreen):
             self.query_one("#more-below").display = False
 
     def watch_balance(self, balance: float | None) -> None:
-        self.status.balance = balance
-        if self.banner.display:
-            self.banner.balance = balance
+        """A balance can land while the app closes, after the widgets have gone: then nothing to show."""
+        statuses, banners = self.query(StatusBar), self.query(CreditsBanner)
+        if statuses:
+            statuses.first().balance = balance
+        if banners and banners.first().display:
+            banners.first().balance = balance
 
     def catalog_changed(self) -> None:
         """The app has a new catalog: warn when this conversation's model is not in it."""
