@@ -32,9 +32,6 @@ class ContextMeterScreen(Screen[None]):
         @property
         def prompt(self) -> PromptInput: ...
 
-        @property
-        def status(self) -> StatusBar: ...
-
     def watch_tokens_ready(self, ready: bool) -> None:
         if ready:
             self._recount_all()
