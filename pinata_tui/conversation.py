@@ -1,4 +1,9 @@
-"""A conversation in memory: its messages, and the history sent with each request.
+"""A conversation in memory: a tree of messages, its current branch, and the history sent with each request.
+
+Every message has a parent (None for a first message); editing a message or regenerating a reply
+adds a sibling instead of replacing anything. ``Conversation.messages`` is the **current branch**,
+root to leaf: what is shown, sent, counted and exported by default. The rest of the tree is
+reached through ``siblings()`` and ``select()``.
 
 Knows nothing of Textual; the store persists these objects and the TUI shows them.
 """
@@ -22,7 +27,7 @@ class MessageStatus(str, Enum):
     ERROR = "error"
     """The request failed before any text arrived."""
     DISCARDED = "discarded"
-    """Replaced by a regenerated reply: kept in the store, not shown or sent."""
+    """Before schema 4, a regenerated reply's old version (hidden). Now an alternative instead."""
     TRUNCATED = "truncated"
     """Cut at the token limit (``finish_reason: "length"``); Ctrl+G continues it."""
     FILTERED = "filtered"
@@ -62,10 +67,25 @@ class ChatMessage:
     id: int | None = None
     tokens: int | None = None
     """Cached token count of ``content`` (for the status bar's context meter)."""
+    parent: ChatMessage | None = field(default=None, compare=False, repr=False)
+    """The message this one follows (None for a conversation's first message)."""
+    elapsed: float | None = None
+    """Seconds from the reply's first token to its last (its speed, with the completion tokens)."""
 
     @property
     def is_partial(self) -> bool:
         return self.status in PARTIAL_STATUSES
+
+
+_ROOT = 0
+
+
+class _Leaf:
+    """Marker: "the current leaf" as ``Conversation.add``'s default parent."""
+
+
+def _key(parent: ChatMessage | None) -> int:
+    return _ROOT if parent is None else id(parent)
 
 
 @dataclass
@@ -74,13 +94,106 @@ class Conversation:
     system_prompt: str | None = None
     title: str | None = None
     messages: list[ChatMessage] = field(default_factory=list)
+    """The current branch, from the first message to the leaf."""
     id: int | None = None
+    _children: dict[int, list[ChatMessage]] = field(default_factory=dict, repr=False, compare=False)
+    """Children by ``id(parent)`` (``_ROOT`` for first messages), in the order they were added."""
 
-    def add(self, message: ChatMessage) -> ChatMessage:
+    def __post_init__(self) -> None:
+        previous = None
+        for message in self.messages:
+            if message.parent is None:
+                message.parent = previous
+            self._register(message)
+            previous = message
+
+    # ------------------------------------------------------------ the tree
+
+    def _register(self, message: ChatMessage) -> None:
+        family = self._children.setdefault(_key(message.parent), [])
+        if not any(m is message for m in family):
+            family.append(message)
+
+    def add(self, message: ChatMessage, *, parent: ChatMessage | None | type[_Leaf] = _Leaf) -> ChatMessage:
+        """Append ``message`` to the current branch; its parent is the leaf unless ``parent`` is given."""
+        if isinstance(parent, ChatMessage) or parent is None:
+            message.parent = parent
+        else:
+            message.parent = self.messages[-1] if self.messages else None
+        self._register(message)
         self.messages.append(message)
         if self.title is None and message.role == "user" and message.content.strip():
             self.title = title_from_prompt(message.content)
         return message
+
+    def add_to_tree(self, message: ChatMessage) -> None:
+        """Record a message of another branch (loading, importing): the current branch is unchanged."""
+        self._register(message)
+
+    def forget(self, message: ChatMessage) -> None:
+        """Drop a message that was never saved (a reply that got nothing) from the branch and the tree."""
+        self.messages[:] = [m for m in self.messages if m is not message]
+        family = self._children.get(_key(message.parent), [])
+        family[:] = [m for m in family if m is not message]
+
+    def move_to_leaf(self, message: ChatMessage) -> None:
+        """Re-attach ``message`` (a prompt sent again) under the current leaf, at the end of the branch."""
+        self.forget(message)
+        self.add(message)
+
+    def children(self, message: ChatMessage | None) -> list[ChatMessage]:
+        return list(self._children.get(_key(message), ()))
+
+    def siblings(self, message: ChatMessage) -> list[ChatMessage]:
+        """``message`` and its alternatives (same parent), oldest first."""
+        return self.children(message.parent)
+
+    def path_to(self, message: ChatMessage) -> list[ChatMessage]:
+        path: list[ChatMessage] = []
+        node: ChatMessage | None = message
+        while node is not None:
+            path.append(node)
+            node = node.parent
+        path.reverse()
+        return path
+
+    def select(self, message: ChatMessage) -> int:
+        """Make the branch through ``message`` current (down to its newest descendants).
+
+        Returns the index of the first message that changed, so a view repaints only below it.
+        """
+        path = self.path_to(message)
+        node = message
+        while children := self._children.get(_key(node)):
+            node = children[-1]
+            path.append(node)
+        changed = next((i for i, (old, new) in enumerate(zip(self.messages, path)) if old is not new),
+                       min(len(self.messages), len(path)))
+        self.messages[:] = path
+        return changed
+
+    def cut_after(self, message: ChatMessage | None) -> int:
+        """End the current branch at ``message`` (None: before the first message), to branch from there.
+
+        Returns the index of the first message taken off the branch.
+        """
+        keep = self.path_to(message) if message is not None else []
+        self.messages[:] = keep
+        return len(keep)
+
+    def tree(self) -> list[ChatMessage]:
+        """Every message, each after its parent (branch by branch, in the order they were added)."""
+        ordered: list[ChatMessage] = []
+        stack = list(reversed(self._children.get(_ROOT, [])))
+        while stack:
+            node = stack.pop()
+            ordered.append(node)
+            stack.extend(reversed(self._children.get(id(node), [])))
+        return ordered
+
+    @property
+    def has_branches(self) -> bool:
+        return any(len(family) > 1 for family in self._children.values())
 
     def request_history(self, *, leave_out: tuple[ChatMessage, ...] = ()) -> list[dict[str, str]]:
         """The OpenAI ``messages`` for the next request: system prompt, then every turn with text.

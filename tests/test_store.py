@@ -139,13 +139,19 @@ def test_full_text_search(tmp_path):
         assert store.search("   ") == []
 
 
-def test_discarded_replies_are_kept_but_not_loaded(tmp_path):
+def test_an_alternative_reply_is_kept_in_the_tree_and_the_current_branch_reopens(tmp_path):
     with ConversationStore(tmp_path / "c.db") as store:
         conv = sample(store)
-        store.discard_message(conv.messages[1])
-        assert [m.role for m in store.load(conv.id).messages] == ["user"]
-        count = sqlite3.connect(tmp_path / "c.db").execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        assert count == 2
+        user, first = conv.messages
+        second = conv.add(ChatMessage("assistant", "another answer"), parent=user)
+        conv.messages.remove(first)
+        store.save_message(conv, second)
+        loaded = store.load(conv.id)
+        assert [m.content for m in loaded.messages] == [user.content, "another answer"]
+        assert [m.content for m in loaded.siblings(loaded.messages[1])] == [first.content, "another answer"]
+        loaded.select(loaded.siblings(loaded.messages[1])[0])
+        store.set_current_branch(loaded)
+        assert store.load(conv.id).messages[-1].content == first.content
 
 
 def _writer(path: str, label: str, count: int) -> None:

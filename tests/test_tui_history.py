@@ -86,7 +86,7 @@ async def test_a_prompt_that_could_not_be_sent_is_kept_as_not_sent(server, tmp_p
     assert "Out of credits" in message.error
 
 
-async def test_regenerated_reply_is_kept_in_the_file_but_not_shown(server, tmp_path):
+async def test_regenerated_reply_becomes_the_current_branch_and_the_old_one_its_alternative(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test() as pilot:
         await ready(pilot)
@@ -97,12 +97,12 @@ async def test_regenerated_reply_is_kept_in_the_file_but_not_shown(server, tmp_p
         conversation_id = chat(app).conversation.id
     with stored(tmp_path) as store:
         messages = store.load(conversation_id).messages
-        assert [m.role for m in messages] == ["user", "assistant"] and messages[1].id != first.id
-        import sqlite3
-
-        conn = sqlite3.connect(AppPaths.under(tmp_path).database)
-        status = conn.execute("SELECT status FROM messages WHERE id = ?", (first.id,)).fetchone()[0]
-    assert status == "discarded"
+        loaded = store.load(conversation_id)
+    messages = loaded.messages
+    assert [m.role for m in messages] == ["user", "assistant"] and messages[1].id != first.id
+    alternatives = loaded.siblings(messages[1])
+    assert [m.id for m in alternatives] == [first.id, messages[1].id]
+    assert alternatives[0].content == first.content and alternatives[0].status == MessageStatus.COMPLETE
 
 
 async def test_history_screen_opens_a_saved_conversation_and_continues_it(server, tmp_path):

@@ -8,7 +8,8 @@ Textual-free; the TUI's chat screen and ``pinata-chat ask`` both drive turns thr
 3. the ending is named (complete, cut at the limit, filtered, failed in-stream, refused, tool
    calls only, no visible text, stopped, interrupted) and saved with usage, cost and speed;
 4. a request that produced nothing gives the prompt back (the user's message is marked not sent)
-   and hides nothing: a reply being regenerated is discarded only once its replacement has text.
+   and hides nothing: a regenerated reply becomes an alternative of the one it replaces (which
+   stays in the tree), and the branch switches to it only once it has text.
 
 Callers pass an event sink and read ``TurnEvent``s (``ReplyText``, ``ReplySaved``, ``Settled``…);
 tests await those instead of sleeping.
@@ -99,7 +100,8 @@ class ReplySaved:
 
 @dataclass(frozen=True, slots=True)
 class ReplyReplaced:
-    """A regenerated reply got its first text: the one it replaces is now discarded."""
+    """A regenerated reply got its first text: it replaces ``old`` on the current branch (``old`` stays
+    in the tree as its alternative)."""
 
     old: ChatMessage
 
@@ -153,10 +155,15 @@ class TurnPlan:
     previous_usage: Usage | None = None
     previous_cost: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    branched_at: int | None = None
+    """An edit: the index on the current branch from which messages were replaced by the new branch."""
 
 
-def _new_reply(conversation: Conversation) -> ChatMessage:
-    return conversation.add(ChatMessage("assistant", "", model=conversation.model, status=MessageStatus.STREAMING))
+def _new_reply(conversation: Conversation, *, parent: ChatMessage | None = None) -> ChatMessage:
+    reply = ChatMessage("assistant", "", model=conversation.model, status=MessageStatus.STREAMING)
+    if parent is None:
+        return conversation.add(reply)
+    return conversation.add(reply, parent=parent)
 
 
 def plan_send(conversation: Conversation, text: str) -> TurnPlan:
@@ -169,22 +176,34 @@ def plan_send(conversation: Conversation, text: str) -> TurnPlan:
 def plan_resend(conversation: Conversation, user: ChatMessage) -> TurnPlan:
     """Send a prompt that failed again, as the same message (it is not added a second time)."""
     user.status, user.error = MessageStatus.COMPLETE, None
-    if conversation.messages and conversation.messages[-1] is not user and user in conversation.messages:
-        conversation.messages.remove(user)
-        conversation.messages.append(user)
-    elif user not in conversation.messages:
-        conversation.add(user)
+    if not conversation.messages or conversation.messages[-1] is not user:
+        conversation.move_to_leaf(user)
     reply = _new_reply(conversation)
     return TurnPlan(conversation, reply, conversation.request_history(leave_out=(reply,)), user=user)
 
 
-def plan_regenerate(conversation: Conversation) -> TurnPlan | None:
-    """A new reply to the last prompt; the old one stays until the new one has text."""
+def plan_regenerate(conversation: Conversation, model: str | None = None) -> TurnPlan | None:
+    """An alternative to the last reply (with ``model``, or the conversation's). The old reply stays
+    on the branch until the new one has text, and in the tree after that."""
     old = conversation.last_reply
-    if old is None or conversation.messages[-1] is not old:
+    if old is None or conversation.messages[-1] is not old or old.parent is None:
         return None
-    reply = _new_reply(conversation)
+    reply = _new_reply(conversation, parent=old.parent)
+    if model:
+        reply.model = model
     return TurnPlan(conversation, reply, conversation.request_history(leave_out=(old, reply)), replaces=old)
+
+
+def plan_edit(conversation: Conversation, original: ChatMessage, text: str) -> TurnPlan:
+    """``text`` as an edited version of the prompt ``original``: a new branch from ``original``'s parent.
+
+    The old branch stays in the tree. The caller repaints the view from ``TurnPlan.branched_at``.
+    """
+    branched_at = conversation.cut_after(original.parent)
+    user = conversation.add(ChatMessage("user", text))
+    reply = _new_reply(conversation)
+    return TurnPlan(conversation, reply, conversation.request_history(leave_out=(reply,)), user=user,
+                    branched_at=branched_at)
 
 
 def plan_continue(conversation: Conversation) -> TurnPlan | None:
@@ -307,9 +326,7 @@ class ChatTurn:
         plan, reply = self.plan, self.plan.reply
         old = plan.replaces
         if old is not None:
-            if old in plan.conversation.messages:
-                plan.conversation.messages.remove(old)
-            await self.persist(lambda store: store.discard_message(old))
+            plan.conversation.messages[:] = [m for m in plan.conversation.messages if m is not old]
             await self._emit(ReplyReplaced(old))
         if reply.id is None:
             await self.persist(lambda store: store.save_message(plan.conversation, reply))
@@ -369,6 +386,9 @@ class ChatTurn:
         plan, reply = self.plan, self.plan.reply
         await self._record_usage()
         reply.status = status
+        if self.first_token_at is not None:
+            took = max(self.clock() - self.first_token_at, 1e-3)
+            reply.elapsed = (reply.elapsed or 0.0) + took if plan.continuing else took
         if notice is None:
             notice = ending_notice(reply, max_tokens=self.max_tokens, tool_names=self.tool_names, hints=self.hints)
         await self.persist(lambda store: store.save_message(plan.conversation, reply))
@@ -391,8 +411,7 @@ class ChatTurn:
             reply.status = plan.previous_status or MessageStatus.INTERRUPTED
             await self.persist(lambda store: store.save_message(plan.conversation, reply))
         else:
-            if reply in plan.conversation.messages:
-                plan.conversation.messages.remove(reply)
+            plan.conversation.forget(reply)
             user = plan.user
             if user is not None:
                 user.status = MessageStatus.ERROR

@@ -68,6 +68,10 @@ def storage_problem(exc: BaseException) -> str | None:
     return _SQLITE_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
 
 
+def _leaf_id(conversation: Conversation) -> int | None:
+    return conversation.messages[-1].id if conversation.messages else None
+
+
 def _pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -233,7 +237,7 @@ class ConversationStore(ConversationQueries, SpendQueries):
 
     _COLUMNS = ("role, content, model, status, prompt_tokens, completion_tokens, total_tokens, cached_tokens,"
                 " reasoning_tokens, cache_write_tokens, cost, cost_is_estimate, cost_is_billed, error,"
-                " reasoning, finish_reason, writer_pid")
+                " reasoning, finish_reason, writer_pid, parent_id, elapsed")
 
     @staticmethod
     def _values(message: ChatMessage) -> tuple[object, ...]:
@@ -246,6 +250,7 @@ class ConversationStore(ConversationQueries, SpendQueries):
             message.cost, int(message.cost_is_estimate), int(message.cost_is_billed),
             message.error, message.reasoning, message.finish_reason,
             os.getpid() if message.status == MessageStatus.STREAMING else None,
+            message.parent.id if message.parent is not None else None, message.elapsed,
         )
 
     def _insert_message(self, conversation_id: int, message: ChatMessage, now: float) -> int:
@@ -276,8 +281,9 @@ class ConversationStore(ConversationQueries, SpendQueries):
                             (*self._values(message), now, message.id),
                         )
                     self._conn.execute(
-                        "UPDATE conversations SET updated_at = ?, model = ?, title = COALESCE(title, ?) WHERE id = ?",
-                        (now, conversation.model, conversation.title, conversation.id),
+                        "UPDATE conversations SET updated_at = ?, model = ?, title = COALESCE(title, ?),"
+                        " current_leaf_id = COALESCE(?, current_leaf_id) WHERE id = ?",
+                        (now, conversation.model, conversation.title, _leaf_id(conversation), conversation.id),
                     )
             except (sqlite3.DatabaseError, UnicodeError) as exc:
                 raise self._write_error(exc) from None
@@ -286,6 +292,7 @@ class ConversationStore(ConversationQueries, SpendQueries):
     def save_conversation(self, conversation: Conversation) -> int:
         """Insert a whole new conversation (an import) in one transaction: all of it is saved, or nothing."""
         now = time.time()
+        saved: list[tuple[ChatMessage, int | None]] = []
         with self._lock:
             try:
                 with self._conn:
@@ -296,12 +303,16 @@ class ConversationStore(ConversationQueries, SpendQueries):
                         (conversation.title, conversation.model, conversation.system_prompt, now, now),
                     )
                     conversation_id = int(cursor.lastrowid)  # type: ignore[arg-type]
-                    ids = [self._insert_message(conversation_id, m, now) for m in conversation.messages]
+                    for message in conversation.tree():  # parents first: each child names its parent's row
+                        saved.append((message, message.id))
+                        message.id = self._insert_message(conversation_id, message, now)
+                    self._conn.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?",
+                                       (_leaf_id(conversation), conversation_id))
             except (sqlite3.DatabaseError, UnicodeError) as exc:
+                for message, old_id in saved:
+                    message.id = old_id
                 raise self._write_error(exc) from None
         conversation.id = conversation_id
-        for message, message_id in zip(conversation.messages, ids):
-            message.id = message_id
         return conversation_id
 
     def checkpoint(self, message: ChatMessage) -> None:
@@ -321,11 +332,11 @@ class ConversationStore(ConversationQueries, SpendQueries):
     def delete(self, conversation_id: int) -> None:
         self._write("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
-    def discard_message(self, message: ChatMessage) -> None:
-        """A regenerated reply: kept in the file (nothing is lost) but no longer part of the conversation."""
-        if message.id is not None:
-            self._write("UPDATE messages SET status = ?, updated_at = ? WHERE id = ?",
-                        (MessageStatus.DISCARDED.value, time.time(), message.id))
+    def set_current_branch(self, conversation: Conversation) -> None:
+        """Remember which branch is current (its leaf), so the conversation reopens on it."""
+        leaf = _leaf_id(conversation)
+        if conversation.id is not None and leaf is not None:
+            self._write("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (leaf, conversation.id))
 
     def recover_interrupted(self) -> int:
         """Mark replies whose writer died mid-stream as interrupted. Returns how many."""
@@ -348,9 +359,23 @@ class ConversationStore(ConversationQueries, SpendQueries):
         head = rows[0]
         conversation = Conversation(model=head["model"], system_prompt=head["system_prompt"],
                                     title=head["title"], id=head["id"])
+        by_id: dict[int, ChatMessage] = {}
+        parents: list[tuple[ChatMessage, int | None]] = []
         for row in self._read("SELECT * FROM messages WHERE conversation_id = ? AND status != ? ORDER BY id",
                               (conversation_id, MessageStatus.DISCARDED.value)):
-            conversation.messages.append(self._message(row))
+            message = self._message(row)
+            by_id[row["id"]] = message
+            parents.append((message, row["parent_id"]))
+        for message, parent_id in parents:
+            # A parent that is missing (or not earlier: a hand-edited file) makes a first message.
+            parent = by_id.get(parent_id) if parent_id is not None and parent_id < (message.id or 0) else None
+            message.parent = parent
+            conversation.add_to_tree(message)
+        leaf = by_id.get(head["current_leaf_id"]) if head["current_leaf_id"] is not None else None
+        if leaf is None and parents:
+            leaf = parents[-1][0]
+        if leaf is not None:
+            conversation.messages[:] = conversation.path_to(leaf)
         return conversation
 
     @staticmethod
@@ -371,4 +396,5 @@ class ConversationStore(ConversationQueries, SpendQueries):
             cost=row["cost"], cost_is_estimate=bool(row["cost_is_estimate"]),
             cost_is_billed=bool(row["cost_is_billed"]), error=row["error"], reasoning=row["reasoning"] or "",
             finish_reason=row["finish_reason"], created_at=row["created_at"], id=row["id"],
+            elapsed=row["elapsed"],
         )

@@ -93,7 +93,57 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE messages ADD COLUMN {column}")
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+V4 = """
+ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages(id);
+ALTER TABLE messages ADD COLUMN elapsed REAL;
+ALTER TABLE conversations ADD COLUMN current_leaf_id INTEGER;
+ALTER TABLE conversations ADD COLUMN temperature REAL;
+ALTER TABLE conversations ADD COLUMN top_p REAL;
+ALTER TABLE conversations ADD COLUMN max_tokens INTEGER;
+ALTER TABLE conversations ADD COLUMN preset TEXT;
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE TABLE attachments (
+    id          INTEGER PRIMARY KEY,
+    message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL DEFAULT 0,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    mime        TEXT,
+    size        INTEGER NOT NULL,
+    text        TEXT,
+    data        BLOB
+);
+CREATE INDEX attachments_by_message ON attachments(message_id, position);
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """Conversations as trees (#19), per-conversation settings and attachments (#20).
+
+    Each message gets a parent; a conversation gets the leaf of its current branch. Today's rows
+    become one path, and each reply that a regenerate "discarded" becomes an alternative (a
+    sibling) of the reply that replaced it, shown and exported again. ``elapsed`` is the seconds
+    from a reply's first token to its last (its speed, for the comparison view).
+    """
+    run_script(conn, V4)
+    conversations = [row[0] for row in conn.execute("SELECT id FROM conversations")]
+    for conversation_id in conversations:
+        last_kept: int | None = None
+        rows = conn.execute("SELECT id, status, content, finish_reason FROM messages"
+                            " WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
+        for message_id, status, content, finish_reason in rows:
+            conn.execute("UPDATE messages SET parent_id = ? WHERE id = ?", (last_kept, message_id))
+            if status == "discarded":
+                # Its old status was overwritten when it was discarded: name it from what is left.
+                revived = {"length": "truncated", "content_filter": "filtered"}.get(
+                    finish_reason or "", "complete" if content else "empty")
+                conn.execute("UPDATE messages SET status = ? WHERE id = ?", (revived, message_id))
+            else:
+                last_kept = message_id
+        conn.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (last_kept, conversation_id))
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 
