@@ -21,12 +21,13 @@ from textual.screen import Screen
 
 from pinata_tui.api.errors import PinataError
 from pinata_tui.api.types import ModelInfo
-from pinata_tui.conversation import Conversation
+from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.theme_files import DEFAULT_THEME
 from pinata_tui.tui.account.key_actions import KeyActions
+from pinata_tui.tui.chat.assistant_message import ReplyActionRequested
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
@@ -281,7 +282,8 @@ class PinataChatApp(App[None]):
 
     # ---------------------------------------------------------- actions
 
-    def action_pick_model(self) -> None:
+    def action_pick_model(self, regenerate: ChatMessage | None = None) -> None:
+        """Ctrl+L: the model for the next reply; or, with ``regenerate``, the model for an alternative."""
         chat = self.chat
         if chat is None:
             return
@@ -289,15 +291,28 @@ class PinataChatApp(App[None]):
             self.notify("The model catalog has not loaded yet (see the status bar).", severity="warning")
             return
         async def chosen(model_id: str | None) -> None:
-            if model_id:
+            if model_id and regenerate is not None:
+                await chat.regenerate(regenerate, model_id)
+            elif model_id:
                 await chat.switch_model(model_id)
             chat.prompt.focus()
 
         from pinata_tui.tui.models.model_picker import ModelPicker
 
         context = chat.context.total(chat.conversation) if chat.tokens_ready else None
-        self.push_screen(ModelPicker(self.catalog, chat.conversation.model, source=self.catalog_source,
-                                     context_tokens=context), chosen)
+        title = "Regenerate this reply with…" if regenerate is not None else "Choose a model"
+        current = (regenerate.model or chat.conversation.model) if regenerate is not None else chat.conversation.model
+        self.push_screen(ModelPicker(self.catalog, current, source=self.catalog_source,
+                                     context_tokens=context, title=title), chosen)
+
+    @on(ReplyActionRequested)
+    def _regenerate_with(self, event: ReplyActionRequested) -> None:
+        chat = self.chat
+        if event.action == "regenerate_with" and chat is not None:
+            if chat.streaming:
+                self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
+            else:
+                self.action_pick_model(event.message)
 
     async def action_history(self) -> None:
         from pinata_tui.tui.history.history_screen import HistoryScreen
@@ -334,8 +349,10 @@ class PinataChatApp(App[None]):
         if conversation is None:
             self.notify(f"Conversation {conversation_id} could not be opened.", severity="error", markup=False)
             return
+        hit = next((m for m in conversation.tree() if m.id == at_message), None) if at_message else None
+        if hit is not None and not any(m is hit for m in conversation.messages):
+            conversation.select(hit)  # a hit in another branch opens that branch
         await chat.open_conversation(conversation)
-        hit = next((m for m in conversation.messages if m.id == at_message), None) if at_message else None
         if hit is not None:
             await chat.view.reveal(hit)
 

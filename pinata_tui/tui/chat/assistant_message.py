@@ -16,6 +16,7 @@ import time
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.message import Message
 from textual.timer import Timer
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
@@ -38,14 +39,27 @@ def approx_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+class ReplyActionRequested(Message):
+    """``regenerate_with`` (pick a model, add an alternative) or ``compare`` (side by side) for ``message``."""
+
+    def __init__(self, message: ChatMessage, action: str) -> None:
+        super().__init__()
+        self.message = message
+        self.action = action
+
+
 class AssistantMessage(MessageBlock, StreamingMarkdown):
     """A reply: a header naming the model that wrote it (and its status), reasoning, and Markdown."""
 
     HAS_HEADER = True
-    BINDINGS = [Binding("t", "toggle_reasoning", "Show/hide reasoning", id="message.reasoning")]
+    BINDINGS = [
+        Binding("t", "toggle_reasoning", "Show/hide reasoning", id="message.reasoning"),
+        Binding("m", "reply_action('regenerate_with')", "Regenerate with…", id="message.regenerate_with"),
+        Binding("v", "reply_action('compare')", "Compare alternatives", id="message.compare"),
+    ]
 
-    def __init__(self, message: ChatMessage, **kwargs: object) -> None:
-        super().__init__(message, markdown=make_displayable(message.content), **kwargs)
+    def __init__(self, message: ChatMessage, *, branch: tuple[int, int] | None = None, **kwargs: object) -> None:
+        super().__init__(message, branch=branch, markdown=make_displayable(message.content), **kwargs)
         self.waiting_note = ""
         self.reasoning_expanded = False
         self._thinking_since: float | None = None
@@ -143,6 +157,10 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
         self.set_class(status in (MessageStatus.ERROR, MessageStatus.FAILED), "-failed")
         self.refresh_header()
         await self.finish(make_displayable(self.message.content))
+
+    def action_reply_action(self, action: str) -> None:
+        if self.message.status != MessageStatus.STREAMING:
+            self.post_message(ReplyActionRequested(self.message, action))
 
     # ------------------------------------------------------------ reasoning
 

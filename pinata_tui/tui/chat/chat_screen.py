@@ -26,11 +26,11 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from pinata_tui.catalog import close_matches
 from pinata_tui.chat.context_tokens import ContextTokens
-from pinata_tui.chat.turn import TurnPlan, plan_continue, plan_regenerate, plan_resend, plan_send
+from pinata_tui.chat.turn import TurnPlan, plan_continue, plan_resend, plan_send
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-from pinata_tui.tui.chat.context_meter import ContextMeterScreen
+from pinata_tui.tui.chat.branching import BranchingScreen
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
 from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
@@ -43,9 +43,10 @@ from pinata_tui.tui.common.key_hints import KeyHints
 from pinata_tui.tui.services import AppServices
 
 
-class ChatScreen(ContextMeterScreen):
+class ChatScreen(BranchingScreen):
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop"),
+        Binding("escape", "cancel_edit", "Cancel edit", id="chat.cancel_edit"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
         Binding("ctrl+g", "continue_reply", "Continue", id="chat.continue"),
         Binding("ctrl+t", "open_editor", "Editor", id="chat.editor", show=False),
@@ -132,6 +133,8 @@ class ChatScreen(ContextMeterScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self.streaming
+        if action == "cancel_edit":
+            return self.editing is not None and not self.streaming
         if action == "continue_reply":
             reply = self.conversation.last_reply
             return (not self.streaming and reply is not None and reply.is_partial
@@ -158,7 +161,10 @@ class ChatScreen(ContextMeterScreen):
             return
         self.prompt.remember(text)
         self.prompt.load_text("")
-        await self.send(text)
+        if self.editing is not None:
+            await self.send_edit(text)
+        else:
+            await self.send(text)
 
     async def _over_budget(self, text: str) -> bool:
         """Past ``budget.daily`` / ``budget.monthly`` the first Enter warns; Enter again sends anyway."""
@@ -231,7 +237,7 @@ class ChatScreen(ContextMeterScreen):
             self.workers.cancel_group(self, "reply")
 
     async def action_retry(self) -> None:
-        """Resend a prompt that was not sent, or regenerate the last reply (kept until the new one has text)."""
+        """Resend a prompt that was not sent; else add an alternative to the focused reply (or the last)."""
         if self.streaming:
             return
         failed = self._failed_user
@@ -240,12 +246,8 @@ class ChatScreen(ContextMeterScreen):
                 self.prompt.load_text("")
             await self.send(failed.content)
             return
-        await self.view.show_latest()
-        plan = plan_regenerate(self.conversation)
-        if plan is None:
-            self.notify("Nothing to retry: the last message is not a reply.", severity="warning")
-            return
-        await self._start_turn(plan)
+        focused = self.focused_message()
+        await self.regenerate(focused if focused is not None and focused.role == "assistant" else None)
 
     async def action_continue_reply(self) -> None:
         if self.streaming:
@@ -304,6 +306,7 @@ class ChatScreen(ContextMeterScreen):
         """Show a conversation (saved, or new); the next reply continues it with its last model."""
         await self.stop_streaming()
         self.conversation = conversation
+        self.conversation_changed(conversation)
         self._failed_user = None
         self.banner.hide()
         self.status.model = conversation.model

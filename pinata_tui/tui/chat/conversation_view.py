@@ -27,8 +27,8 @@ from textual.widget import Widget
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.block_builder import branch_of, build_blocks, owner_index, tag_owner
 from pinata_tui.tui.chat.message_block import MessageBlock
-from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
 from pinata_tui.tui.chat.reading_anchor import AnchoredScroll
@@ -41,36 +41,6 @@ PAGE_SIZE = 10
 """Messages mounted or unmounted at a time."""
 WINDOW_PAGES = 3
 """At most this many pages stay mounted (more while a reply streams in the last one)."""
-
-
-def _owned(widget: Widget, index: int) -> Widget:
-    """Tag a block with the index of the message it belongs to, so a page unmounts as a unit."""
-    widget.message_index = index  # type: ignore[attr-defined]
-    return widget
-
-
-def owner_index(widget: Widget) -> int | None:
-    return getattr(widget, "message_index", None)
-
-
-def build_blocks(messages: list[ChatMessage], last_model: str | None, first_index: int = 0) -> list[Widget]:
-    """Widgets for ``messages``, with a marker wherever the replying model changed."""
-    blocks: list[Widget] = []
-    for index, message in enumerate(messages, start=first_index):
-        if message.role == "user":
-            blocks.append(_owned(UserMessage(message), index))
-        elif message.role == "assistant":
-            if last_model is not None and message.model and message.model != last_model:
-                blocks.append(_owned(ModelSwitchMarker(message.model), index))
-            last_model = message.model or last_model
-            blocks.append(_owned(AssistantMessage(message), index))
-        if message.status == MessageStatus.ERROR and message.error:
-            blocks.append(_owned(Notice(message.error, kind="error"), index))
-    return blocks
-
-
-def last_reply_model(messages: list[ChatMessage]) -> str | None:
-    return next((m.model for m in reversed(messages) if m.role == "assistant" and m.model), None)
 
 
 class ConversationView(AnchoredScroll, can_focus=True):
@@ -229,7 +199,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
         return index
 
     async def _mount_at_end(self, widget: Widget, index: int) -> None:
-        await self.mount(_owned(widget, index))
+        await self.mount(tag_owner(widget, index))
         self._end = max(self._end, index + 1)
 
     async def add_block(self, widget: Widget) -> Widget:
@@ -244,6 +214,27 @@ class ConversationView(AnchoredScroll, can_focus=True):
 
     async def add_reply(self, message: ChatMessage) -> AssistantMessage:
         return await self._add_message_block(message, AssistantMessage(message))
+
+    async def show_branch_from(self, index: int) -> None:
+        """The current branch changed from message ``index`` on (another alternative, an edit): replace
+        the blocks from there down, leaving those above as they are (no re-render, no jump)."""
+        async with self._changing():
+            if not self._start <= index <= self._end:
+                await self._mount_tail(len(self._messages))
+            else:
+                await self.remove_children([c for c in self.children
+                                            if (owner_index(c) or -1) >= index or isinstance(c, LoadLater)])
+                self._end = min(len(self._messages), max(index + PAGE_SIZE, self._end))
+                owned = [c for c in self.children if owner_index(c) is not None]
+                blocks = build_blocks(self._conversation, index, self._end)
+                await (self.mount_all(blocks, after=owned[-1]) if owned else self.mount_all(blocks))
+                await self._update_loaders()
+        self.refresh_branches()
+
+    def refresh_branches(self) -> None:
+        """Update each mounted message's ``◀ n/m ▶`` (a new alternative was added, or one chosen)."""
+        for block in self.query_children(MessageBlock):
+            block.set_branch(branch_of(self._conversation, block.message))
 
     async def _add_message_block(self, message: ChatMessage, block: BlockT) -> BlockT:
         async with self._changing():
@@ -337,8 +328,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
         await self.remove_children()
         self._reading_anchor = None
         self._start, self._end = start, end
-        blocks = build_blocks(self._messages[start:end], last_reply_model(self._messages[:start]), start)
-        await self.mount_all(blocks)
+        await self.mount_all(build_blocks(self._conversation, start, end))
         await self._update_loaders()
 
     async def load_earlier(self) -> None:
@@ -367,7 +357,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
 
     async def _mount_beside_window(self, start: int, end: int, *, earlier: bool) -> None:
         """Mount the blocks of messages ``[start, end)`` just above (or below) the mounted ones."""
-        blocks = build_blocks(self._messages[start:end], last_reply_model(self._messages[:start]), start)
+        blocks = build_blocks(self._conversation, start, end)
         owned = [child for child in self.children if owner_index(child) is not None]
         if not owned:
             await self.mount_all(blocks)

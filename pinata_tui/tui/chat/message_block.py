@@ -47,18 +47,69 @@ class CopyRequested(Message):
         self.what = what
 
 
+class SiblingRequested(Message):
+    """Show another alternative of ``message`` (``step`` -1: the one before, +1: the one after)."""
+
+    def __init__(self, message: ChatMessage, step: int) -> None:
+        super().__init__()
+        self.message = message
+        self.step = step
+
+
 class MessageBlock(Widget, can_focus=True):
-    """Base for user and assistant messages: a header line, then the body."""
+    """Base for user and assistant messages: a header line, then the body.
+
+    A message with alternatives (an edited prompt, a regenerated reply) shows ``◀ 2/3 ▶`` at the
+    end of its header; ← and → (or a click on the arrows) ask the screen to show another one.
+    """
 
     COMPONENT_CLASSES = {"message-header"}
     BINDINGS = [
         Binding("y,c", "copy_message", "Copy message", id="message.copy"),
         Binding("k", "copy_code", "Copy code", id="message.copy_code"),
+        Binding("left,[", "sibling(-1)", "Previous alternative", id="message.previous_alternative"),
+        Binding("right,]", "sibling(1)", "Next alternative", id="message.next_alternative"),
     ]
 
-    def __init__(self, message: ChatMessage, **kwargs: object) -> None:
+    def __init__(self, message: ChatMessage, *, branch: tuple[int, int] | None = None, **kwargs: object) -> None:
         self.message = message
+        self.branch = branch
+        """(position from 1, count) among its alternatives, or None when it has none."""
+        self._arrows_at: tuple[int, int] | None = None
         super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def set_branch(self, branch: tuple[int, int] | None) -> None:
+        if branch != self.branch:
+            self.branch = branch
+            self.refresh_header()
+            self.refresh_bindings()
+
+    def branch_marker(self) -> Text | None:
+        if self.branch is None:
+            return None
+        position, count = self.branch
+        return Text.assemble(("◀", "bold" if position > 1 else "dim"), f" {position}/{count} ",
+                             ("▶", "bold" if position < count else "dim"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sibling":
+            return self.branch is not None  # without alternatives, ← and → scroll the pane as usual
+        return True
+
+    def action_sibling(self, step: int) -> None:
+        if self.branch is not None:
+            position, count = self.branch
+            if 1 <= position + step <= count:
+                self.post_message(SiblingRequested(self.message, step))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y != 0 or self._arrows_at is None:
+            return
+        start, end = self._arrows_at
+        if start <= offset.x < end:
+            event.stop()
+            self.action_sibling(-1 if offset.x < (start + end) // 2 else 1)
 
     def header_text(self) -> Text:
         raise NotImplementedError
@@ -75,6 +126,13 @@ class MessageBlock(Widget, can_focus=True):
         """The header as drawn: its own styles over the ``message-header`` component style."""
         header = Text()
         header.append_text(self.header_text())
+        marker = self.branch_marker()
+        if marker is not None:
+            header.append("  ")
+            self._arrows_at = (header.cell_len, header.cell_len + marker.cell_len)
+            header.append_text(marker)
+        else:
+            self._arrows_at = None
         header.stylize_before(self.get_component_rich_style("message-header"))
         return header
 

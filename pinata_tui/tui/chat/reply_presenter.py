@@ -127,6 +127,10 @@ class ReplyPresenter:
         screen, plan, exc, status = self.screen, self.plan, outcome.error, self.screen.status
         if plan.continuing:
             await self.block.settle(plan.reply.status)
+        elif plan.replaces is not None:
+            # An alternative that got nothing: back to the reply it was to replace, and what followed it.
+            await self.block.remove()
+            await screen.view.show_branch_from(screen.conversation.select(plan.replaces))
         else:
             await self.block.remove()
             user = plan.user

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
 
 from pinata_tui.conversation import ChatMessage, MessageStatus
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.message_block import MessageBlock
 
 
-class UserMessage(MessageBlock):
-    """What the user sent: shown literally (no Markdown, no markup)."""
+class EditRequested(Message):
+    """Edit ``message``: its text goes into the prompt, and sending it starts a new branch."""
 
-    def __init__(self, message: ChatMessage, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)
+    def __init__(self, message: ChatMessage) -> None:
+        super().__init__()
+        self.message = message
+
+
+class UserMessage(MessageBlock):
+    """What the user sent: shown literally (no Markdown, no markup). ``e`` edits it (a new branch)."""
+
+    BINDINGS = [Binding("e", "edit", "Edit (new branch)", id="message.edit")]
+
+    def __init__(self, message: ChatMessage, *, branch: tuple[int, int] | None = None, **kwargs: object) -> None:
+        super().__init__(message, branch=branch, **kwargs)
         self.set_class(message.status == MessageStatus.ERROR, "-not-sent")
 
     def render(self) -> Text:
@@ -24,6 +36,9 @@ class UserMessage(MessageBlock):
         if self.message.status == MessageStatus.ERROR:
             text.append("  · not sent", style=self.themed("bold $error"))
         return text
+
+    def action_edit(self) -> None:
+        self.post_message(EditRequested(self.message))
 
     def mark_not_sent(self) -> None:
         self.message.status = MessageStatus.ERROR

@@ -89,8 +89,9 @@ class ModelPicker(ModalScreen[str | None]):
     ]
 
     def __init__(self, models: list[ModelInfo], current: str, *, source: str = "live",
-                 context_tokens: int | None = None) -> None:
+                 context_tokens: int | None = None, title: str = "Choose a model") -> None:
         super().__init__()
+        self.title_text = title
         self.models = models
         self.current = current
         self.source = source
@@ -100,7 +101,7 @@ class ModelPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static(Text("Choose a model", style="bold"), id="picker-title")
+            yield Static(Text(self.title_text, style="bold"), id="picker-title")
             yield Input(placeholder="Type to filter: provider, model…", id="picker-filter", compact=True)
             yield OptionList(id="picker-list")
             yield Static(id="picker-hint")

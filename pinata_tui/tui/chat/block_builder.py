@@ -1,0 +1,54 @@
+"""The widgets for a stretch of the current branch: one block per message, a marker where the
+replying model changed, a notice under a prompt that was not sent, and each message's place
+among its alternatives (``◀ 2/3 ▶``)."""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
+from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.user_message import UserMessage
+
+
+def tag_owner(widget: Widget, index: int) -> Widget:
+    """Tag a block with the index of the message it belongs to, so a page unmounts as a unit."""
+    widget.message_index = index  # type: ignore[attr-defined]
+    return widget
+
+
+def owner_index(widget: Widget) -> int | None:
+    return getattr(widget, "message_index", None)
+
+
+def branch_of(conversation: Conversation, message: ChatMessage) -> tuple[int, int] | None:
+    """(position from 1, count) of ``message`` among its alternatives; None when it has none."""
+    siblings = conversation.siblings(message)
+    if len(siblings) < 2:
+        return None
+    return next(i for i, m in enumerate(siblings, 1) if m is message), len(siblings)
+
+
+def build_blocks(conversation: Conversation, start: int, end: int) -> list[Widget]:
+    """Widgets for messages ``[start, end)`` of the current branch, with a marker wherever the
+    replying model changed."""
+    blocks: list[Widget] = []
+    last_model = last_reply_model(conversation.messages[:start])
+    for index, message in enumerate(conversation.messages[start:end], start=start):
+        branch = branch_of(conversation, message)
+        if message.role == "user":
+            blocks.append(tag_owner(UserMessage(message, branch=branch), index))
+        elif message.role == "assistant":
+            if last_model is not None and message.model and message.model != last_model:
+                blocks.append(tag_owner(ModelSwitchMarker(message.model), index))
+            last_model = message.model or last_model
+            blocks.append(tag_owner(AssistantMessage(message, branch=branch), index))
+        if message.status == MessageStatus.ERROR and message.error:
+            blocks.append(tag_owner(Notice(message.error, kind="error"), index))
+    return blocks
+
+
+def last_reply_model(messages: list[ChatMessage]) -> str | None:
+    return next((m.model for m in reversed(messages) if m.role == "assistant" and m.model), None)

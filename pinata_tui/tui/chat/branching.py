@@ -1,0 +1,172 @@
+"""The chat screen's work on the conversation tree: edit a prompt (a new branch), move between
+alternatives, add an alternative reply (Ctrl+R, or with another model), compare two replies.
+
+Every change of branch repaints the pane only from the first message that changed
+(``ConversationView.show_branch_from``) and is remembered in the store, so the conversation
+reopens on the branch last shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+
+from pinata_tui.chat.turn import TurnPlan, plan_edit, plan_regenerate
+from pinata_tui.conversation import ChatMessage, Conversation
+from pinata_tui.tui.chat.assistant_message import ReplyActionRequested
+from pinata_tui.tui.chat.context_meter import ContextMeterScreen
+from pinata_tui.tui.chat.message_block import MessageBlock, SiblingRequested
+from pinata_tui.tui.chat.user_message import EditRequested
+
+if TYPE_CHECKING:
+    from pinata_tui.tui.chat.conversation_view import ConversationView
+    from pinata_tui.tui.services import AppServices
+
+EDIT_TITLE = "Editing a message · Enter sends it as a new branch (the old one is kept) · Esc cancels"
+
+
+class BranchingScreen(ContextMeterScreen):
+    """The part of ``ChatScreen`` that works the conversation tree (the chat screen supplies the rest)."""
+
+    if TYPE_CHECKING:
+        services: AppServices
+        streaming: bool
+
+        @property
+        def view(self) -> ConversationView: ...
+
+        async def _start_turn(self, plan: TurnPlan) -> None: ...
+
+    editing: ChatMessage | None = None
+    """The prompt being edited (its new text is in the prompt box), or None."""
+    _draft_before_edit = ""
+
+    # ------------------------------------------------------------ editing
+
+    @on(EditRequested)
+    def _edit_requested(self, event: EditRequested) -> None:
+        event.stop()
+        if self.streaming:
+            self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
+            return
+        if self.editing is None:
+            self._draft_before_edit = self.prompt.text
+        self.editing = event.message
+        self.prompt.load_text(event.message.content)
+        self.prompt.move_cursor(self.prompt.document.end)
+        self.prompt.border_title = EDIT_TITLE
+        self.prompt.add_class("-editing")
+        self.prompt.focus()
+        self.refresh_bindings()
+
+    def action_cancel_edit(self) -> None:
+        if self.editing is not None:
+            self._end_edit()
+            self.prompt.load_text(self._draft_before_edit)
+            self.prompt.move_cursor(self.prompt.document.end)
+
+    def _end_edit(self) -> None:
+        self.editing = None
+        self.prompt.border_title = None
+        self.prompt.remove_class("-editing")
+        self.refresh_bindings()
+
+    async def send_edit(self, text: str) -> None:
+        """Send ``text`` as the edited prompt: a new branch from the edited message's parent."""
+        original = self.editing
+        assert original is not None
+        self._end_edit()
+        # The pane drops the old branch from the edited message down; then the new one is added to it.
+        await self.view.show_branch_from(self.conversation.cut_after(original.parent))
+        plan = plan_edit(self.conversation, original, text)
+        assert plan.user is not None
+        self.context.count_message(plan.user, self.conversation.model)
+        await self.view.add_user(plan.user)
+        self.view.refresh_branches()
+        await self._start_turn(plan)
+
+    # ------------------------------------------------------------ alternatives
+
+    @on(SiblingRequested)
+    async def _sibling_requested(self, event: SiblingRequested) -> None:
+        event.stop()
+        siblings = self.conversation.siblings(event.message)
+        position = next((i for i, m in enumerate(siblings) if m is event.message), None)
+        if position is None or not 0 <= position + event.step < len(siblings):
+            return
+        await self.show_alternative(siblings[position + event.step])
+
+    async def show_alternative(self, message: ChatMessage) -> None:
+        """Make the branch through ``message`` current, and show it with ``message`` focused."""
+        if self.streaming:
+            self.notify("A reply is still streaming: switch branches once it has finished (or Esc).",
+                        severity="warning")
+            return
+        if self.editing is not None:
+            self.action_cancel_edit()
+        changed = self.conversation.select(message)
+        await self.view.show_branch_from(changed)
+        block = self.view.block_for(message)
+        if block is not None:
+            block.focus(scroll_visible=False)
+            block.scroll_visible(animate=False)
+        self._branch_changed()
+
+    def _branch_changed(self) -> None:
+        conversation = self.conversation
+        self.run_worker(self.services.persist(lambda store: store.set_current_branch(conversation)),
+                        group="branch", exit_on_error=False)
+        self._recount_all()
+        self.update_totals()
+        self.refresh_bindings()
+
+    async def regenerate(self, reply: ChatMessage | None = None, model: str | None = None) -> bool:
+        """Add an alternative to ``reply`` (default: the last reply), with ``model`` or the conversation's.
+
+        An earlier reply first becomes the end of the branch (what followed it stays in the tree, one
+        ◀ away); the new reply shows the old one until its first text arrives.
+        """
+        conversation = self.conversation
+        reply = reply or conversation.last_reply
+        if reply is None or reply.role != "assistant" or reply.parent is None:
+            self.notify("Nothing to regenerate: there is no reply yet.", severity="warning")
+            return False
+        if conversation.messages[-1] is not reply:
+            index = conversation.cut_after(reply)
+            await self.view.show_branch_from(index)
+        else:
+            await self.view.show_latest()
+        plan = plan_regenerate(conversation, model)
+        if plan is None:
+            return False
+        await self._start_turn(plan)
+        self.view.refresh_branches()
+        return True
+
+    @on(ReplyActionRequested)
+    async def _reply_action(self, event: ReplyActionRequested) -> None:
+        if event.action != "compare":
+            return  # "regenerate with…" goes on up to the app, which has the model picker
+        event.stop()
+        alternatives = [m for m in self.conversation.siblings(event.message) if m.role == "assistant"]
+        if len(alternatives) < 2:
+            self.notify("This reply has no alternatives to compare: press Ctrl+R (or m to pick another "
+                        "model) to add one.", severity="information")
+            return
+        from pinata_tui.tui.chat.compare_screen import CompareScreen
+
+        async def chosen(message: ChatMessage | None) -> None:
+            if message is not None:
+                await self.show_alternative(message)
+
+        self.app.push_screen(CompareScreen(alternatives, event.message), chosen)
+
+    def focused_message(self) -> ChatMessage | None:
+        focused = self.focused
+        return focused.message if isinstance(focused, MessageBlock) else None
+
+    def conversation_changed(self, conversation: Conversation) -> None:
+        """Another conversation is shown: an edit in progress is dropped (its text stays in the box)."""
+        if self.editing is not None:
+            self._end_edit()

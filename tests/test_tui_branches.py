@@ -1,0 +1,281 @@
+"""Conversation trees in the TUI (#19): edit a prompt into a new branch, move between alternatives,
+regenerate with other models, compare side by side — with keys and the mouse, against the loopback
+server, and reopened from the store."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from pinata_tui.conversation import ChatMessage
+from pinata_tui.devserver import Fault
+from pinata_tui.paths import AppPaths
+from pinata_tui.store import ConversationStore
+from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.compare_screen import CompareScreen
+from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.user_message import UserMessage
+from pinata_tui.tui.models.model_picker import ModelPicker
+from tests.tui_helpers import chat, make_app, press_now, ready, send_and_wait, shown_header, turn_settled
+from tests.waiting import until
+
+
+def texts(app) -> list[str]:
+    return [m.content for m in chat(app).conversation.messages]
+
+
+def block(app, message: ChatMessage) -> MessageBlock:
+    found = chat(app).view.block_for(message)
+    assert found is not None, f"no block for {message.content!r}"
+    return found
+
+
+async def ten_messages(pilot) -> None:
+    for n in range(1, 6):
+        await send_and_wait(pilot, f"question {n}")
+
+
+async def focus(pilot, message: ChatMessage) -> MessageBlock:
+    screen = chat(pilot.app)
+    await screen.view.reveal(message)
+    await pilot.pause()
+    found = block(pilot.app, message)
+    found.focus()
+    await pilot.pause()
+    return found
+
+
+async def edit_third_message(pilot, new_text: str) -> None:
+    app = pilot.app
+    screen = chat(app)
+    third = screen.conversation.messages[2]
+    await focus(pilot, third)
+    await pilot.press("e")
+    await until(pilot, lambda: screen.editing is third, what="the edit")
+    assert screen.editing is third and screen.prompt.text == third.content
+    assert "new branch" in str(screen.prompt.border_title)
+    screen.prompt.load_text(new_text)
+    before = len(screen.conversation.messages)
+    await press_now(pilot, "enter")
+    await until(pilot, lambda: not screen.streaming and len(screen.conversation.messages) == 4
+                and turn_settled(screen, 3), what="the edited branch's reply")
+    assert before == 10
+
+
+async def test_edit_the_third_message_switch_back_and_forward_and_reopen(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await ten_messages(pilot)
+        old_branch = texts(app)
+        await edit_third_message(pilot, "question 2, asked better")
+        screen = chat(app)
+        assert texts(app)[:3] == ["question 1", old_branch[1], "question 2, asked better"]
+        # The request carried the new branch only: nothing from the old one after the edit point.
+        sent = server.state.chat_requests()[-1]["body"]["messages"]
+        assert [m["content"] for m in sent] == ["question 1", old_branch[1], "question 2, asked better"]
+        edited = screen.conversation.messages[2]
+        assert "◀ 2/2 ▶" in shown_header(block(app, edited))
+        assert len(screen.view.query(MessageBlock)) == 4  # the old branch's blocks are gone from the pane
+
+        block(app, edited).focus()
+        await pilot.press("left")
+        await until(pilot, lambda: texts(app) == old_branch, what="the old branch")
+        await until(pilot, lambda: len(screen.view.query(MessageBlock)) == 10, what="the old branch shown")
+        assert "◀ 1/2 ▶" in shown_header(block(app, screen.conversation.messages[2]))
+        assert isinstance(app.focused, UserMessage) and app.focused.message is screen.conversation.messages[2]
+        await pilot.press("right")
+        await until(pilot, lambda: texts(app)[2] == "question 2, asked better", what="the new branch again")
+        assert len(texts(app)) == 4
+        await pilot.press("left")
+        await until(pilot, lambda: texts(app) == old_branch, what="the old branch again")
+        conversation_id = screen.conversation.id
+
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:
+        reopened = store.load(conversation_id)
+    assert [m.content for m in reopened.messages] == old_branch  # it reopens on the branch last shown
+    assert len(reopened.tree()) == 12
+
+
+async def test_esc_cancels_an_edit_and_gives_back_the_draft(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "first question")
+        screen = chat(app)
+        screen.prompt.load_text("a draft I was writing")
+        await focus(pilot, screen.conversation.messages[0])
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing is not None, what="the edit")
+        assert screen.prompt.text == "first question" and screen.prompt.has_class("-editing")
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.editing is None, what="the edit cancelled")
+        assert screen.editing is None and screen.prompt.text == "a draft I was writing"
+        assert not screen.prompt.has_class("-editing") and len(server.state.chat_requests()) == 1
+
+
+async def pick_model(pilot, model_id: str) -> None:
+    picker = pilot.app.screen
+    assert isinstance(picker, ModelPicker)
+    assert "Regenerate" in str(picker.query_one("#picker-title").render())
+    await pilot.press(*model_id.split("/", 1)[1])
+    options = picker.query_one(OptionList)
+    await until(pilot, lambda: options.option_count >= 1 and options.get_option_at_index(0).id == model_id,
+                what=f"{model_id} first")
+    await pilot.press("enter")
+
+
+async def test_regenerate_the_last_reply_with_two_other_models_then_compare(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "explain recursion")
+        screen = chat(app)
+        first = screen.conversation.messages[1]
+        for model in ("openai/gpt-5-mini", "google/gemini-2.5-flash"):
+            await focus(pilot, screen.conversation.messages[-1])
+            await pilot.press("m")
+            await until(pilot, lambda: isinstance(app.screen, ModelPicker), what="the picker")
+            await pick_model(pilot, model)
+            await until(pilot, lambda m=model: screen.conversation.messages[-1].model == m
+                        and turn_settled(screen, 1), what=f"the reply from {model}")
+            assert server.state.chat_requests()[-1]["body"]["model"] == model
+        alternatives = screen.conversation.siblings(screen.conversation.messages[1])
+        assert [m.model for m in alternatives] == [first.model, "openai/gpt-5-mini", "google/gemini-2.5-flash"]
+        assert screen.conversation.model == first.model  # the conversation's own model is unchanged
+        assert "◀ 3/3 ▶" in shown_header(block(app, alternatives[2]))
+        # Each request had the same history: the prompt, not the other alternatives.
+        assert all([m["content"] for m in r["body"]["messages"]] == ["explain recursion"]
+                   for r in server.state.chat_requests())
+
+        await focus(pilot, alternatives[2])
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen), what="the comparison")
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        await pilot.pause()
+        left = str(compare.query_one("#compare-left-figures").render())
+        right = str(compare.query_one("#compare-right-figures").render())
+        assert "openai/gpt-5-mini" in left and "google/gemini-2.5-flash" in right
+        assert "tokens" in left and "tok/s" in right and "$" in right
+        assert compare.query_one("#compare-left-body").query(AssistantMessage)
+        await pilot.press("left")  # the left side, then the alternative before it: the first reply
+        await pilot.press("[")
+        await until(pilot, lambda: first.model in str(compare.query_one("#compare-left-figures").render()),
+                    what="the first reply on the left")
+        await press_now(pilot, "enter")
+        await until(pilot, lambda: screen.conversation.messages[-1] is first, what="the first reply chosen")
+        assert app.screen is screen
+
+
+async def test_compare_scrolls_together_and_a_click_chooses(server, tmp_path):
+    long_reply = "\n\n".join(f"Paragraph {n} of a long answer." for n in range(60))
+    server.state.reply_override = long_reply
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "a long one")
+        screen = chat(app)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(screen.conversation.siblings(screen.conversation.messages[1])) == 2
+                    and not screen.streaming, what="an alternative")
+        await focus(pilot, screen.conversation.messages[1])
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen), what="the comparison")
+        compare = app.screen
+        await pilot.pause()
+        left, right = compare.query_one("#compare-left-body"), compare.query_one("#compare-right-body")
+        await until(pilot, lambda: left.max_scroll_y > 5, what="the replies laid out")
+        await pilot.press("pagedown")
+        await until(pilot, lambda: right.scroll_y > 0 and left.scroll_y == right.scroll_y, what="both scrolled")
+        original = screen.conversation.siblings(screen.conversation.messages[1])[0]
+        await pilot.click("#compare-left-use")
+        await until(pilot, lambda: app.screen is screen, what="the comparison closed")
+        assert screen.conversation.messages[1] is original
+
+
+async def test_ctrl_r_on_an_earlier_reply_adds_an_alternative_there_and_keeps_what_followed(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await ten_messages(pilot)
+        screen = chat(app)
+        old_branch = texts(app)
+        second_reply = screen.conversation.messages[3]
+        await focus(pilot, second_reply)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(texts(app)) == 4 and turn_settled(screen, 3), what="the alternative")
+        assert screen.conversation.messages[3] is not second_reply
+        assert [m["content"] for m in server.state.chat_requests()[-1]["body"]["messages"]] == old_branch[:3]
+        new = screen.conversation.messages[3]
+        block(app, new).focus()
+        await pilot.press("left")
+        await until(pilot, lambda: texts(app) == old_branch, what="the original reply and what followed it")
+
+
+async def test_a_failed_alternative_gives_back_the_branch_it_was_to_replace(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await ten_messages(pilot)
+        screen = chat(app)
+        old_branch = texts(app)
+        await focus(pilot, screen.conversation.messages[3])
+        server.state.add_fault(Fault(route="chat", status=400, times=5))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: not screen.streaming and texts(app) == old_branch, what="the old branch back")
+        await until(pilot, lambda: len(screen.view.query(MessageBlock)) == 10, what="all of it shown")
+        assert len(screen.conversation.siblings(screen.conversation.messages[3])) == 1
+
+
+async def test_the_arrows_in_a_header_are_clickable(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "hello")
+        screen = chat(app)
+        first = screen.conversation.messages[1]
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.conversation.messages[-1] is not first and turn_settled(screen, 1),
+                    what="an alternative")
+        reply = block(app, screen.conversation.messages[1])
+        await pilot.pause()
+        header = shown_header(reply)
+        arrow = header.index("◀")
+        # Content starts after the left border and padding (2 cells).
+        await pilot.click(reply, offset=(arrow + 2, 0))
+        await until(pilot, lambda: screen.conversation.messages[1] is first, what="the first alternative")
+        reply = block(app, first)
+        await pilot.pause()
+        arrow = shown_header(reply).index("▶")
+        await pilot.click(reply, offset=(arrow + 2, 0))
+        await until(pilot, lambda: screen.conversation.messages[1] is not first, what="the second again")
+
+
+async def test_a_search_hit_in_another_branch_opens_that_branch(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "the zanzibar question")
+        await send_and_wait(pilot, "a follow-up")
+        screen = chat(app)
+        await edit_first(pilot, "the other question")
+        assert texts(app)[0] == "the other question"
+        hidden = screen.conversation.siblings(screen.conversation.messages[0])[0]
+        conversation_id = screen.conversation.id
+        await app.open_saved(conversation_id, at_message=hidden.id)
+        await until(pilot, lambda: chat(app).conversation.messages[0].content == "the zanzibar question",
+                    what="the branch of the hit")
+        assert len(chat(app).conversation.messages) == 4
+        await until(pilot, lambda: isinstance(app.focused, UserMessage)
+                    and app.focused.message.content == "the zanzibar question", what="the hit focused")
+
+
+async def edit_first(pilot, text: str) -> None:
+    screen = chat(pilot.app)
+    await focus(pilot, screen.conversation.messages[0])
+    await pilot.press("e")
+    await until(pilot, lambda: screen.editing is not None, what="the edit")
+    screen.prompt.load_text(text)
+    await press_now(pilot, "enter")
+    await until(pilot, lambda: len(screen.conversation.messages) == 2 and turn_settled(screen, 1),
+                what="the edited branch")
