@@ -49,6 +49,8 @@ class AskRequest:
     """``--json`` carries the reasoning unless ``--no-reasoning`` asks to leave it out."""
     over_budget_ok: bool = False
     """``--over-budget``: send even past ``budget.daily`` / ``budget.monthly``."""
+    conversation: Conversation | None = None
+    """``--continue`` / ``--conversation ID``: a saved conversation; the prompt goes after its current leaf."""
 
 
 def read_piped(stdin: TextIO, err: TextIO | None = None) -> str:
@@ -177,7 +179,8 @@ def stop_on_signals(task: asyncio.Task[object] | None) -> None:
 
 async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
                   out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    conversation = Conversation(model=request.model, system_prompt=request.system_prompt)
+    conversation = request.conversation or Conversation(model=request.model, system_prompt=request.system_prompt)
+    conversation.model = request.model
     persist = StorePersist(database, request.save, err)
     if not request.over_budget_ok and (settings.budget.daily is not None or settings.budget.monthly is not None):
         refusal = await asyncio.to_thread(_over_budget, settings, database)

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinata_tui import __version__
 from pinata_tui.cli_export import cmd_export, cmd_import
@@ -38,6 +38,9 @@ from pinata_tui.sanitize import (
 )
 from pinata_tui.state import remembered
 from pinata_tui.terminal import current, decide, detect, use_output_fallback
+
+if TYPE_CHECKING:
+    from pinata_tui.conversation import Conversation
 
 EPILOG = (
     "Keys in the app: Enter sends, Ctrl+J adds a line, Esc stops a reply, Ctrl+L picks a model,\n"
@@ -83,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--no-reasoning", action="store_true", help="leave the reasoning out of --json output")
     ask.add_argument("--over-budget", action="store_true",
                      help="send even when today's or this month's spend has reached its budget")
+    follow_on = ask.add_mutually_exclusive_group()
+    follow_on.add_argument("-c", "--continue", dest="ask_continue", action="store_true",
+                           help="continue the most recent conversation (its current branch; its model unless -m)")
+    follow_on.add_argument("--conversation", dest="ask_conversation", type=int, metavar="ID",
+                           help="continue the saved conversation ID (see `pinata-chat list`)")
 
     models = commands.add_parser("models", help="list Pinata's model catalog with prices")
     models.add_argument("filter", nargs="?", help="only ids containing this text")
@@ -131,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="leave the models' reasoning out (by default it is kept, folded in Markdown)")
     export.add_argument("--format", choices=("md", "json"), default=None,
                         help="md (default, or from the -o suffix) or json")
+    export.add_argument("--all-branches", action="store_true",
+                        help="Markdown: add every other branch (edits, alternatives) after the current one; "
+                             "JSON always holds the whole tree")
 
     importer = commands.add_parser(
         "import", help="import a conversation from a JSON export",
@@ -253,10 +264,16 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
     prompt = build_prompt(args.prompt, sys.stdin, sys.stderr)
     if not prompt:
         raise CliError("give a prompt, or pipe text in: pinata-chat ask \"explain this\" < file.txt", EXIT_USAGE)
-    request = AskRequest(prompt=prompt, model=args.ask_model or args.model or settings.model,
+    earlier = _conversation_to_continue(args, paths)
+    if earlier is not None and args.system:
+        raise CliError("-s cannot change the system prompt of a saved conversation; continue it without -s, "
+                       "or start a new one.", EXIT_USAGE)
+    model = args.ask_model or (earlier.model if earlier is not None else None) or args.model or settings.model
+    request = AskRequest(prompt=prompt, model=model,
                          system_prompt=args.system or settings.system_prompt, as_json=args.json,
                          save=not args.no_save, show_reasoning=args.show_reasoning,
-                         include_reasoning=not args.no_reasoning, over_budget_ok=args.over_budget)
+                         include_reasoning=not args.no_reasoning, over_budget_ok=args.over_budget,
+                         conversation=earlier)
     from pinata_tui.terminal import decide, detect, use_output_fallback
 
     terminal = decide(detect())
@@ -269,6 +286,28 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
         with use_output_fallback(terminal, tuple(s for s in (sys.stdout, sys.stderr) if s.isatty())):
             return asyncio.run(run_ask(request, settings, paths.database, out=sys.stdout, err=sys.stderr))
     return asyncio.run(run_ask(request, settings, paths.database, out=sys.stdout, err=sys.stderr))
+
+
+def _conversation_to_continue(args: argparse.Namespace, paths: AppPaths) -> Conversation | None:
+    """``ask --continue`` / ``--conversation ID``: the saved conversation, on its current branch."""
+    if not args.ask_continue and args.ask_conversation is None:
+        return None
+    from pinata_tui.store import ConversationStore, StoreError
+
+    if not paths.database.exists():
+        raise CliError("there are no saved conversations to continue yet.", EXIT_USAGE)
+    try:
+        with ConversationStore(paths.database) as store:
+            wanted = store.last_conversation_id() if args.ask_continue else args.ask_conversation
+            if wanted is None:
+                raise CliError("there are no saved conversations to continue yet.", EXIT_USAGE)
+            try:
+                return store.load(wanted)
+            except KeyError:
+                raise CliError(f"there is no conversation {wanted}; `pinata-chat list` shows them.",
+                               EXIT_USAGE) from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
 
 
 # ---------------------------------------------------------------- catalog

@@ -35,7 +35,8 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
     except StoreError as exc:
         raise CliError(str(exc)) from None
     secrets = (settings.llm_key, settings.jwt)
-    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=not args.no_reasoning)
+    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=not args.no_reasoning,
+                       all_branches=args.all_branches)
     if args.output and args.output != "-":
         target = Path(args.output)
         if target.is_dir():
@@ -85,7 +86,9 @@ def cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
             store.save_conversation(conversation)  # one transaction: all of it, or nothing
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    print(f"Imported {len(conversation.messages)} messages as conversation {conversation.id}: "
+    branches = len(conversation.tree()) - len(conversation.messages)
+    also = f" (and {branches} more in other branches)" if branches else ""
+    print(f"Imported {len(conversation.messages)} messages{also} as conversation {conversation.id}: "
           f"{one_line(conversation.title or '(untitled)')}")
     return EXIT_OK
 

@@ -32,6 +32,8 @@ class InvalidImport(ValueError):
 
 EARLIEST_TIMESTAMP = 0.0
 LATEST_TIMESTAMP = 253402300799.0
+MAX_ELAPSED_SECONDS = 86400.0
+"""A reply's streaming time above a day is not believed (dropped on import)."""
 """9999-12-31: a ``created_at`` outside these bounds (or not finite) is replaced by the import time."""
 
 
@@ -83,8 +85,54 @@ def _cost_text(amount: float | None, *, estimate: bool, billed: bool) -> str:
     return format_usd_with_source(amount, estimate=estimate, billed=billed)
 
 
+def _message_lines(message: ChatMessage, conversation: Conversation, *, include_reasoning: bool,
+                   level: str = "##", label: str = "") -> list[str]:
+    if message.role == "user":
+        heading = f"{level} You" + (" (not sent)" if message.status == MessageStatus.ERROR else "")
+    else:
+        heading = f"{level} Assistant · {message.model or conversation.model}"
+    lines = [heading + label, ""]
+    if include_reasoning and message.reasoning:
+        lines += _reasoning_details(message.reasoning)
+    if message.content:
+        lines += [_close_open_fence(message.content).rstrip("\n"), ""]
+    notes = []
+    if message.role == "assistant" and message.status != MessageStatus.COMPLETE:
+        label = status_label(message.status) or message.status.value
+        notes.append(f"{label}: partial reply" if message.is_partial else label)
+    if message.role == "assistant" and message.usage:
+        notes.append(f"{message.usage.completion_tokens:,} tokens")
+    if message.role == "assistant" and message.cost is not None:
+        notes.append(_cost_text(message.cost, estimate=message.cost_is_estimate, billed=message.cost_is_billed))
+    if notes:
+        lines += [f"*({', '.join(notes)})*", ""]
+    return lines
+
+
+def _alternative_label(conversation: Conversation, message: ChatMessage) -> str:
+    siblings = conversation.siblings(message)
+    if len(siblings) < 2:
+        return ""
+    position = next(i for i, m in enumerate(siblings, 1) if m is message)
+    return f" (alternative {position} of {len(siblings)})"
+
+
+def other_branches(conversation: Conversation) -> list[tuple[int, list[ChatMessage]]]:
+    """Each branch but the current one, as (index where it leaves the current branch, its messages from there)."""
+    current = conversation.messages
+    branches = []
+    for message in conversation.tree():
+        if conversation.children(message) or any(message is m for m in current):
+            continue  # not a leaf, or the current leaf
+        path = conversation.path_to(message)
+        fork = next(i for i, m in enumerate(path) if i >= len(current) or m is not current[i])
+        branches.append((fork, path[fork:]))
+    return branches
+
+
 def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
-                include_reasoning: bool = True) -> str:
+                include_reasoning: bool = True, all_branches: bool = False) -> str:
+    """The current branch; with ``all_branches``, every other branch after it, from where it forks."""
     visible = [m for m in conversation.messages if m.status != MessageStatus.DISCARDED]
     started = min((m.created_at for m in visible), default=None)
     prompt_tokens = sum(m.usage.prompt_tokens for m in visible if m.usage)
@@ -92,6 +140,7 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
     reasoning_tokens = sum(m.usage.reasoning_tokens or 0 for m in visible if m.usage)
     cost = sum(m.cost or 0 for m in visible)
     estimate = any(m.cost_is_estimate for m in visible)
+    branches = other_branches(conversation)
     lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
     if started is not None:
         lines.append(f"- **Date:** {_when(started)}")
@@ -100,29 +149,22 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
     thinking = f" ({reasoning_tokens:,} of them reasoning)" if reasoning_tokens else ""
     lines.append(f"- **Tokens:** {prompt_tokens:,} prompt, {completion_tokens:,} completion{thinking}")
     lines.append(f"- **Cost:** {_cost_text(cost, estimate=estimate, billed=conversation.cost_is_billed)}")
+    if branches:
+        shown = "shown after it" if all_branches else "not included; export with all branches to add them"
+        lines.append(f"- **Branches:** this is the current one of {len(branches) + 1} ({shown})")
     lines += ["", "---", ""]
     if conversation.system_prompt:
         lines += ["## System", "", _close_open_fence(conversation.system_prompt).rstrip("\n"), ""]
     for message in visible:
-        if message.role == "user":
-            heading = "## You" + (" (not sent)" if message.status == MessageStatus.ERROR else "")
-        else:
-            heading = f"## Assistant · {message.model or conversation.model}"
-        lines += [heading, ""]
-        if include_reasoning and message.reasoning:
-            lines += _reasoning_details(message.reasoning)
-        if message.content:
-            lines += [_close_open_fence(message.content).rstrip("\n"), ""]
-        notes = []
-        if message.role == "assistant" and message.status != MessageStatus.COMPLETE:
-            label = status_label(message.status) or message.status.value
-            notes.append(f"{label}: partial reply" if message.is_partial else label)
-        if message.role == "assistant" and message.usage:
-            notes.append(f"{message.usage.completion_tokens:,} tokens")
-        if message.role == "assistant" and message.cost is not None:
-            notes.append(_cost_text(message.cost, estimate=message.cost_is_estimate, billed=message.cost_is_billed))
-        if notes:
-            lines += [f"*({', '.join(notes)})*", ""]
+        lines += _message_lines(message, conversation, include_reasoning=include_reasoning,
+                                label=_alternative_label(conversation, message))
+    if all_branches and branches:
+        lines += ["---", "", "## Other branches", ""]
+        for number, (fork, messages) in enumerate(branches, 2):
+            lines += [f"### Branch {number} · from message {fork + 1}", ""]
+            for message in messages:
+                lines += _message_lines(message, conversation, include_reasoning=include_reasoning, level="####",
+                                        label=_alternative_label(conversation, message))
     return redact("\n".join(lines).rstrip("\n") + "\n", *secrets)
 
 
@@ -147,24 +189,15 @@ def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
     messages: list[dict[str, str]] = []
     if conversation.system_prompt:
         messages.append({"role": "system", "content": conversation.system_prompt})
+    numbers = {id(m): n for n, m in enumerate(conversation.tree(), 1)}
+    """Each message's number in this file: ``parent`` refers to it, so the whole tree comes back."""
     metadata = []
     for message in visible:
         messages.append({"role": message.role, "content": message.content})
-        meta: dict[str, Any] = {
-            "model": message.model,
-            "status": message.status.value,
-            "finish_reason": message.finish_reason,
-            "created_at": message.created_at,
-            "usage": _usage_json(message.usage),
-            "cost_usd": message.cost,
-            "cost_is_estimate": message.cost_is_estimate,
-            "cost_is_billed": message.cost_is_billed,
-        }
-        if message.error:
-            meta["error"] = message.error
-        if include_reasoning and message.reasoning:
-            meta["reasoning"] = message.reasoning
-        metadata.append(meta)
+        metadata.append(_message_meta(message, numbers, include_reasoning))
+    on_branch = {id(m) for m in visible}
+    alternatives = [{"role": m.role, "content": m.content, **_message_meta(m, numbers, include_reasoning)}
+                    for m in conversation.tree() if id(m) not in on_branch]
     document = {
         "format": FORMAT,
         "title": conversation.title,
@@ -174,7 +207,32 @@ def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
         "messages": messages,
         "message_metadata": metadata,
     }
+    if alternatives:
+        document["alternatives"] = alternatives
     return redact(json.dumps(document, indent=2, ensure_ascii=False) + "\n", *secrets)
+
+
+def _message_meta(message: ChatMessage, numbers: dict[int, int], include_reasoning: bool) -> dict[str, Any]:
+    """A message's metadata beside its OpenAI ``{role, content}``: its place in the tree, model, usage…"""
+    meta: dict[str, Any] = {
+        "id": numbers.get(id(message)),
+        "parent": numbers.get(id(message.parent)) if message.parent is not None else None,
+        "model": message.model,
+        "status": message.status.value,
+        "finish_reason": message.finish_reason,
+        "created_at": message.created_at,
+        "usage": _usage_json(message.usage),
+        "cost_usd": message.cost,
+        "cost_is_estimate": message.cost_is_estimate,
+        "cost_is_billed": message.cost_is_billed,
+    }
+    if message.elapsed is not None:
+        meta["elapsed_seconds"] = message.elapsed
+    if message.error:
+        meta["error"] = message.error
+    if include_reasoning and message.reasoning:
+        meta["reasoning"] = message.reasoning
+    return meta
 
 
 def from_json(text: str, *, default_model: str) -> Conversation:
@@ -192,46 +250,89 @@ def from_json(text: str, *, default_model: str) -> Conversation:
     raw_metadata = data.get("message_metadata")
     metadata: list[Any] = raw_metadata if isinstance(raw_metadata, list) else []
     conversation = Conversation(model=_text(data.get("model")) or default_model, title=_text(data.get("title")))
+    numbered: dict[int, ChatMessage] = {}
     index = 0
     for position, item in enumerate(data["messages"]):
         if not isinstance(item, dict) or item.get("role") not in ("system", "user", "assistant") \
                 or not isinstance(item.get("content"), str):
             raise InvalidImport(f"message {position + 1} needs a role (system, user or assistant) and text content")
-        content = valid_unicode(item["content"])
         if item["role"] == "system":
-            conversation.system_prompt = content
+            conversation.system_prompt = valid_unicode(item["content"])
             continue
         meta = metadata[index] if index < len(metadata) and isinstance(metadata[index], dict) else {}
         index += 1
-        usage = meta.get("usage")
-        try:
-            status = MessageStatus(meta.get("status") or "complete")
-        except ValueError:
-            status = MessageStatus.COMPLETE
-        if status == MessageStatus.STREAMING:
-            status = MessageStatus.INTERRUPTED
-        cost = meta.get("cost_usd")
-        valid_cost = (isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost)
-                      and 0 <= cost <= MAX_COST_USD)
-        message = ChatMessage(
-            role=item["role"], content=content,
-            model=_text(meta.get("model")) or (conversation.model if item["role"] == "assistant" else None),
-            status=status,
-            usage=Usage.from_json(usage) if isinstance(usage, dict) else None,
-            cost=float(cost) if valid_cost and cost is not None else None,
-            cost_is_estimate=bool(meta.get("cost_is_estimate")),
-            cost_is_billed=bool(meta.get("cost_is_billed")) and valid_cost,
-            reasoning=_text(meta.get("reasoning")) or "",
-            finish_reason=_text(meta.get("finish_reason")),
-            error=_text(meta.get("error")),
-        )
-        created = _timestamp(meta.get("created_at"))
-        if created is not None:
-            message.created_at = created
+        message = _imported_message(item, meta, conversation.model)
         conversation.add(message)
+        _number(numbered, meta, message)
     if not conversation.messages:
         raise InvalidImport("the conversation has no user or assistant messages")
-    return conversation
+    alternatives = data.get("alternatives")
+    for position, item in enumerate(alternatives if isinstance(alternatives, list) else []):
+        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant") \
+                or not isinstance(item.get("content"), str):
+            raise InvalidImport(f"alternative {position + 1} needs a role (user or assistant) and text content")
+        parent_number = item.get("parent")
+        parent = numbered.get(parent_number) if isinstance(parent_number, int) else None
+        if parent_number is not None and parent is None:
+            raise InvalidImport(f"alternative {position + 1} follows message {parent_number!r}, which is not "
+                                "earlier in the file")
+        message = _imported_message(item, item, conversation.model)
+        message.parent = parent
+        conversation.add_to_tree(message)
+        _number(numbered, item, message)
+    if not numbered:
+        return conversation
+    # Alternatives in the file's order: each message's alternatives are listed as they were made.
+    rebuilt = Conversation(model=conversation.model, system_prompt=conversation.system_prompt,
+                           title=conversation.title)
+    everything = conversation.tree()
+    order = {id(m): n for n, m in numbered.items()}
+    for message in sorted(everything, key=lambda m: order.get(id(m), len(everything) + 1)):
+        rebuilt.add_to_tree(message)
+    rebuilt.messages[:] = conversation.messages
+    return rebuilt
+
+
+def _number(numbered: dict[int, ChatMessage], meta: dict[str, Any], message: ChatMessage) -> None:
+    number = meta.get("id")
+    if isinstance(number, int) and not isinstance(number, bool):
+        if number in numbered:
+            raise InvalidImport(f"two messages are numbered {number}")
+        numbered[number] = message
+
+
+def _imported_message(item: dict[str, Any], meta: dict[str, Any], default_model: str) -> ChatMessage:
+    """One message of an import, every field checked (a hostile file gets defaults, not a crash)."""
+    usage = meta.get("usage")
+    try:
+        status = MessageStatus(meta.get("status") or "complete")
+    except ValueError:
+        status = MessageStatus.COMPLETE
+    if status in (MessageStatus.STREAMING, MessageStatus.DISCARDED):
+        status = MessageStatus.INTERRUPTED if status == MessageStatus.STREAMING else MessageStatus.COMPLETE
+    cost = meta.get("cost_usd")
+    valid_cost = (isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost)
+                  and 0 <= cost <= MAX_COST_USD)
+    elapsed = meta.get("elapsed_seconds")
+    valid_elapsed = (isinstance(elapsed, (int, float)) and not isinstance(elapsed, bool) and math.isfinite(elapsed)
+                     and 0 < elapsed <= MAX_ELAPSED_SECONDS)
+    message = ChatMessage(
+        role=item["role"], content=valid_unicode(item["content"]),
+        model=_text(meta.get("model")) or (default_model if item["role"] == "assistant" else None),
+        status=status,
+        usage=Usage.from_json(usage) if isinstance(usage, dict) else None,
+        cost=float(cost) if valid_cost and cost is not None else None,
+        cost_is_estimate=bool(meta.get("cost_is_estimate")),
+        cost_is_billed=bool(meta.get("cost_is_billed")) and valid_cost,
+        reasoning=_text(meta.get("reasoning")) or "",
+        finish_reason=_text(meta.get("finish_reason")),
+        error=_text(meta.get("error")),
+        elapsed=float(elapsed) if valid_elapsed and elapsed is not None else None,
+    )
+    created = _timestamp(meta.get("created_at"))
+    if created is not None:
+        message.created_at = created
+    return message
 
 
 def export_filename(conversation: Conversation, fmt: str) -> str:
@@ -240,10 +341,12 @@ def export_filename(conversation: Conversation, fmt: str) -> str:
 
 
 def export_text(conversation: Conversation, fmt: str, *, secrets: tuple[str | None, ...] = (),
-                include_reasoning: bool = True) -> str:
-    """The whole export in ``fmt`` (``md`` or ``json``)."""
-    render = to_json if fmt == "json" else to_markdown
-    return render(conversation, secrets=secrets, include_reasoning=include_reasoning)
+                include_reasoning: bool = True, all_branches: bool = False) -> str:
+    """The whole export in ``fmt`` (``md`` or ``json``). JSON always holds every branch (to import
+    back); Markdown the current one, and the others too with ``all_branches``."""
+    if fmt == "json":
+        return to_json(conversation, secrets=secrets, include_reasoning=include_reasoning)
+    return to_markdown(conversation, secrets=secrets, include_reasoning=include_reasoning, all_branches=all_branches)
 
 
 def default_export_dir(configured: str | None) -> Path:
@@ -258,9 +361,10 @@ def default_export_dir(configured: str | None) -> Path:
 
 
 def write_export_to(conversation: Conversation, fmt: str, path: Path, *, secrets: tuple[str | None, ...] = (),
-                    include_reasoning: bool = True) -> Path:
+                    include_reasoning: bool = True, all_branches: bool = False) -> Path:
     """Write the export to exactly ``path`` (its folder made if need be), atomically. Raises OSError."""
-    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=include_reasoning)
+    text = export_text(conversation, fmt, secrets=secrets, include_reasoning=include_reasoning,
+                       all_branches=all_branches)
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)

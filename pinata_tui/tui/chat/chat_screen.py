@@ -342,7 +342,8 @@ class ChatScreen(BranchingScreen):
         try:
             path = await asyncio.to_thread(write_export_to, self.conversation, request.fmt, request.path,
                                            secrets=(settings.llm_key, settings.jwt),
-                                           include_reasoning=request.include_reasoning)
+                                           include_reasoning=request.include_reasoning,
+                                           all_branches=request.all_branches)
         except OSError as exc:
             self.notify(make_displayable(f"Export failed: {exc}"), severity="error", timeout=10, markup=False)
             return

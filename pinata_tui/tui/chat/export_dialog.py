@@ -26,6 +26,7 @@ class ExportRequest:
     fmt: str
     path: Path
     include_reasoning: bool
+    all_branches: bool = False
 
 
 class ExportDialog(ModalScreen[ExportRequest | None]):
@@ -33,10 +34,11 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, default_path: Path, *, has_reasoning: bool, fmt: str = "md") -> None:
+    def __init__(self, default_path: Path, *, has_reasoning: bool, fmt: str = "md", has_branches: bool = False) -> None:
         super().__init__()
         self.default_path = default_path.with_suffix(EXTENSIONS.get(fmt, ".md"))
         self.has_reasoning = has_reasoning
+        self.has_branches = has_branches
         self.initial_fmt = fmt
 
     @classmethod
@@ -44,7 +46,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         """Offered: the conversation's file name in ``export_dir`` (or Documents), in ``fmt`` (Markdown)."""
         folder = default_export_dir(settings.export_dir)
         return cls(folder / export_filename(conversation, "md"), fmt=fmt or "md",
-                   has_reasoning=any(m.reasoning for m in conversation.messages))
+                   has_reasoning=any(m.reasoning for m in conversation.messages),
+                   has_branches=conversation.has_branches)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
@@ -56,6 +59,10 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             reasoning = Checkbox("Include the models' reasoning", value=True, id="export-reasoning", compact=True)
             reasoning.display = self.has_reasoning
             yield reasoning
+            branches = Checkbox("Markdown: add the other branches (JSON always has them)", value=False,
+                                id="export-branches", compact=True)
+            branches.display = self.has_branches
+            yield branches
             yield Input(str(self.default_path), id="export-path", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="export-cancel", compact=True)
@@ -89,7 +96,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         path = Path(raw).expanduser()
         if path.is_dir():
             path = path / self.default_path.with_suffix(EXTENSIONS[self.fmt]).name
-        request = ExportRequest(self.fmt, path, self.query_one("#export-reasoning", Checkbox).value)
+        request = ExportRequest(self.fmt, path, self.query_one("#export-reasoning", Checkbox).value,
+                                self.query_one("#export-branches", Checkbox).value)
         if not path.exists():
             self.dismiss(request)
             return
