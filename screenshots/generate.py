@@ -50,6 +50,19 @@ def with_retries(call, attempts=4, base=0.5):
 - never retry a request that already streamed text
 """
 
+OTHER_REPLY = """Use the `tenacity` library rather than a loop of your own:
+
+```python
+from tenacity import retry, stop_after_attempt, wait_random_exponential
+
+@retry(wait=wait_random_exponential(multiplier=0.5, max=8), stop=stop_after_attempt(4))
+def fetch():
+    return call()
+```
+
+It waits 0.5 s, 1 s, 2 s… with jitter, and re-raises the last error once it gives up.
+"""
+
 Scene = Callable[[Pilot], Awaitable[None]]
 
 
@@ -133,7 +146,23 @@ async def main(out: Path) -> list[Path]:
             await pilot.pause(0.5)
             pilot.app.screen.query_one("#history-search").cursor_blink = False
 
+        async def compare(pilot: Pilot) -> None:
+            await send(pilot, "How do I retry a flaky call with backoff in Python?")
+            chat_screen = pilot.app.chat  # type: ignore[attr-defined]
+            server.state.reply_override = OTHER_REPLY  # the stand-in server plays another model's answer
+            await pilot.press("tab", "m")  # the reply, then "regenerate with…"
+            await pilot.pause(0.2)
+            pilot.app.screen.query_one("#picker-filter").cursor_blink = False
+            await pilot.press(*"gpt-5-mini", "enter")
+            await until(pilot, lambda: chat_screen.conversation.messages[-1].model == "openai/gpt-5-mini"
+                        and not chat_screen.streaming)
+            await pilot.pause(0.3)
+            await pilot.press("tab", "v")  # compare the two replies side by side
+            await pilot.pause(0.5)
+            server.state.reply_override = REPLY
+
         written.append(await shoot(server, home, out, "chat", chat))
+        written.append(await shoot(server, home, out, "compare", compare))
         written.append(await shoot(server, home, out, "model-picker", picker))
         written.append(await shoot(server, home, out, "history", history))
         written.append(await shoot(server, home, out, "light-theme", chat, theme="pinata-light"))

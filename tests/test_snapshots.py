@@ -6,6 +6,7 @@ from textual.pilot import Pilot
 
 from pinata_tui.devserver import Fault
 from tests.tui_helpers import chat, make_app, ready, send_and_wait
+from tests.waiting import until
 
 SIZE = (110, 36)
 REPLY = (
@@ -143,3 +144,27 @@ def test_welcome_at_80x24(server, tmp_path, snap_compare):
 
     assert snap_compare(make_app(server, tmp_path, llm_key=None, jwt=None), terminal_size=SMALL,
                         run_before=run_before)
+
+
+def test_compare_alternatives_at_80x24(server, tmp_path, snap_compare):
+    """Two alternative replies side by side (issue #19), at the smallest size we design for."""
+    server.state.reply_override = REPLY
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await send_and_wait(pilot, "How do I sort a list in Python?")
+        screen = chat(pilot.app)
+        server.state.reply_override = "Call `sorted(numbers)`: it returns a new, sorted list."
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.conversation.messages[-1].content.startswith("Call")
+                    and not screen.streaming, what="the alternative")
+        for message in screen.conversation.tree():  # a measured speed differs between runs
+            message.elapsed = 1.0
+        await steady(pilot)
+        await pilot.press("tab", "v")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "CompareScreen"
+                    and pilot.app.screen.query("AssistantMessage"),
+                    what="the comparison")
+        await pilot.pause()
+
+    assert snap_compare(make_app(server, tmp_path), terminal_size=SMALL, run_before=run_before)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pinata_tui.tui.chat.conversation_view import ConversationView
     from pinata_tui.tui.services import AppServices
 
-EDIT_TITLE = "Editing a message · Enter sends it as a new branch (the old one is kept) · Esc cancels"
+EDIT_TITLE = "Editing · Enter sends a new branch (the old one stays) · Esc cancels"
 
 
 class BranchingScreen(ContextMeterScreen):

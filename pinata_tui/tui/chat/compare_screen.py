@@ -49,7 +49,8 @@ class CompareColumn(Vertical):
 
     async def show(self, message: ChatMessage, position: int, count: int) -> None:
         self.message = message
-        self.query_one(".compare-title", Static).update(Text(f"Alternative {position} of {count}  ([ ] to change)"))
+        more = "  ([ ] for another)" if count > 2 else ""
+        self.query_one(".compare-title", Static).update(Text(f"Alternative {position} of {count}{more}"))
         self.query_one(".compare-figures", Static).update(reply_figures(message))
         body = self.query_one(VerticalScroll)
         await body.remove_children()
@@ -88,7 +89,7 @@ class CompareScreen(ModalScreen[ChatMessage | None]):
             with Horizontal(id="compare-columns"):
                 yield CompareColumn("left")
                 yield CompareColumn("right")
-            yield Static("←/→ side · [ ] other alternative · ↑/↓ scroll both · Enter use it · Esc close",
+            yield Static("←/→ side · [ ] other alternative · ↑/↓ scroll · Enter use · Esc close",
                          id="compare-hint")
 
     async def on_mount(self) -> None:

@@ -40,6 +40,8 @@ BlockT = TypeVar("BlockT", bound=MessageBlock)
 PAGE_SIZE = 10
 """Messages mounted or unmounted at a time."""
 WINDOW_PAGES = 3
+BRANCH_FIRST_MESSAGES = 3
+"""After a change of branch, this many messages are mounted at once from the change down."""
 """At most this many pages stay mounted (more while a reply streams in the last one)."""
 
 
@@ -218,13 +220,14 @@ class ConversationView(AnchoredScroll, can_focus=True):
     async def show_branch_from(self, index: int) -> None:
         """The current branch changed from message ``index`` on (another alternative, an edit): replace
         the blocks from there down, leaving those above as they are (no re-render, no jump)."""
-        async with self._changing():
+        async with self._changing(then_towards_start=False):  # then more below, if it shows
             if not self._start <= index <= self._end:
                 await self._mount_tail(len(self._messages))
             else:
                 await self.remove_children([c for c in self.children
                                             if (owner_index(c) or -1) >= index or isinstance(c, LoadLater)])
-                self._end = min(len(self._messages), max(index + PAGE_SIZE, self._end))
+                # A few messages first (a screenful, mostly): the page loader adds the rest as it shows.
+                self._end = min(len(self._messages), index + BRANCH_FIRST_MESSAGES)
                 owned = [c for c in self.children if owner_index(c) is not None]
                 blocks = build_blocks(self._conversation, index, self._end)
                 await (self.mount_all(blocks, after=owned[-1]) if owned else self.mount_all(blocks))
