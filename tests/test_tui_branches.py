@@ -279,3 +279,27 @@ async def edit_first(pilot, text: str) -> None:
     await press_now(pilot, "enter")
     await until(pilot, lambda: len(screen.conversation.messages) == 2 and turn_settled(screen, 1),
                 what="the edited branch")
+
+
+async def test_the_palette_offers_edit_regenerate_with_and_compare(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "one question")
+        screen = chat(app)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Regenerate with")
+        await until(pilot, lambda: "Regenerate with" in str(app.screen.query("CommandList").first()
+                                                              .get_option_at_index(0).prompt), what="the entry")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ModelPicker), what="the picker")
+        await pick_model(pilot, "openai/gpt-5.1")
+        await until(pilot, lambda: screen.conversation.messages[-1].model == "openai/gpt-5.1"
+                    and turn_settled(screen, 1), what="the alternative")
+        screen.action_compare_last()
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen), what="the comparison")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, what="back")
+        screen.action_edit_last_prompt()
+        await until(pilot, lambda: screen.editing is screen.conversation.messages[0], what="the edit")
+        assert screen.prompt.text == "one question"

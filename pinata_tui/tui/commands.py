@@ -42,8 +42,14 @@ def app_commands(app: PinataChatApp) -> Iterable[SystemCommand]:
     if chat is None:
         return
     yield SystemCommand("New conversation", "Start a fresh conversation", chat.action_new_conversation)
-    yield SystemCommand("Retry / regenerate", "Resend the failed prompt or regenerate the last reply",
+    yield SystemCommand("Retry / regenerate", "Resend the failed prompt, or add an alternative to the last reply",
                         chat.action_retry)
+    yield SystemCommand("Regenerate with another model…", "Pick a model; its reply becomes an alternative "
+                        "to the last one (m on any reply)", chat.action_regenerate_last_with)
+    yield SystemCommand("Edit last prompt", "Load your last message into the box; sending starts a new branch "
+                        "(e on any of your messages)", chat.action_edit_last_prompt)
+    yield SystemCommand("Compare alternatives", "The last reply beside its alternatives (v on any reply)",
+                        chat.action_compare_last)
     yield SystemCommand("Continue reply", "Ask the model to carry on a stopped, interrupted or cut reply",
                         chat.action_continue_reply)
     yield SystemCommand("Stop reply", "Stop the reply that is streaming", chat.action_stop)

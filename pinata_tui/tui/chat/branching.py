@@ -162,6 +162,29 @@ class BranchingScreen(ContextMeterScreen):
 
         self.app.push_screen(CompareScreen(alternatives, event.message), chosen)
 
+    # Palette entries: the same, on the last prompt or reply.
+
+    def action_edit_last_prompt(self) -> None:
+        prompt = next((m for m in reversed(self.conversation.messages) if m.role == "user"), None)
+        if prompt is None:
+            self.notify("There is no prompt to edit yet.", severity="warning")
+        else:
+            self.post_message(EditRequested(prompt))
+
+    def action_regenerate_last_with(self) -> None:
+        reply = self.conversation.last_reply
+        if reply is None:
+            self.notify("There is no reply to regenerate yet.", severity="warning")
+        else:
+            self.post_message(ReplyActionRequested(reply, "regenerate_with"))
+
+    def action_compare_last(self) -> None:
+        reply = self.conversation.last_reply
+        if reply is None:
+            self.notify("There is no reply to compare yet.", severity="warning")
+        else:
+            self.post_message(ReplyActionRequested(reply, "compare"))
+
     def focused_message(self) -> ChatMessage | None:
         focused = self.focused
         return focused.message if isinstance(focused, MessageBlock) else None
