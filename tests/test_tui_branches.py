@@ -111,6 +111,14 @@ async def test_esc_cancels_an_edit_and_gives_back_the_draft(server, tmp_path):
         await until(pilot, lambda: screen.editing is None, what="the edit cancelled")
         assert screen.editing is None and screen.prompt.text == "a draft I was writing"
         assert not screen.prompt.has_class("-editing") and len(server.state.chat_requests()) == 1
+        await focus(pilot, screen.conversation.messages[0])
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing is not None, what="the edit again")
+        screen.prompt.load_text("first question, edited")
+        await press_now(pilot, "enter")
+        await until(pilot, lambda: turn_settled(screen, 1) and screen.conversation.messages[0].content.endswith("edited"),
+                    what="the edited branch")
+        assert screen.prompt.text == "a draft I was writing"  # the draft comes back once the edit is sent
 
 
 async def pick_model(pilot, model_id: str) -> None:

@@ -51,7 +51,7 @@ class BranchingScreen(ContextMeterScreen):
             self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             return
         if self.editing is None:
-            self._draft_before_edit = self.prompt.text
+            self._draft_before_edit = self.prompt.text if self.prompt.text.strip() else ""
         self.editing = event.message
         self.prompt.load_text(event.message.content)
         self.prompt.move_cursor(self.prompt.document.end)
@@ -84,6 +84,9 @@ class BranchingScreen(ContextMeterScreen):
         self.context.count_message(plan.user, self.conversation.model)
         await self.view.add_user(plan.user)
         self.view.refresh_branches()
+        if self._draft_before_edit and not self.prompt.text:
+            self.prompt.load_text(self._draft_before_edit)  # what was being written before the edit
+            self.prompt.move_cursor(self.prompt.document.end)
         await self._start_turn(plan)
 
     # ------------------------------------------------------------ alternatives
