@@ -51,6 +51,7 @@ OPTIONS: dict[str, Option] = {
     "model": Option(str, "default model id, e.g. anthropic/claude-sonnet-4-6"),
     "system_prompt": Option(str, "system prompt sent first in every conversation"),
     "temperature": Option(float, "sampling temperature (0-2)", 0, 2),
+    "top_p": Option(float, "nucleus sampling: only the likeliest tokens up to this probability (0-1)", 0, 1),
     "max_tokens": Option(int, "cap on each reply's length, in tokens", 1, 10_000_000),
     "theme": Option(str, "theme name (see the command palette's theme list)"),
     "export_dir": Option(str, "where Ctrl+S offers to save exports (default: your Documents folder)"),

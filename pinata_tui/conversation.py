@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from pinata_tui.api.events import Usage
+from pinata_tui.conversation_settings import ConversationSettings
 
 
 class MessageStatus(str, Enum):
@@ -96,6 +97,8 @@ class Conversation:
     messages: list[ChatMessage] = field(default_factory=list)
     """The current branch, from the first message to the leaf."""
     id: int | None = None
+    settings: ConversationSettings = field(default_factory=ConversationSettings)
+    """Its own temperature, top_p, max tokens and preset name (None each: config.toml's default)."""
     _children: dict[int, list[ChatMessage]] = field(default_factory=dict, repr=False, compare=False)
     """Children by ``id(parent)`` (``_ROOT`` for first messages), in the order they were added."""
 

@@ -125,6 +125,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     system_prompt: str | None = None
     temperature: float | None = None
+    top_p: float | None = None
     max_tokens: int | None = None
     theme: str | None = None
     export_dir: str | None = None

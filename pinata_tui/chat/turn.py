@@ -37,6 +37,7 @@ from pinata_tui.api.events import (
 from pinata_tui.api.types import ModelInfo
 from pinata_tui.chat.endings import TUI_HINTS, Hints, ending_notice, ending_status, interrupted_notice
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.conversation_settings import request_options
 from pinata_tui.pricing import billed_or_computed_cost, reply_cost
 from pinata_tui.sanitize import one_line
 
@@ -225,7 +226,7 @@ class ChatTurn:
     """Runs one ``TurnPlan`` against the API, saving as it goes; see the module docstring."""
 
     def __init__(self, plan: TurnPlan, client: PinataClient, *, persist: Persist, prices: PriceLookup,
-                 max_tokens: int | None = None, temperature: float | None = None,
+                 max_tokens: int | None = None, temperature: float | None = None, top_p: float | None = None,
                  estimate_usage: UsageEstimate | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  checkpoint_seconds: float = CHECKPOINT_SECONDS, hints: Hints = TUI_HINTS) -> None:
@@ -233,8 +234,10 @@ class ChatTurn:
         self.client = client
         self.persist = persist
         self.prices = prices
-        self.max_tokens = max_tokens
-        self.temperature = temperature
+        # The conversation's own settings (read now: a change applies from the next turn) over config's.
+        options = request_options(plan.conversation.settings, max_tokens=max_tokens, temperature=temperature,
+                                  top_p=top_p, extra=plan.extra)
+        self.max_tokens, self.temperature, self.extra = options.max_tokens, options.temperature, options.extra
         self.estimate_usage = estimate_usage
         self.clock = clock
         self.checkpoint_seconds = checkpoint_seconds
@@ -295,7 +298,7 @@ class ChatTurn:
         plan, reply = self.plan, self.plan.reply
         async for event in self.client.stream_chat(reply.model or plan.conversation.model, plan.history,
                                                    max_tokens=self.max_tokens, temperature=self.temperature,
-                                                   extra=plan.extra or None):
+                                                   extra=self.extra or None):
             if isinstance(event, TextDelta | RefusalDelta):
                 self.refused = self.refused or isinstance(event, RefusalDelta)
                 await self._arrived()

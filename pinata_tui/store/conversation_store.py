@@ -29,6 +29,7 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.files import PRIVATE_FILE_MODE, ensure_private_dir, tighten_mode
 from pinata_tui.store.migrations import LATEST, SchemaTooNew, migrate
 from pinata_tui.store.queries import ConversationQueries
+from pinata_tui.store.settings import SETTINGS_COLUMNS, SettingsQueries, settings_from_row, settings_values
 from pinata_tui.store.spend import SpendQueries
 
 STALE_STREAM_SECONDS = 30.0
@@ -68,6 +69,10 @@ def storage_problem(exc: BaseException) -> str | None:
     return _SQLITE_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
 
 
+_INSERT_CONVERSATION = (f"INSERT INTO conversations (title, model, system_prompt, {', '.join(SETTINGS_COLUMNS)},"
+                        f" created_at, updated_at) VALUES ({', '.join('?' * (len(SETTINGS_COLUMNS) + 5))})")
+
+
 def _leaf_id(conversation: Conversation) -> int | None:
     return conversation.messages[-1].id if conversation.messages else None
 
@@ -86,7 +91,7 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class ConversationStore(ConversationQueries, SpendQueries):
+class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -228,10 +233,8 @@ class ConversationStore(ConversationQueries, SpendQueries):
 
     def create_conversation(self, conversation: Conversation) -> int:
         now = time.time()
-        cursor = self._write(
-            "INSERT INTO conversations (title, model, system_prompt, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-            (conversation.title, conversation.model, conversation.system_prompt, now, now),
-        )
+        cursor = self._write(_INSERT_CONVERSATION, (conversation.title, conversation.model, conversation.system_prompt,
+                                                    *settings_values(conversation), now, now))
         conversation.id = int(cursor.lastrowid)  # type: ignore[arg-type]
         return conversation.id
 
@@ -297,11 +300,9 @@ class ConversationStore(ConversationQueries, SpendQueries):
             try:
                 with self._conn:
                     self._conn.execute("BEGIN IMMEDIATE")
-                    cursor = self._conn.execute(
-                        "INSERT INTO conversations (title, model, system_prompt, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (conversation.title, conversation.model, conversation.system_prompt, now, now),
-                    )
+                    cursor = self._conn.execute(_INSERT_CONVERSATION, (
+                        conversation.title, conversation.model, conversation.system_prompt,
+                        *settings_values(conversation), now, now))
                     conversation_id = int(cursor.lastrowid)  # type: ignore[arg-type]
                     for message in conversation.tree():  # parents first: each child names its parent's row
                         saved.append((message, message.id))
@@ -358,7 +359,7 @@ class ConversationStore(ConversationQueries, SpendQueries):
             raise KeyError(conversation_id)
         head = rows[0]
         conversation = Conversation(model=head["model"], system_prompt=head["system_prompt"],
-                                    title=head["title"], id=head["id"])
+                                    title=head["title"], id=head["id"], settings=settings_from_row(head))
         by_id: dict[int, ChatMessage] = {}
         parents: list[tuple[ChatMessage, int | None]] = []
         for row in self._read("SELECT * FROM messages WHERE conversation_id = ? AND status != ? ORDER BY id",

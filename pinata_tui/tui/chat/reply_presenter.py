@@ -51,7 +51,7 @@ class ReplyPresenter:
         settings = services.settings
         turn = ChatTurn(self.plan, await services.client(), persist=services.persist,
                         prices=services.model_prices, max_tokens=settings.max_tokens,
-                        temperature=settings.temperature, estimate_usage=self._estimate_usage)
+                        temperature=settings.temperature, top_p=settings.top_p, estimate_usage=self._estimate_usage)
         try:
             await turn.run(self.show)
         finally:
