@@ -17,6 +17,9 @@ from typing import Any
 from pinata_tui.api.events import MAX_COST_USD, Usage
 from pinata_tui.chat.endings import status_label
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.conversation_settings import from_untrusted as settings_from_untrusted
+from pinata_tui.conversation_settings import summary as settings_summary
+from pinata_tui.conversation_settings import to_json as settings_json
 from pinata_tui.files import atomic_write_text
 from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import valid_unicode
@@ -152,6 +155,8 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
     if branches:
         shown = "shown after it" if all_branches else "not included; export with all branches to add them"
         lines.append(f"- **Branches:** this is the current one of {len(branches) + 1} ({shown})")
+    if not conversation.settings.is_default:  # (the system prompt has its own section)
+        lines.append(f"- **Settings:** {settings_summary(conversation.settings, None)}")
     lines += ["", "---", ""]
     if conversation.system_prompt:
         lines += ["## System", "", _close_open_fence(conversation.system_prompt).rstrip("\n"), ""]
@@ -198,7 +203,7 @@ def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
     on_branch = {id(m) for m in visible}
     alternatives = [{"role": m.role, "content": m.content, **_message_meta(m, numbers, include_reasoning)}
                     for m in conversation.tree() if id(m) not in on_branch]
-    document = {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "title": conversation.title,
         "model": conversation.model,
@@ -209,6 +214,8 @@ def to_json(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
     }
     if alternatives:
         document["alternatives"] = alternatives
+    if not conversation.settings.is_default:
+        document["settings"] = settings_json(conversation.settings)
     return redact(json.dumps(document, indent=2, ensure_ascii=False) + "\n", *secrets)
 
 
@@ -249,7 +256,8 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         raise InvalidImport("expected an object with a 'messages' array (or a bare messages array)")
     raw_metadata = data.get("message_metadata")
     metadata: list[Any] = raw_metadata if isinstance(raw_metadata, list) else []
-    conversation = Conversation(model=_text(data.get("model")) or default_model, title=_text(data.get("title")))
+    conversation = Conversation(model=_text(data.get("model")) or default_model, title=_text(data.get("title")),
+                                settings=settings_from_untrusted(data.get("settings")))
     numbered: dict[int, ChatMessage] = {}
     index = 0
     for position, item in enumerate(data["messages"]):
