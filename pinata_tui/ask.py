@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,6 +29,7 @@ from pinata_tui.chat.turn import (
     plan_send,
 )
 from pinata_tui.conversation import Conversation, MessageStatus
+from pinata_tui.conversation_settings import ConversationSettings
 from pinata_tui.exit_codes import EXIT_CTRL_C, EXIT_OVER_BUDGET
 from pinata_tui.sanitize import make_displayable, valid_unicode
 from pinata_tui.settings import Settings
@@ -51,6 +52,8 @@ class AskRequest:
     """``--over-budget``: send even past ``budget.daily`` / ``budget.monthly``."""
     conversation: Conversation | None = None
     """``--continue`` / ``--conversation ID``: a saved conversation; the prompt goes after its current leaf."""
+    settings: ConversationSettings = field(default_factory=ConversationSettings)
+    """The conversation's own settings (from ``-p`` and the flags), saved with it."""
 
 
 def read_piped(stdin: TextIO, err: TextIO | None = None) -> str:
@@ -179,7 +182,8 @@ def stop_on_signals(task: asyncio.Task[object] | None) -> None:
 
 async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
                   out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    conversation = request.conversation or Conversation(model=request.model, system_prompt=request.system_prompt)
+    conversation = request.conversation or Conversation(model=request.model, system_prompt=request.system_prompt,
+                                                        settings=request.settings)
     conversation.model = request.model
     persist = StorePersist(database, request.save, err)
     if not request.over_budget_ok and (settings.budget.daily is not None or settings.budget.monthly is not None):
@@ -205,7 +209,8 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
 
     plan = plan_send(conversation, request.prompt)
     turn = ChatTurn(plan, client, persist=persist if request.save else no_store, prices=prices,
-                    max_tokens=settings.max_tokens, temperature=settings.temperature, hints=CLI_HINTS)
+                    max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p,
+                    hints=CLI_HINTS)
     stopped = False
     stop_on_signals(asyncio.current_task())
     try:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pinata_tui import __version__
 from pinata_tui.cli_export import cmd_export, cmd_import
 from pinata_tui.cli_list import add_list_parser, cmd_list
+from pinata_tui.cli_presets import add_presets_parser, cmd_presets, find_preset, preset_conversation
 from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
 from pinata_tui.cli_usage import add_usage_parser
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     opening.add_argument("-c", "--continue", dest="continue_last", action="store_true",
                          help="reopen the most recent conversation")
     opening.add_argument("--conversation", type=int, metavar="ID", help="open the saved conversation ID")
+    opening.add_argument("-p", "--preset", metavar="NAME",
+                         help="start a new conversation with a preset (see `pinata-chat presets`)")
     parser.add_argument("--force-tui", action="store_true", help="open the app even where TERM=dumb says it cannot")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -80,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the whole response, usage and cost as JSON")
     ask.add_argument("--no-save", action="store_true", help="do not save the exchange to history")
     ask.add_argument("--max-tokens", type=int, help="cap the reply's length")
-    ask.add_argument("--temperature", type=float)
+    ask.add_argument("--temperature", type=float, help="sampling temperature, 0-2")
+    ask.add_argument("--top-p", type=float, help="nucleus sampling, 0-1")
     ask.add_argument("--show-reasoning", action="store_true",
                      help="print the model's reasoning (thinking) to stderr as it streams")
     ask.add_argument("--no-reasoning", action="store_true", help="leave the reasoning out of --json output")
@@ -91,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="continue the most recent conversation (its current branch; its model unless -m)")
     follow_on.add_argument("--conversation", dest="ask_conversation", type=int, metavar="ID",
                            help="continue the saved conversation ID (see `pinata-chat list`)")
+    follow_on.add_argument("-p", "--preset", dest="ask_preset", metavar="NAME",
+                           help="a new conversation with a preset's model, system prompt and settings; "
+                           "other flags given win over it (see `pinata-chat presets`)")
 
     models = commands.add_parser("models", help="list Pinata's model catalog with prices")
     models.add_argument("filter", nargs="?", help="only ids containing this text")
@@ -128,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_list_parser(commands)
     add_usage_parser(commands)
+    add_presets_parser(commands)
 
     export = commands.add_parser("export", help="write a saved conversation as Markdown or JSON")
     which = export.add_mutually_exclusive_group(required=True)
@@ -231,6 +239,8 @@ def _run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
             settings = settings.replace(**{setting: value})
     if args.model:
         settings = settings.replace(model=args.model)
+    # -p: looked up before the app starts (an unknown name is one line and an exit code)
+    conversation = preset_conversation(paths, args.preset, settings, model=args.model) if args.preset else None
     demo = None
     if args.demo:
         from pinata_tui.demo import start_demo
@@ -239,7 +249,7 @@ def _run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
         settings, paths = demo.settings_for(settings), demo.paths_for(paths)
     from pinata_tui.tui.app import PinataChatApp  # Textual loads only now
 
-    app = PinataChatApp(settings, paths, demo=demo, open_conversation=args.conversation,
+    app = PinataChatApp(settings, paths, demo=demo, conversation=conversation, open_conversation=args.conversation,
                         continue_last=args.continue_last)
     app.apply_keymap(loaded.keymap)
     try:
@@ -257,10 +267,12 @@ def _run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
 def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
     # the API client: not on the TUI's start-up path
     from pinata_tui.ask import AskRequest, build_prompt, run_ask
+    from pinata_tui.cli_presets import with_flags
 
     flags: dict[str, Any] = {"base_url": args.base_url, "max_tokens": args.max_tokens,
-                             "temperature": args.temperature}
+                             "temperature": args.temperature, "top_p": args.top_p}
     settings = load(paths, **flags).settings
+    preset = find_preset(paths, args.ask_preset) if args.ask_preset else None
     prompt = build_prompt(args.prompt, sys.stdin, sys.stderr)
     if not prompt:
         raise CliError("give a prompt, or pipe text in: pinata-chat ask \"explain this\" < file.txt", EXIT_USAGE)
@@ -268,9 +280,14 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
     if earlier is not None and args.system:
         raise CliError("-s cannot change the system prompt of a saved conversation; continue it without -s, "
                        "or start a new one.", EXIT_USAGE)
-    model = args.ask_model or (earlier.model if earlier is not None else None) or args.model or settings.model
+    if earlier is not None:  # flags given explicitly win over its settings, for this request
+        earlier.settings = with_flags(earlier.settings, flags)
+    preset_model, preset_system = (preset.model, preset.system_prompt) if preset is not None else (None, None)
+    model = (args.ask_model or (earlier.model if earlier is not None else None) or args.model or preset_model
+             or settings.model)
     request = AskRequest(prompt=prompt, model=model,
-                         system_prompt=args.system or settings.system_prompt, as_json=args.json,
+                         system_prompt=args.system or preset_system or settings.system_prompt, as_json=args.json,
+                         settings=with_flags(preset.settings if preset is not None else None, flags),
                          save=not args.no_save, show_reasoning=args.show_reasoning,
                          include_reasoning=not args.no_reasoning, over_budget_ok=args.over_budget,
                          conversation=earlier)
@@ -412,6 +429,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "import": cmd_import,
     "list": cmd_list,
     "usage": lambda args, paths: _cmd_usage(args, paths),
+    "presets": cmd_presets,
     "config": cmd_config,
     "status": _lazy("status"),
     "enable": _lazy("enable"),

@@ -18,6 +18,7 @@ EXIT_REFUSED = 11
 EXIT_TOOL_CALLS = 12
 EXIT_NO_TEXT = 13
 EXIT_OVER_BUDGET = 14
+EXIT_UNKNOWN_PRESET = 15
 EXIT_CTRL_C = 130
 
 EXIT_CODES = {
@@ -37,5 +38,6 @@ EXIT_CODES = {
     EXIT_NO_TEXT: "the model finished without any visible text (e.g. only reasoning)",
     EXIT_OVER_BUDGET: "not sent: today's or this month's spend has reached budget.daily / budget.monthly "
                       "(--over-budget sends anyway)",
+    EXIT_UNKNOWN_PRESET: "no preset has the name given to -p (the available ones are listed on stderr)",
     EXIT_CTRL_C: "stopped with Ctrl-C (what arrived was printed and saved)",
 }

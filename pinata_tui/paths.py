@@ -58,3 +58,7 @@ class AppPaths:
     @property
     def user_themes_dir(self) -> Path:
         return self.config_dir / "themes"
+
+    @property
+    def user_presets_dir(self) -> Path:
+        return self.config_dir / "presets"
