@@ -20,6 +20,7 @@ BINDING_IDS: dict[str, str] = {
     "chat.copy_last": "copy the last reply (Ctrl+O)",
     "chat.new": "start a new conversation (Ctrl+N)",
     "chat.export": "export the conversation (Ctrl+S)",
+    "chat.settings": "this conversation's system prompt, temperature, top_p, max tokens (F3)",
     "chat.end": "jump to the end and follow (Ctrl+End)",
     "chat.end_reading": "jump to the end while reading (End)",
     "chat.page_up": "scroll the conversation up a page, from anywhere (PageUp)",
@@ -56,6 +57,7 @@ BINDING_IDS: dict[str, str] = {
     "welcome.skip": "skip the welcome screen (Esc)",
     "welcome.quit": "quit from the welcome screen (Ctrl+Q)",
     "dialog.cancel": "cancel a dialog (Esc)",
+    "settings.save": "save the conversation settings dialog (Ctrl+S)",
     "help.close": "close the key help (Esc, F1, q)",
     "codepicker.close": "close the code block picker (Esc)",
 }

@@ -78,7 +78,7 @@ def shipped_presets_dir() -> Path:
 
 def _line_of(key: str, text: str) -> str:
     """Where ``key = ...`` is in the file (", line N"), for a value that is wrong rather than malformed."""
-    match = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", text, re.MULTILINE)
+    match = re.search(rf"^[ \t]*(?:\[{{1,2}}[ \t]*)?[\"']?{re.escape(key)}[\"']?[ \t]*[=\].]", text, re.MULTILINE)
     return f", line {text.count(chr(10), 0, match.start()) + 1}" if match else ""
 
 

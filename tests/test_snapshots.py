@@ -168,3 +168,29 @@ def test_compare_alternatives_at_80x24(server, tmp_path, snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(server, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_settings_dialog_at_80x24(server, tmp_path, snap_compare):
+    """F3 on a conversation started with a preset, after a value out of range was saved."""
+    from textual.widgets import Input, TextArea
+
+    from pinata_tui.preset_files import load_presets, start_conversation
+
+    conversation = start_conversation(load_presets(None).find("code-review"), model="openai/gpt-4.1",
+                                      system_prompt=None)
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await steady(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        dialog.query_one(TextArea).cursor_blink = False
+        for field in dialog.query(Input):
+            field.cursor_blink = False
+        dialog.query_one("#settings-temperature", Input).value = "3"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    app = make_app(server, tmp_path, conversation=conversation)
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

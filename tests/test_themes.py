@@ -114,20 +114,25 @@ def test_parse_theme_explains_problems(tmp_path):
         raise AssertionError("a theme without a primary colour was accepted")
 
 
-def test_the_built_wheel_ships_the_themes(tmp_path):
+def test_the_built_wheel_ships_the_themes_and_presets(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels), str(REPO)], check=True, capture_output=True, timeout=300)
     [wheel] = wheels.glob("pinata_chat-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {f"pinata_tui/themes/{n}.toml" for n in SHIPPED} <= set(names)
+    shipped_presets = {p.stem for p in (REPO / "pinata_tui" / "presets").glob("*.toml")}
+    assert shipped_presets and {f"pinata_tui/presets/{n}.toml" for n in shipped_presets} <= set(names)
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
     code = ("import json; from pinata_tui.theme_files import load_theme_specs, shipped_theme_dirs;"
             "specs, problems = load_theme_specs(None);"
-            "print(json.dumps([str(shipped_theme_dirs()[0]), sorted(s.name for s in specs), problems]))")
+            "from pinata_tui.preset_files import load_presets; presets = load_presets(None);"
+            "print(json.dumps([str(shipped_theme_dirs()[0]), sorted(s.name for s in specs), problems,"
+            " sorted(presets.presets), presets.problems]))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": str(target)}, cwd=tmp_path, timeout=60)
-    where, found, problems = json.loads(result.stdout)
+    where, found, problems, presets, preset_problems = json.loads(result.stdout)
     assert where.startswith(str(target)) and set(found) == SHIPPED and problems == []
+    assert set(presets) == shipped_presets and preset_problems == []

@@ -10,7 +10,7 @@ from typing import Any
 from textual import events
 from textual.pilot import Pilot
 
-from pinata_tui.conversation import MessageStatus
+from pinata_tui.conversation import Conversation, MessageStatus
 from pinata_tui.devserver import DEV_JWT, DEV_LLM_KEY, PinataDevServer
 from pinata_tui.paths import AppPaths
 from pinata_tui.settings import RetrySettings, Settings, TimeoutSettings
@@ -25,7 +25,8 @@ KEY_CHARACTERS = {"enter": "\r", "escape": "\x1b", "tab": "\t", "space": " "}
 
 
 def make_app(server: PinataDevServer, home: Path, *, open_conversation: int | None = None,
-             continue_last: bool = False, **changes: object) -> PinataChatApp:
+             continue_last: bool = False, conversation: Conversation | None = None,
+             **changes: object) -> PinataChatApp:
     settings = Settings(
         base_url=server.url,
         llm_key=DEV_LLM_KEY,
@@ -35,7 +36,7 @@ def make_app(server: PinataDevServer, home: Path, *, open_conversation: int | No
         timeouts=TimeoutSettings(connect=2, read=3, write=3),
     ).replace(**changes)
     app = PinataChatApp(settings, AppPaths.under(home), open_conversation=open_conversation,
-                        continue_last=continue_last)
+                        continue_last=continue_last, conversation=conversation)
     _let_background_work_finish_before_closing(app)
     return app
 

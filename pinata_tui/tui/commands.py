@@ -42,6 +42,10 @@ def app_commands(app: PinataChatApp) -> Iterable[SystemCommand]:
     if chat is None:
         return
     yield SystemCommand("New conversation", "Start a fresh conversation", chat.action_new_conversation)
+    yield SystemCommand("New chat with preset…", "Start a conversation with a preset's system prompt, model "
+                        "and settings", chat.action_new_with_preset)
+    yield SystemCommand("Conversation settings…", "This conversation's system prompt, temperature, top_p and "
+                        "max tokens (F3)", chat.action_settings)
     yield SystemCommand("Retry / regenerate", "Resend the failed prompt, or add an alternative to the last reply",
                         chat.action_retry)
     yield SystemCommand("Regenerate with another model…", "Pick a model; its reply becomes an alternative "

@@ -37,6 +37,8 @@ from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.prompt_input import PromptInput
+from pinata_tui.tui.chat.settings_actions import SettingsActions
+from pinata_tui.tui.chat.settings_line import SettingsLine
 from pinata_tui.tui.chat.status_bar import StatusBar
 from pinata_tui.tui.chat.user_message import UserMessage
 from pinata_tui.tui.common.key_hints import KeyHints
@@ -52,6 +54,7 @@ class ChatScreen(BranchingScreen):
         Binding("ctrl+t", "open_editor", "Editor", id="chat.editor", show=False),
         Binding("ctrl+o", "copy_last_reply", "Copy reply", id="chat.copy_last", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new"),
+        Binding("f3", "settings", "Settings", id="chat.settings", show=False),
         Binding("ctrl+s", "export", "Export", id="chat.export", show=False),
         Binding("ctrl+end", "jump_to_end", "Jump to end", show=False, id="chat.end", priority=True),
         Binding("end", "jump_to_end", "Jump to end", show=False, id="chat.end_reading"),
@@ -79,6 +82,7 @@ class ChatScreen(BranchingScreen):
         self._failed_user: ChatMessage | None = None
         self._budget_warned_for: str | None = None
         """A prompt whose request failed: Enter or Ctrl+R with the same text sends it again, as itself."""
+        self.settings_actions = SettingsActions(self)
         self.ready = asyncio.Event()
         """Set once composed and mounted: the app waits for it before showing a saved conversation."""
 
@@ -93,6 +97,7 @@ class ChatScreen(BranchingScreen):
         banner = CreditsBanner(id="credits-banner")
         banner.display = False
         yield banner
+        yield SettingsLine(id="settings-line")
         yield EmptyConversationHint(id="empty-hint")
         yield ConversationView(id="conversation")
         more = Static("↓ more below — press End (or Ctrl+End) to follow", id="more-below")
@@ -128,6 +133,7 @@ class ChatScreen(BranchingScreen):
         self.ready.set()
 
     def _show_empty_hint(self) -> None:
+        self.settings_actions.show()
         self.query_one(EmptyConversationHint).show_for(self.conversation, demo=self.services.demo)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -295,8 +301,14 @@ class ChatScreen(BranchingScreen):
 
     async def action_new_conversation(self) -> None:
         await self.stop_streaming()
-        await self.open_conversation(Conversation(model=self.conversation.model,
-                                                  system_prompt=self.conversation.system_prompt))
+        await self.open_conversation(Conversation(model=self.conversation.model,  # settings: config.toml's
+                                                  system_prompt=self.services.settings.system_prompt))
+
+    def action_settings(self) -> None:
+        self.settings_actions.open_dialog()
+
+    async def action_new_with_preset(self) -> None:
+        await self.settings_actions.new_with_preset()
 
     def show_demo_banner(self) -> None:
         self.query_one("#demo-banner").display = True

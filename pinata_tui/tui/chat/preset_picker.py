@@ -1,0 +1,54 @@
+""""New chat with preset…": pick one of the presets (shipped and the user's) by name."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from pinata_tui.preset_files import Preset
+from pinata_tui.sanitize import one_line
+
+
+class PresetPicker(ModalScreen[str | None]):
+    """Enter starts a new conversation with the highlighted preset; Esc cancels."""
+
+    CSS_PATH = "settings.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, presets: list[Preset]) -> None:
+        super().__init__()
+        self.presets = presets
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="preset-picker"):
+            yield Static(Text("New chat with preset", style="bold"))
+            yield OptionList(*(Option(self._label(p), id=p.name) for p in self.presets), id="preset-list")
+            yield Static(Text("Enter starts it; Esc cancels. Yours: the presets/ folder beside config.toml.",
+                              style="dim"))
+
+    @staticmethod
+    def _label(preset: Preset) -> Text:
+        # Names, models and descriptions come from files: plain text, one line each.
+        label = Text(one_line(preset.name, 40), style="bold")
+        label.append(f"  {one_line(preset.model or 'current model', 60)}", style="dim")
+        if preset.source == "user":
+            label.append("  (yours)", style="dim")
+        if preset.description:
+            label.append(f"\n  {one_line(preset.description, 200)}")
+        return label
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
