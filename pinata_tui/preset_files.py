@@ -101,6 +101,7 @@ def parse_preset(path: Path, source: Source = "user") -> Preset:
     except tomllib.TOMLDecodeError as exc:
         message, _, where = str(exc).rpartition(" (at ")
         where = where.rstrip(")") if message else ""
+        where = where if where.startswith("line") or not where else f"at {where}"
         raise PresetError(f"{', ' + where if where else ''}: not valid TOML: {message or exc}") from None
     except RecursionError:
         raise PresetError(": nested too deeply to read") from None

@@ -179,3 +179,14 @@ async def test_the_request_carries_the_conversations_settings(server, client):
                    max_tokens=100, temperature=1.0, top_p=0.5).run()
     body = server.state.chat_requests()[-1]["body"]
     assert (body["temperature"], body["top_p"], body["max_tokens"]) == (1.0, 0.5, 100)
+
+
+async def test_a_cut_at_the_conversations_own_limit_points_at_its_settings(server, client):
+    from pinata_tui.devserver import Fault
+
+    server.state.add_fault(Fault(content_tokens=30, finish_reason="length"))
+    conversation = Conversation(model=MODEL, settings=ConversationSettings(max_tokens=30))
+    outcome = await ChatTurn(plan_send(conversation, "Hi"), client, persist=persist, prices=no_prices,
+                             max_tokens=4000).run()
+    assert outcome.notice is not None and "limit of 30 tokens" in outcome.notice
+    assert "this conversation's settings (F3)" in outcome.notice and "config set" not in outcome.notice

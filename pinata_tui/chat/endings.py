@@ -71,11 +71,13 @@ class Hints:
 
     continue_reply: str
     retry: str
+    raise_own_limit: str = "raise max tokens in this conversation's settings (F3)"
+    """When the limit was the conversation's own (its settings or a preset), not config.toml's."""
 
 
 TUI_HINTS = Hints(continue_reply="Ctrl+G asks the model to continue", retry="Ctrl+R retries")
 CLI_HINTS = Hints(continue_reply="`pinata-chat --continue` reopens it in the app to carry it on",
-                  retry="run the command again to retry")
+                  retry="run the command again to retry", raise_own_limit="raise --max-tokens")
 
 
 def _limit(max_tokens: int | None) -> str:
@@ -98,11 +100,11 @@ def interrupted_notice(error: PinataError, hints: Hints = TUI_HINTS) -> str:
 
 
 def ending_notice(reply: ChatMessage, *, max_tokens: int | None, tool_names: list[str],
-                  hints: Hints = TUI_HINTS) -> str | None:
+                  hints: Hints = TUI_HINTS, own_limit: bool = False) -> str | None:
     """One line that says how a settled reply ended, or None when it simply completed."""
     status = reply.status
     if status == MessageStatus.TRUNCATED:
-        raise_it = "raise max_tokens (`pinata-chat config set max_tokens 8192`)"
+        raise_it = hints.raise_own_limit if own_limit else "raise max_tokens (`pinata-chat config set max_tokens 8192`)"
         if not reply.content:
             used = _reasoning_used(reply)
             return (f"No visible text: {used + ', ' if used else ''}the reply hit {_limit(max_tokens)} "

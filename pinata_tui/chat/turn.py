@@ -393,7 +393,8 @@ class ChatTurn:
             took = max(self.clock() - self.first_token_at, 1e-3)
             reply.elapsed = (reply.elapsed or 0.0) + took if plan.continuing else took
         if notice is None:
-            notice = ending_notice(reply, max_tokens=self.max_tokens, tool_names=self.tool_names, hints=self.hints)
+            notice = ending_notice(reply, max_tokens=self.max_tokens, tool_names=self.tool_names, hints=self.hints,
+                                   own_limit=plan.conversation.settings.max_tokens is not None)
         await self.persist(lambda store: store.save_message(plan.conversation, reply))
         speed, completion, reported = self._speed()
         outcome = TurnOutcome(status, reply, plan.user, notice, error, speed, completion, reported)
