@@ -41,8 +41,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(Text("pinata-chat — keys", style="bold"))
             yield Static(table)
-            yield Static(Text('Remap a key in config.toml by its id, e.g. [keymap] "app.models" = "f3", or '
-                              "pinata-chat config set keymap.app.models f3.", style="dim"))
+            yield Static(Text('Remap a key in config.toml by its id, e.g. [keymap] "app.models" = "f4", or '
+                              "pinata-chat config set keymap.app.models f4.", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)
