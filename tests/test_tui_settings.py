@@ -170,3 +170,20 @@ async def test_a_conversation_started_with_a_preset_shows_it_and_sends_it(server
         body = server.state.chat_requests()[-1]["body"]
         assert body["model"] == "anthropic/claude-sonnet-4-6" and body["max_tokens"] == 4000
         assert body["messages"][0]["role"] == "system" and "code reviewer" in body["messages"][0]["content"]
+
+
+async def test_a_system_prompt_with_control_characters_is_shown_inert_and_kept_unless_edited(server, tmp_path):
+    hostile = "Be brief.\x1b]52;c;aGk=\x07\x1b[2J\u202e"
+    app = make_app(server, tmp_path, conversation=Conversation(model="anthropic/claude-sonnet-4-6",
+                                                               system_prompt=hostile))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        dialog = await open_dialog(pilot)
+        area = dialog.query_one("#settings-system", TextArea)
+        drawn = "".join(segment.text for segment in area.render_line(0))
+        assert "\x1b" not in drawn and "\x07" not in drawn and "\u202e" not in drawn and "␛" in drawn
+        fill(dialog, temperature="0.5")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, SettingsDialog), what="the dialog to close")
+        assert chat(app).conversation.system_prompt == hostile  # not edited: not rewritten either
+        assert chat(app).conversation.settings.temperature == 0.5

@@ -26,7 +26,7 @@ from pinata_tui.conversation_settings import (
     SettingError,
     parse_field,
 )
-from pinata_tui.sanitize import one_line
+from pinata_tui.sanitize import make_displayable, one_line
 from pinata_tui.settings import Settings
 
 FIELDS = (
@@ -52,7 +52,10 @@ class SettingsDialog(ModalScreen[SettingsChange | None]):
     def __init__(self, conversation: Conversation, defaults: Settings) -> None:
         super().__init__()
         self.current = conversation.settings
-        self.system_prompt = conversation.system_prompt or ""
+        self.system_prompt = conversation.system_prompt
+        self.shown_system = make_displayable(conversation.system_prompt or "")
+        """What the text area shows: a prompt from a file (an import, a preset) may hold control characters,
+        which a TextArea would write to the terminal as they are."""
         self.defaults = defaults
 
     def compose(self) -> ComposeResult:
@@ -60,7 +63,7 @@ class SettingsDialog(ModalScreen[SettingsChange | None]):
         with Vertical(classes="dialog", id="settings-dialog"):
             yield Static(Text(f"Settings for this conversation{preset}", style="bold"))
             yield Static(Text("System prompt (sent first with every request; empty for none)", style="dim"))
-            yield TextArea(self.system_prompt, id="settings-system", soft_wrap=True, show_line_numbers=False,
+            yield TextArea(self.shown_system, id="settings-system", soft_wrap=True, show_line_numbers=False,
                            compact=True)
             for name, label in FIELDS:
                 value = getattr(self.current, name)
@@ -115,8 +118,9 @@ class SettingsDialog(ModalScreen[SettingsChange | None]):
         settings = self._check()
         if settings is None:
             return
-        system = self.query_one("#settings-system", TextArea).text.strip()
-        self.dismiss(SettingsChange(system or None, settings))
+        text = self.query_one("#settings-system", TextArea).text
+        system = self.system_prompt if text == self.shown_system else text.strip() or None  # unedited: as it was
+        self.dismiss(SettingsChange(system, settings))
 
     @on(Button.Pressed, "#settings-cancel")
     def action_cancel(self) -> None:
