@@ -292,7 +292,7 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         return conversation
     # Alternatives in the file's order: each message's alternatives are listed as they were made.
     rebuilt = Conversation(model=conversation.model, system_prompt=conversation.system_prompt,
-                           title=conversation.title)
+                           title=conversation.title, settings=conversation.settings)
     everything = conversation.tree()
     order = {id(m): n for n, m in numbered.items()}
     for message in sorted(everything, key=lambda m: order.get(id(m), len(everything) + 1)):

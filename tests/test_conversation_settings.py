@@ -190,3 +190,12 @@ async def test_a_cut_at_the_conversations_own_limit_points_at_its_settings(serve
                              max_tokens=4000).run()
     assert outcome.notice is not None and "limit of 30 tokens" in outcome.notice
     assert "this conversation's settings (F3)" in outcome.notice and "config set" not in outcome.notice
+
+
+def test_settings_survive_an_export_with_branches():
+    conversation = conversation_with_settings()
+    first = conversation.messages[-1]
+    other = ChatMessage("assistant", "another", model=MODEL, parent=first.parent)
+    conversation.add_to_tree(other)
+    back = from_json(to_json(conversation), default_model="x")
+    assert back.has_branches and back.settings == CUSTOM

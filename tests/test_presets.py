@@ -199,3 +199,24 @@ def test_p_opens_the_app_on_a_new_conversation_with_the_preset(paths, monkeypatc
         assert conversation.model == model and conversation.settings.preset == "code-review"
         assert conversation.settings.temperature == 0.2 and "code reviewer" in (conversation.system_prompt or "")
     assert os.environ.get("PINATA_CHAT_HOME")
+
+
+def test_ask_continue_keeps_the_conversations_settings_and_flags_win_for_one_request(server, paths, monkeypatch):
+    preset_file(paths.user_presets_dir, "pirate", GOOD)
+    assert run_cli(monkeypatch, "ask", "-p", "pirate", "Hello").code == 0
+    run = run_cli(monkeypatch, "ask", "--continue", "More")
+    assert run.code == 0, run.err
+    body = server.state.chat_requests()[-1]["body"]
+    assert body["model"] == "openai/gpt-5-mini" and (body["temperature"], body["top_p"]) == (1.1, 0.5)
+    assert body["messages"][0] == {"role": "system", "content": "Talk like a pirate."}
+
+    assert run_cli(monkeypatch, "ask", "--continue", "--temperature", "0.1", "Again").code == 0
+    assert server.state.chat_requests()[-1]["body"]["temperature"] == 0.1
+    with ConversationStore(paths.database) as store:  # the override was for that request
+        [summary] = store.list_conversations()
+        assert store.load(summary.id).settings.temperature == 1.1
+
+
+def test_a_preset_starts_a_new_conversation_so_not_with_continue(server, paths, monkeypatch):
+    run = run_cli(monkeypatch, "ask", "--continue", "-p", "concise", "Hello")
+    assert run.code == 2 and "not allowed with argument" in run.err
