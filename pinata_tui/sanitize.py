@@ -44,6 +44,15 @@ def make_displayable(text: str) -> str:
     return text.translate(_TABLE)
 
 
+_SAME_LENGTH = {code: (stand_in if len(stand_in) == 1 else "\ufffd") for code, stand_in in _TABLE.items()}
+
+
+def displayable_same_length(text: str) -> str:
+    """Like ``make_displayable``, one character for one (C1 and bidi controls become U+FFFD), so the
+    columns of an editable line (the prompt box, an input) still match its text; ``\r`` is shown too."""
+    return text.translate(_SAME_LENGTH)
+
+
 def has_control_characters(text: str) -> bool:
     return any(ord(ch) in _TABLE for ch in text)
 

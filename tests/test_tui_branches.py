@@ -311,3 +311,51 @@ async def test_the_palette_offers_edit_regenerate_with_and_compare(server, tmp_p
         screen.action_edit_last_prompt()
         await until(pilot, lambda: screen.editing is screen.conversation.messages[0], what="the edit")
         assert screen.prompt.text == "one question"
+
+
+HOSTILE = "clear\x1b[2J then \x1b]52;c;cGF3bmVk\x07 and \u202eevil"
+
+
+def drawn(widget) -> str:
+    """Every character the widget's visible lines would send to the terminal."""
+    return "".join(segment.text for y in range(widget.size.height) for segment in widget.render_line(y))
+
+
+async def test_a_hostile_prompt_loaded_for_an_edit_is_drawn_inert_and_sent_as_it_was(server, tmp_path):
+    from pinata_tui.conversation import Conversation
+    from pinata_tui.paths import AppPaths
+
+    conversation = Conversation(model="anthropic/claude-sonnet-4-6")
+    conversation.add(ChatMessage("user", HOSTILE))
+    conversation.add(ChatMessage("assistant", "ok", model="anthropic/claude-sonnet-4-6"))
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:
+        conversation_id = store.save_conversation(conversation)
+    app = make_app(server, tmp_path, open_conversation=conversation_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await focus(pilot, screen.conversation.messages[0])
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing is not None, what="the edit")
+        await pilot.pause()
+        shown = drawn(screen.prompt)
+        assert screen.prompt.text == HOSTILE  # the text itself is untouched…
+        assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown  # …but drawn inert
+        assert "␛[2J" in shown
+        await press_now(pilot, "enter")
+        await until(pilot, lambda: turn_settled(screen, 1) and len(server.state.chat_requests()) == 1,
+                    what="the edit sent")
+        assert server.state.chat_requests()[0]["body"]["messages"][-1]["content"] == HOSTILE
+
+
+async def test_a_control_character_in_an_input_is_drawn_inert(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, ModelPicker), what="the picker")
+        field = app.screen.query_one("#picker-filter")
+        field.insert_text_at_cursor("a\x1b[2Jb")
+        await pilot.pause()
+        shown = drawn(field)
+        assert field.value == "a\x1b[2Jb" and "\x1b" not in shown and "␛[2J" in shown

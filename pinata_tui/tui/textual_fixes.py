@@ -41,7 +41,14 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    in the terminal's charset (``pinata_tui.terminal``; UTF-8 where that is ASCII), replacing what
    it cannot read with U+FFFD. Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's (but for 5 and 6, on purpose). ``apply_textual_fixes()`` is idempotent.
+7. ``Input`` draws its value as it stands, so a control character in it (pasted, or in a value
+   given to it) went to the terminal: an escape sequence could clear the screen or write the
+   clipboard. It is drawn with visible stand-ins, one for one (``sanitize.displayable_same_length``),
+   so the cursor's column still fits; the value itself is unchanged. (The prompt box, a
+   ``TextArea``, does the same in ``PromptInput.get_line``, a documented hook.) Upstream: no issue
+   filed yet; worth proposing.
+
+Results are exactly Textual's (but for 5, 6 and 7, on purpose). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -87,6 +94,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _create_strip_caches_on_first_use()
     _alt_enter_from_escape_return()
     _keyboard_in_the_terminals_charset()
+    _input_draws_control_characters_inert()
     return True
 
 
@@ -205,3 +213,24 @@ def _keyboard_in_the_terminals_charset() -> None:
         return partial(codecs.getincrementaldecoder(encoding), errors="replace")
 
     linux_driver.getincrementaldecoder = decoder  # type: ignore[attr-defined,assignment]
+
+
+def _input_draws_control_characters_inert() -> None:
+    from rich.text import Text
+    from textual.widgets import Input
+
+    from pinata_tui.sanitize import displayable_same_length
+
+    drawn_value = Input._value
+
+    def inert_value(self: Input) -> Text:
+        text: Text = drawn_value.fget(self)  # type: ignore[attr-defined]
+        shown = displayable_same_length(text.plain)
+        if shown == text.plain:
+            return text
+        safe = Text(shown, no_wrap=True, overflow="ignore", end="")
+        for span in text.spans:
+            safe.stylize(span.style, span.start, span.end)
+        return safe
+
+    Input._value = property(inert_value)  # type: ignore[method-assign,assignment]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+from pinata_tui.sanitize import displayable_same_length
 
 NEWLINE_KEYS = frozenset({"shift+enter", "alt+enter", "ctrl+j", "shift+\r"})
 """Keys that add a line: Shift+Enter in the kitty form (``shift+enter``) and the xterm
@@ -39,6 +42,19 @@ class PromptInput(TextArea):
         self.placeholder = "Message (Enter to send, Ctrl+J for a new line, F1 for help)"
         self.sent_history: list[str] = []
         self._recall: int | None = None
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: control characters (pasted, or in a prompt loaded for an edit) show as
+        symbols instead of reaching the terminal; one for one, so the cursor's column still fits."""
+        line = super().get_line(line_index)
+        plain = line.plain
+        shown = displayable_same_length(plain)
+        if shown == plain:
+            return line
+        safe = Text(shown, end="", no_wrap=True)
+        for span in line.spans:
+            safe.stylize(span.style, span.start, span.end)
+        return safe
 
     def remember(self, text: str) -> None:
         if text and (not self.sent_history or self.sent_history[-1] != text):
