@@ -11,13 +11,15 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from pinata_tui.api import PinataClient, PinataError
 from pinata_tui.api.types import ModelInfo
+from pinata_tui.attachments import Attachment
 from pinata_tui.chat.endings import CLI_HINTS, STATUS_EXIT_CODES, exit_code_for
+from pinata_tui.chat.image_refusal import CLI_WAY_ON, image_refusal
 from pinata_tui.chat.turn import (
     ChatTurn,
     ReasoningText,
@@ -30,7 +32,7 @@ from pinata_tui.chat.turn import (
 )
 from pinata_tui.conversation import Conversation, MessageStatus
 from pinata_tui.conversation_settings import ConversationSettings
-from pinata_tui.exit_codes import EXIT_CTRL_C, EXIT_OVER_BUDGET
+from pinata_tui.exit_codes import EXIT_ATTACHMENT, EXIT_CTRL_C, EXIT_OVER_BUDGET
 from pinata_tui.sanitize import make_displayable, valid_unicode
 from pinata_tui.settings import Settings
 from pinata_tui.store import ConversationStore, StoreError
@@ -54,6 +56,8 @@ class AskRequest:
     """``--continue`` / ``--conversation ID``: a saved conversation; the prompt goes after its current leaf."""
     settings: ConversationSettings = field(default_factory=ConversationSettings)
     """The conversation's own settings (from ``-p`` and the flags), saved with it."""
+    attachments: list[Attachment] = field(default_factory=list)
+    """Files from ``-a`` (read and checked already)."""
 
 
 def read_piped(stdin: TextIO, err: TextIO | None = None) -> str:
@@ -207,7 +211,7 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
                 catalog = []
         return next((m for m in catalog if m.model_id == model_id), None)
 
-    plan = plan_send(conversation, request.prompt)
+    plan = plan_send(conversation, request.prompt, request.attachments)
     turn = ChatTurn(plan, client, persist=persist if request.save else no_store, prices=prices,
                     max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p,
                     hints=CLI_HINTS)
@@ -227,6 +231,9 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
         code = EXIT_CTRL_C
     elif outcome.error is not None and outcome.reply is None:
         code = exit_code_for(outcome.error)
+        refusal = image_refusal(outcome.error, plan.history, reply.model or request.model, way_on=CLI_WAY_ON)
+        if refusal is not None:
+            code, outcome = EXIT_ATTACHMENT, replace(outcome, notice=refusal)
     else:
         code = STATUS_EXIT_CODES.get(outcome.status, 1)
 

@@ -23,6 +23,7 @@ from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
 from pinata_tui.cli_usage import add_usage_parser
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.exit_codes import (
+    EXIT_ATTACHMENT,
     EXIT_CODES,
     EXIT_CTRL_C,
     EXIT_FAILURE,
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     ask.add_argument("prompt", nargs="?", help="the prompt (optional when stdin is piped)")
     ask.add_argument("-m", "--model", dest="ask_model", help="model id")
+    ask.add_argument("-a", "--attach", action="append", default=[], metavar="FILE",
+                     help="attach a text file (fenced, named by path) or an image (PNG, JPEG, GIF, WebP); repeatable")
     ask.add_argument("-s", "--system", help="system prompt")
     ask.add_argument("--json", action="store_true", help="print the whole response, usage and cost as JSON")
     ask.add_argument("--no-save", action="store_true", help="do not save the exchange to history")
@@ -273,8 +276,9 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
                              "temperature": args.temperature, "top_p": args.top_p}
     settings = load(paths, **flags).settings
     preset = find_preset(paths, args.ask_preset) if args.ask_preset else None
+    attachments = read_cli_attachments(args.attach)
     prompt = build_prompt(args.prompt, sys.stdin, sys.stderr)
-    if not prompt:
+    if not prompt and not attachments:
         raise CliError("give a prompt, or pipe text in: pinata-chat ask \"explain this\" < file.txt", EXIT_USAGE)
     earlier = _conversation_to_continue(args, paths)
     if earlier is not None and args.system:
@@ -290,7 +294,7 @@ def cmd_ask(args: argparse.Namespace, paths: AppPaths) -> int:
                          settings=with_flags(preset.settings if preset is not None else None, flags),
                          save=not args.no_save, show_reasoning=args.show_reasoning,
                          include_reasoning=not args.no_reasoning, over_budget_ok=args.over_budget,
-                         conversation=earlier)
+                         conversation=earlier, attachments=attachments)
     from pinata_tui.terminal import decide, detect, use_output_fallback
 
     terminal = decide(detect())
@@ -325,6 +329,18 @@ def _conversation_to_continue(args: argparse.Namespace, paths: AppPaths) -> Conv
                                EXIT_USAGE) from None
     except StoreError as exc:
         raise CliError(str(exc)) from None
+
+
+def read_cli_attachments(names: list[str]) -> list[Any]:
+    """``-a FILE``s, read and checked; the first that cannot be attached stops ``ask`` with one line."""
+    from pinata_tui.attachments import MAX_ATTACHMENTS, AttachmentError, read_attachment
+
+    if len(names) > MAX_ATTACHMENTS:
+        raise CliError(f"at most {MAX_ATTACHMENTS} files can be attached to one message", EXIT_ATTACHMENT)
+    try:
+        return [read_attachment(name) for name in names]
+    except AttachmentError as exc:
+        raise CliError(str(exc), EXIT_ATTACHMENT) from None
 
 
 # ---------------------------------------------------------------- catalog

@@ -13,8 +13,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from pinata_tui.api.events import Usage
+from pinata_tui.attachment_content import message_content
+from pinata_tui.attachments import Attachment
 from pinata_tui.conversation_settings import ConversationSettings
 
 
@@ -72,6 +75,8 @@ class ChatMessage:
     """The message this one follows (None for a conversation's first message)."""
     elapsed: float | None = None
     """Seconds from the reply's first token to its last (its speed, with the completion tokens)."""
+    attachments: list[Attachment] = field(default_factory=list, compare=False, repr=False)
+    """Files sent with a user message (``attachments.py``); they go into its request content."""
 
     @property
     def is_partial(self) -> bool:
@@ -198,21 +203,24 @@ class Conversation:
     def has_branches(self) -> bool:
         return any(len(family) > 1 for family in self._children.values())
 
-    def request_history(self, *, leave_out: tuple[ChatMessage, ...] = ()) -> list[dict[str, str]]:
+    def request_history(self, *, leave_out: tuple[ChatMessage, ...] = ()) -> list[dict[str, Any]]:
         """The OpenAI ``messages`` for the next request: system prompt, then every turn with text.
 
         Partial replies go too (the user saw them); failed ones, which hold no text, do not;
         nor do those in ``leave_out`` (a reply being regenerated). Reasoning is never sent back.
+        A message with attachments carries them (``attachment_content.message_content``).
         """
-        history: list[dict[str, str]] = []
+        history: list[dict[str, Any]] = []
         if self.system_prompt:
             history.append({"role": "system", "content": self.system_prompt})
         for message in self.messages:
             if any(message is left for left in leave_out):
                 continue
-            if (message.role in ("user", "assistant") and message.content
+            if (message.role in ("user", "assistant") and (message.content or message.attachments)
                     and message.status not in (MessageStatus.ERROR, MessageStatus.DISCARDED)):
-                history.append({"role": message.role, "content": message.content})
+                content = (message_content(message.content, message.attachments) if message.attachments
+                           else message.content)
+                history.append({"role": message.role, "content": content})
         return history
 
     @property

@@ -19,6 +19,7 @@ EXIT_TOOL_CALLS = 12
 EXIT_NO_TEXT = 13
 EXIT_OVER_BUDGET = 14
 EXIT_UNKNOWN_PRESET = 15
+EXIT_ATTACHMENT = 16
 EXIT_CTRL_C = 130
 
 EXIT_CODES = {
@@ -39,5 +40,7 @@ EXIT_CODES = {
     EXIT_OVER_BUDGET: "not sent: today's or this month's spend has reached budget.daily / budget.monthly "
                       "(--over-budget sends anyway)",
     EXIT_UNKNOWN_PRESET: "no preset has the name given to -p (the available ones are listed on stderr)",
+    EXIT_ATTACHMENT: "a file given with -a cannot be attached (missing, too big, binary, not UTF-8), or the "
+                     "model did not accept an image (try another with --model)",
     EXIT_CTRL_C: "stopped with Ctrl-C (what arrived was printed and saved)",
 }

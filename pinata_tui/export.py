@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pinata_tui import attachment_content
 from pinata_tui.api.events import MAX_COST_USD, Usage
+from pinata_tui.attachments import MAX_ATTACHMENTS, Attachment, AttachmentError
 from pinata_tui.chat.endings import status_label
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.conversation_settings import from_untrusted as settings_from_untrusted
@@ -99,6 +101,7 @@ def _message_lines(message: ChatMessage, conversation: Conversation, *, include_
         lines += _reasoning_details(message.reasoning)
     if message.content:
         lines += [_close_open_fence(message.content).rstrip("\n"), ""]
+    lines += attachment_content.markdown_lines(message.attachments)
     notes = []
     if message.role == "assistant" and message.status != MessageStatus.COMPLETE:
         label = status_label(message.status) or message.status.value
@@ -239,6 +242,8 @@ def _message_meta(message: ChatMessage, numbers: dict[int, int], include_reasoni
         meta["error"] = message.error
     if include_reasoning and message.reasoning:
         meta["reasoning"] = message.reasoning
+    if message.attachments:
+        meta["attachments"] = [attachment_content.to_json(a) for a in message.attachments]
     return meta
 
 
@@ -270,6 +275,7 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         meta = metadata[index] if index < len(metadata) and isinstance(metadata[index], dict) else {}
         index += 1
         message = _imported_message(item, meta, conversation.model)
+        message.attachments = _attachments(meta.get("attachments"), f"message {position + 1}")
         conversation.add(message)
         _number(numbered, meta, message)
     if not conversation.messages:
@@ -285,6 +291,7 @@ def from_json(text: str, *, default_model: str) -> Conversation:
             raise InvalidImport(f"alternative {position + 1} follows message {parent_number!r}, which is not "
                                 "earlier in the file")
         message = _imported_message(item, item, conversation.model)
+        message.attachments = _attachments(item.get("attachments"), f"alternative {position + 1}")
         message.parent = parent
         conversation.add_to_tree(message)
         _number(numbered, item, message)
@@ -341,6 +348,18 @@ def _imported_message(item: dict[str, Any], meta: dict[str, Any], default_model:
     if created is not None:
         message.created_at = created
     return message
+
+
+def _attachments(items: Any, where: str) -> list[Attachment]:
+    """A message's attachments from an export, each checked as a file read from disk is."""
+    if items is None:
+        return []
+    if not isinstance(items, list) or len(items) > MAX_ATTACHMENTS:
+        raise InvalidImport(f"{where}: 'attachments' must be a list of at most {MAX_ATTACHMENTS}")
+    try:
+        return [attachment_content.from_json(item, where) for item in items]
+    except AttachmentError as exc:
+        raise InvalidImport(str(exc)) from None
 
 
 def export_filename(conversation: Conversation, fmt: str) -> str:

@@ -60,7 +60,8 @@ __all__ = ["MIN_TOPUP_THRESHOLD", "PinataClient", "describe_body", "error_from_r
            "validate_topup"]
 """The parsing helpers live in ``api.responses``; they are still importable from here."""
 
-Message = dict[str, str]
+Message = dict[str, Any]
+"""``{role, content}``; content is a string, or an array of parts (text, ``image_url``)."""
 RetryObserver = Callable[[Retrying], Awaitable[None] | None]
 
 CHAT_PATH = "/v0/llm/chat/completions"

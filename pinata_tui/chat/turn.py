@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +35,7 @@ from pinata_tui.api.events import (
     Usage,
 )
 from pinata_tui.api.types import ModelInfo
+from pinata_tui.attachments import Attachment
 from pinata_tui.chat.endings import TUI_HINTS, Hints, ending_notice, ending_status, interrupted_notice
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.conversation_settings import request_options
@@ -147,7 +148,7 @@ class TurnPlan:
 
     conversation: Conversation
     reply: ChatMessage
-    history: list[dict[str, str]]
+    history: list[dict[str, Any]]
     user: ChatMessage | None = None
     """A user message to save before sending (a new prompt, or a failed one sent again)."""
     replaces: ChatMessage | None = None
@@ -167,9 +168,9 @@ def _new_reply(conversation: Conversation, *, parent: ChatMessage | None = None)
     return conversation.add(reply, parent=parent)
 
 
-def plan_send(conversation: Conversation, text: str) -> TurnPlan:
-    """A new prompt and its reply."""
-    user = conversation.add(ChatMessage("user", text))
+def plan_send(conversation: Conversation, text: str, attachments: Sequence[Attachment] = ()) -> TurnPlan:
+    """A new prompt (with the files attached to it) and its reply."""
+    user = conversation.add(ChatMessage("user", text, attachments=list(attachments)))
     reply = _new_reply(conversation)
     return TurnPlan(conversation, reply, conversation.request_history(leave_out=(reply,)), user=user)
 

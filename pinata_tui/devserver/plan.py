@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from pinata_tui.devserver.content import images_of, text_of
 from pinata_tui.devserver.faults import Fault
 from pinata_tui.devserver.replies import (
     TOOL_CALL_ID,
@@ -90,8 +91,8 @@ def plan_reply(state: ServerState, body: dict[str, Any], model: str, messages: l
                fault: Fault | None) -> Reply:
     """Decide the reply to a valid chat request, applying the fault's reply-shape knobs."""
     fault = fault or Fault()
-    prompt_tokens = sum(estimate_tokens(str(m.get("content", ""))) + 4 for m in messages
-                        if isinstance(m, dict))
+    prompt_tokens = sum(estimate_tokens(text_of(m.get("content", ""))) + 4 + 765 * len(images_of(m.get("content")))
+                        for m in messages if isinstance(m, dict))
     limit = int(body.get("max_completion_tokens") or body.get("max_tokens") or 4096)
     kind = "content"
     if fault.tool_calls:

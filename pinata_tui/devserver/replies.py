@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from pinata_tui.devserver.content import received_note, text_of
+
 TOOL_CALL_ID = "call_abc"
 TOOL_NAME = "get_weather"
 TOOL_ARGUMENTS = json.dumps({"location": "Paris, France", "unit": "celsius"}, separators=(",", ":"))
@@ -20,7 +22,7 @@ def estimate_tokens(text: str) -> int:
 
 
 def _last_user(messages: list[dict[str, Any]]) -> str:
-    return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
+    return next((text_of(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
 
 
 def _sample_document(seed: int, model: str, prompt: str) -> str:
@@ -61,6 +63,7 @@ def demo_reply(model: str, messages: list[dict[str, Any]], catalog: list[dict[st
         f"## You asked: {prompt}\n\n"
         "This is **demo mode**: the answer comes from a stand-in for Pinata running inside pinata-chat, "
         f"playing **{model}**. No account is used and nothing is billed.\n\n"
+        f"{received_note(messages)}"
         f"Next, {tip}.\n\n"
         "| what | price per 1M tokens |\n|---|---|\n"
         f"| input | ${prices.get('input_usd_per_1m_tokens', 0):.2f} |\n"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from pinata_tui.devserver.content import messages_problem
 from pinata_tui.devserver.faults import Fault, StreamStyle
 from pinata_tui.devserver.plan import cost_micro, plan_reply
 from pinata_tui.devserver.state import MICRO, ServerState
@@ -225,6 +226,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not isinstance(messages, list) or not messages:
             self._error(400, "messages must be a non-empty array")
+            return
+        problem = messages_problem(messages, model, self.state.text_only_models)
+        if problem is not None:
+            self._error(400, problem, type="invalid_request_error")
             return
         with self.state.lock:
             available = self.state.balance_micro - self.state.loaned_micro

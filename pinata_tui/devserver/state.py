@@ -38,6 +38,9 @@ CATALOG: list[dict[str, Any]] = [
      "output_usd_per_1m_tokens": 15.0, "cache_read_usd_per_1m_tokens": 0.75},
 ]
 
+TEXT_ONLY_MODELS = frozenset({"deepseek/deepseek-v3.2", "mistralai/mistral-large"})
+"""Catalog models that refuse images here; every other one accepts them."""
+
 MICRO = 1_000_000
 
 
@@ -62,6 +65,8 @@ class ServerState:
     requests: list[dict[str, Any]] = field(default_factory=list)
     """Every request received: method, path, whether it was authorised, JSON body."""
     catalog: list[dict[str, Any]] = field(default_factory=lambda: [dict(m) for m in CATALOG])
+    text_only_models: set[str] = field(default_factory=lambda: set(TEXT_ONLY_MODELS))
+    """Models that refuse image parts with a 400 (``devserver.content``)."""
     reply_override: str | None = None
     """When set, every reply is exactly this text (split into tokens)."""
     demo: bool = False

@@ -27,6 +27,7 @@ from typing import Self
 from pinata_tui.api.events import Usage
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.files import PRIVATE_FILE_MODE, ensure_private_dir, tighten_mode
+from pinata_tui.store.attachment_rows import AttachmentRows
 from pinata_tui.store.migrations import LATEST, SchemaTooNew, migrate
 from pinata_tui.store.queries import ConversationQueries
 from pinata_tui.store.settings import SETTINGS_COLUMNS, SettingsQueries, settings_from_row, settings_values
@@ -91,7 +92,7 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries):
+class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, AttachmentRows):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -264,7 +265,9 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries):
             f" VALUES ({', '.join('?' * (len(values) + 3))})",
             (*values, conversation_id, message.created_at, now),
         )
-        return int(cursor.lastrowid)  # type: ignore[arg-type]
+        message_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+        self._insert_attachments(message_id, message.attachments)
+        return message_id
 
     def save_message(self, conversation: Conversation, message: ChatMessage) -> int:
         """Insert or update ``message`` (and touch its conversation). Returns the message id."""
@@ -372,6 +375,7 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries):
             parent = by_id.get(parent_id) if parent_id is not None and parent_id < (message.id or 0) else None
             message.parent = parent
             conversation.add_to_tree(message)
+        self._load_attachments(conversation_id, by_id)
         leaf = by_id.get(head["current_leaf_id"]) if head["current_leaf_id"] is not None else None
         if leaf is None and parents:
             leaf = parents[-1][0]
