@@ -25,7 +25,7 @@ from pinata_tui.attachments import (
     attachment_from_bytes,
     human_size,
 )
-from pinata_tui.sanitize import one_line, valid_unicode
+from pinata_tui.sanitize import make_displayable, valid_unicode
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -39,9 +39,10 @@ def fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def safe_name(name: str) -> str:
-    """A file name for a one-line label: control characters shown, never obeyed."""
-    return one_line(name, limit=200)
+def safe_name(name: str, limit: int = 200) -> str:
+    """A file name as one literal line: control characters (newlines too) shown, never obeyed; capped."""
+    shown = make_displayable(name).replace("\n", "\u240a").replace("\t", "\u2409")
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def fenced_block(attachment: Attachment) -> str:

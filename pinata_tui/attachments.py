@@ -163,3 +163,36 @@ def attachment_from_bytes(name: str, raw: bytes, *, text_limit: int = TEXT_LIMIT
     if text.startswith("\ufeff"):
         text = text[1:]
     return Attachment(name, "text", "text/plain", size, text=text)
+
+
+def complete_path(partial: str, cwd: Path | None = None, limit: int = 8) -> list[str]:
+    """Paths that start with ``partial`` (the text after an ``@``): folders end with ``/``.
+
+    Case-insensitive on the last part; hidden entries only when the part starts with a dot.
+    Never raises: an unreadable folder gives no matches.
+    """
+    base = cwd or Path.cwd()
+    head, _, stem = partial.rpartition("/")
+    folder = Path(os.path.expanduser(head or ".")) if head or not partial.startswith("/") else Path("/")
+    if partial.startswith("/") and not head:
+        folder = Path("/")
+    full = folder if folder.is_absolute() else base / folder
+    prefix = f"{head}/" if head or partial.startswith("/") else ""
+    matches: list[str] = []
+    try:
+        with os.scandir(full) as entries:
+            for entry in sorted(entries, key=lambda e: e.name.lower()):
+                if not entry.name.lower().startswith(stem.lower()):
+                    continue
+                if entry.name.startswith(".") and not stem.startswith("."):
+                    continue
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                matches.append(prefix + entry.name + ("/" if is_dir else ""))
+                if len(matches) >= limit:
+                    break
+    except OSError:
+        return []
+    return matches

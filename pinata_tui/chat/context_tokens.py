@@ -6,6 +6,10 @@ while) and the cheap parts on the event loop.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pinata_tui.attachment_content import fenced_block, image_tokens
+from pinata_tui.attachments import Attachment
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.tokens import TokenCounter
 
@@ -16,14 +20,33 @@ class ContextTokens:
         self.system = 0
         """The system prompt's count, counted with the messages (not per keystroke)."""
         self.draft = 0
+        self.pending = 0
+        """The files attached to the next message (images by an estimate: ``image_tokens``)."""
+        self.pending_images = False
 
     @property
     def ready(self) -> bool:
         return self.counter.loaded
 
+    def attachment_tokens(self, attachments: Sequence[Attachment], model: str) -> int:
+        return sum(image_tokens(a) if a.is_image else self.counter.count(fenced_block(a), model)
+                   for a in attachments)
+
+    def _message_tokens(self, message: ChatMessage, model: str) -> int:
+        tokens = self.counter.count_message(message.content, model)
+        return tokens + self.attachment_tokens(message.attachments, model) if message.attachments else tokens
+
     def count_message(self, message: ChatMessage, model: str) -> None:
         if self.ready:
-            message.tokens = self.counter.count_message(message.content, model)
+            message.tokens = self._message_tokens(message, model)
+
+    def count_pending(self, attachments: Sequence[Attachment], model: str) -> None:
+        self.pending_images = any(a.is_image for a in attachments)
+        self.pending = self.attachment_tokens(attachments, model) if self.ready else 0
+
+    def has_images(self, conversation: Conversation) -> bool:
+        """An image is in the count: the total is an estimate."""
+        return self.pending_images or any(a.is_image for m in conversation.messages for a in m.attachments)
 
     def count_draft(self, text: str, model: str) -> int:
         self.draft = self.counter.count(text, model) if self.ready else 0
@@ -35,14 +58,14 @@ class ContextTokens:
             return
         model = conversation.model
         for message in list(conversation.messages):
-            message.tokens = self.counter.count_message(message.content, model)
+            message.tokens = self._message_tokens(message, model)
         system = conversation.system_prompt
         self.system = self.counter.count_message(system, model) if system else 0
         self.count_draft(draft, model)
 
     def total(self, conversation: Conversation) -> int:
         in_context = sum(m.tokens or 0 for m in conversation.messages if m.status != MessageStatus.ERROR)
-        return self.system + in_context + self.draft
+        return self.system + in_context + self.draft + self.pending
 
     def exact(self, model: str) -> bool:
         return self.counter.choice_for(model).exact

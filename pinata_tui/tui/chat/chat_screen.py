@@ -30,12 +30,15 @@ from pinata_tui.chat.turn import TurnPlan, plan_continue, plan_resend, plan_send
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.attachment_tray import AttachmentTray
+from pinata_tui.tui.chat.attachments_screen import AttachmentsScreen
 from pinata_tui.tui.chat.branching import BranchingScreen
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
 from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
+from pinata_tui.tui.chat.path_completions import PathCompletions
 from pinata_tui.tui.chat.prompt_input import PromptInput
 from pinata_tui.tui.chat.settings_actions import SettingsActions
 from pinata_tui.tui.chat.settings_line import SettingsLine
@@ -45,7 +48,7 @@ from pinata_tui.tui.common.key_hints import KeyHints
 from pinata_tui.tui.services import AppServices
 
 
-class ChatScreen(BranchingScreen):
+class ChatScreen(BranchingScreen, AttachmentsScreen):
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("escape", "cancel_edit", "Cancel edit", id="chat.cancel_edit"),
@@ -103,6 +106,8 @@ class ChatScreen(BranchingScreen):
         more = Static("↓ more below — press End (or Ctrl+End) to follow", id="more-below")
         more.display = False
         yield more
+        yield AttachmentTray(id="attachments")
+        yield PathCompletions(id="path-completions")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar")
         yield KeyHints()
@@ -196,16 +201,18 @@ class ChatScreen(BranchingScreen):
         self.query_one("#empty-hint").display = False
         failed = self._failed_user
         self._failed_user = None
-        if failed is not None and failed.content == text and failed in self.conversation.messages:
+        if (failed is not None and failed.content == text and failed in self.conversation.messages
+                and self.attachments_match(failed)):
             block = self.view.block_for(failed)
             plan = plan_resend(self.conversation, failed)
             if isinstance(block, UserMessage):
                 block.mark_sent()
         else:
-            plan = plan_send(self.conversation, text)
+            plan = plan_send(self.conversation, text, self.pending_attachments())
             assert plan.user is not None
             self.context.count_message(plan.user, self.conversation.model)
             await self.view.add_user(plan.user)
+        await self.tray.clear()
         await self._start_turn(plan)
 
     async def _start_turn(self, plan: TurnPlan) -> None:
@@ -231,6 +238,7 @@ class ChatScreen(BranchingScreen):
         """A prompt's request failed: it goes back in the box, and sending it again resends it."""
         self._failed_user = user
         self.prompt.restore(user.content)
+        self.restore_attachments(user)
 
     def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming

@@ -68,6 +68,7 @@ class ContextMeterScreen(Screen[None]):
         status = found.first()
         if self.tokens_ready:
             status.context_tokens = self.context.total(self.conversation)
-            status.tokens_are_estimate = not self.context.exact(self.conversation.model)
+            status.tokens_are_estimate = (not self.context.exact(self.conversation.model)
+                                          or self.context.has_images(self.conversation))
         status.cost = self.conversation.total_cost
         status.cost_is_estimate = self.conversation.cost_is_estimate

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -16,6 +18,11 @@ modifyOtherKeys form (``CSI 27;2;13~``, which Textual names ``shift+\r``), Alt+E
 ESC then Enter, see ``textual_fixes``), and Ctrl+J, which every terminal sends."""
 
 
+COMPLETION_KEYS = frozenset({"up", "down", "tab", "enter", "escape"})
+_PATH_TOKEN = re.compile(r"(?:^|\s)@([^\s@]*)$")
+"""An ``@`` at the start or after a space, then the path typed up to the cursor."""
+
+
 class PromptInput(TextArea):
     """Enter sends; Shift+Enter, Alt+Enter or Ctrl+J insert a newline (Ctrl+J works in every terminal).
 
@@ -27,6 +34,23 @@ class PromptInput(TextArea):
         Binding("shift+enter,alt+enter,ctrl+j", "newline", "Newline", id="prompt.newline", show=False),
     ]
 
+
+    class PathQuery(Message):
+        """The ``@path`` being typed at the cursor changed; ``query`` is None when there is none."""
+
+        def __init__(self, query: str | None) -> None:
+            super().__init__()
+            self.query = query
+
+    class CompletionKey(Message):
+        """Up, Down, Tab, Enter or Esc while ``@path`` matches are shown: they steer the matches."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    class BackspaceWhenEmpty(Message):
+        """Backspace in an empty prompt: the last attached file goes."""
 
     class Submitted(Message):
         """The user pressed Enter on a non-empty prompt."""
@@ -42,6 +66,9 @@ class PromptInput(TextArea):
         self.placeholder = "Message (Enter to send, Ctrl+J for a new line, F1 for help)"
         self.sent_history: list[str] = []
         self._recall: int | None = None
+        self.completing = False
+        """``@path`` matches are shown (the screen sets it): the keys in ``COMPLETION_KEYS`` steer them."""
+        self._path_query: str | None = None
 
     def get_line(self, line_index: int) -> Text:
         """A line as drawn: control characters (pasted, or in a prompt loaded for an edit) show as
@@ -72,7 +99,33 @@ class PromptInput(TextArea):
     def action_newline(self) -> None:
         self.insert("\n")
 
+    def path_token(self) -> tuple[tuple[int, int], str] | None:
+        """Where the ``@path`` before the cursor starts (at its ``@``), and the path typed so far."""
+        row, column = self.cursor_location
+        found = _PATH_TOKEN.search(self.document.get_line(row)[:column])
+        return ((row, found.start(1) - 1), found.group(1)) if found else None
+
+    def replace_path_token(self, replacement: str) -> None:
+        """Put ``replacement`` where the ``@path`` before the cursor is (an empty one removes it)."""
+        token = self.path_token()
+        if token is not None:
+            self.replace(replacement, token[0], self.cursor_location)
+
+    def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        token = self.path_token()
+        query = token[1] if token is not None else None
+        if query != self._path_query:
+            self._path_query = query
+            self.post_message(self.PathQuery(query))
+
     async def _on_key(self, event: events.Key) -> None:
+        if self.completing and event.key in COMPLETION_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.CompletionKey(event.key))
+            return
+        if event.key == "backspace" and not self.text:
+            self.post_message(self.BackspaceWhenEmpty())
         if event.key in NEWLINE_KEYS:
             event.stop()
             event.prevent_default()

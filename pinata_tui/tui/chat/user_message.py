@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 
+from pinata_tui.attachment_content import describe
 from pinata_tui.conversation import ChatMessage, MessageStatus
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.message_block import MessageBlock
@@ -29,7 +30,10 @@ class UserMessage(MessageBlock):
         self.set_class(message.status == MessageStatus.ERROR, "-not-sent")
 
     def render(self) -> Text:
-        return Text("\n").join([self.styled_header(), Text(make_displayable(self.message.content))])
+        parts = [self.styled_header(), Text(make_displayable(self.message.content))]
+        parts += [Text(f"{'▣' if a.is_image else '≡'} {describe(a)}", style=self.themed("$text-muted"))
+                  for a in self.message.attachments]
+        return Text("\n").join(parts)
 
     def header_text(self) -> Text:
         text = Text("You", style="bold")

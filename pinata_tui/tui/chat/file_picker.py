@@ -1,0 +1,59 @@
+"""A modal file picker rooted at the working folder: arrows and Enter (or a click) pick, Esc cancels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text, TextType
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DirectoryTree, Static
+
+from pinata_tui.attachment_content import safe_name
+from pinata_tui.attachments import IMAGE_LIMIT, TEXT_LIMIT, human_size
+
+_SKIPPED = frozenset({"__pycache__", "node_modules"})
+
+
+class SafeDirectoryTree(DirectoryTree):
+    """File names shown literally (escape codes and markup are text); hidden files and caches left out."""
+
+    def process_label(self, label: TextType) -> Text:
+        plain = label.plain if isinstance(label, Text) else label
+        return Text(safe_name(plain))
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if not p.name.startswith(".") and p.name not in _SKIPPED]
+
+
+class FilePicker(ModalScreen[Path | None]):
+    """Dismisses with the chosen file's path, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="filepicker.close")]
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="file-picker"):
+            yield Static(Text.assemble(("Attach a file", "bold"), f" from {safe_name(str(self.root))}"))
+            yield SafeDirectoryTree(self.root, id="file-tree")
+            yield Static(Text(f"↑↓ move · → or Enter opens a folder · Enter attaches a file · Esc cancels.  "
+                              f"Text up to {human_size(TEXT_LIMIT)}, images (PNG, JPEG, GIF, WebP) up to "
+                              f"{human_size(IMAGE_LIMIT)}."), classes="file-picker-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(SafeDirectoryTree).focus()
+
+    @on(DirectoryTree.FileSelected)
+    def _chosen(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.dismiss(event.path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
