@@ -194,3 +194,22 @@ def test_settings_dialog_at_80x24(server, tmp_path, snap_compare):
 
     app = make_app(server, tmp_path, conversation=conversation)
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_prompt_with_attachment_chips_at_80_columns(server, tmp_path, monkeypatch, snap_compare):
+    from tests.attachment_helpers import png
+
+    (tmp_path / "notes.md").write_text("# Notes\nremember the milk\n", encoding="utf-8")
+    (tmp_path / "screenshot-of-the-failing-build.png").write_bytes(png(640, 480))
+    monkeypatch.chdir(tmp_path)
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        screen = chat(pilot.app)
+        for name in ("notes.md", "screenshot-of-the-failing-build.png"):
+            assert await screen.attach(name)
+        await pilot.press(*"What does the build log say?")
+        await pilot.app.workers.wait_for_complete()
+        await steady(pilot)
+
+    assert snap_compare(make_app(server, tmp_path / "home"), terminal_size=SMALL, run_before=run_before)

@@ -59,6 +59,8 @@ def app_commands(app: PinataChatApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Stop reply", "Stop the reply that is streaming", chat.action_stop)
     yield SystemCommand("Copy last reply", "Copy the last reply to the clipboard", chat.action_copy_last_reply)
     yield SystemCommand("Open editor", "Write the prompt in $EDITOR", chat.action_open_editor)
+    yield SystemCommand("Attach a file…", "Pick a text file or image for the next message (Ctrl+F; or type @path)",
+                        chat.action_attach_file)
     yield SystemCommand("Jump to end", "Scroll to the newest message and follow", chat.action_jump_to_end)
     yield SystemCommand("Export conversation as Markdown", "Write this conversation to a .md file",
                         chat.action_export)

@@ -10,12 +10,23 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.containers import HorizontalGroup
+from textual.containers import HorizontalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from pinata_tui.attachment_content import describe
-from pinata_tui.attachments import Attachment
+from pinata_tui.attachment_content import safe_name
+from pinata_tui.attachments import Attachment, human_size
+
+CHIP_NAME_LIMIT = 28
+"""Longer names are shortened in the middle (the conversation shows them whole)."""
+
+
+def short_name(name: str, limit: int = CHIP_NAME_LIMIT) -> str:
+    shown = safe_name(name, limit=10_000)
+    if len(shown) <= limit:
+        return shown
+    keep = limit - 1
+    return shown[: keep - keep // 2] + "…" + shown[len(shown) - keep // 2:]
 
 
 class AttachmentChip(Static, can_focus=True):
@@ -34,9 +45,11 @@ class AttachmentChip(Static, can_focus=True):
         self.tooltip = Text("Click, or Delete when focused, to remove")
 
     def render(self) -> Text:
-        text = Text("▣ " if self.attachment.is_image else "≡ ")
-        text.append(describe(self.attachment))
-        text.append("  ✕", style="bold")
+        attachment = self.attachment
+        text = Text("▣ " if attachment.is_image else "≡ ")
+        text.append(short_name(attachment.name))
+        text.append(f" · {human_size(attachment.size)} ")
+        text.append("✕", style="bold")
         return text
 
     def action_remove(self) -> None:
@@ -47,8 +60,8 @@ class AttachmentChip(Static, can_focus=True):
         self.action_remove()
 
 
-class AttachmentTray(HorizontalGroup):
-    """The chips; hidden while there are none."""
+class AttachmentTray(HorizontalScroll, can_focus=False):
+    """The chips, in a row that scrolls sideways when they do not fit; hidden while there are none."""
 
     class Changed(Message):
         """Files were added or removed (the context meter counts them)."""

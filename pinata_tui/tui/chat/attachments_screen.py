@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class AttachmentsScreen(ContextMeterScreen):
-    BINDINGS = [Binding("ctrl+f", "attach_file", "Attach", id="chat.attach")]
+    BINDINGS = [Binding("ctrl+f", "attach_file", "Attach", id="chat.attach", show=False)]
 
     @property
     def tray(self) -> AttachmentTray:

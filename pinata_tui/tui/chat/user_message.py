@@ -31,7 +31,7 @@ class UserMessage(MessageBlock):
 
     def render(self) -> Text:
         parts = [self.styled_header(), Text(make_displayable(self.message.content))]
-        parts += [Text(f"{'▣' if a.is_image else '≡'} {describe(a)}", style=self.themed("$text-muted"))
+        parts += [Text(f"{'▣' if a.is_image else '≡'} {describe(a)}", style="dim")
                   for a in self.message.attachments]
         return Text("\n").join(parts)
 
