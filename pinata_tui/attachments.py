@@ -68,11 +68,11 @@ def sniff_image(head: bytes) -> str | None:
 
 
 def human_size(size: int) -> str:
+    """``812 B``, ``1.4 KB``, ``256 KB``, ``5 MB`` (1 KB = 1024 bytes)."""
     if size < 1024:
         return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    value, unit = (size / 1024, "KB") if size < 1024 * 1024 else (size / (1024 * 1024), "MB")
+    return f"{value:.0f} {unit}" if value == int(value) or value >= 100 else f"{value:.1f} {unit}"
 
 
 def display_name(path: str | Path, cwd: Path | None = None) -> str:

@@ -61,7 +61,7 @@ def test_a_png_named_like_text_and_text_named_like_a_png(tmp_path):
 def test_limits_are_checked_on_the_real_size_before_reading(tmp_path):
     big = tmp_path / "big.log"
     big.write_bytes(b"a" * (TEXT_LIMIT + 1))
-    with pytest.raises(AttachmentError, match=r"big.log is too big to attach as text \(256.0 KB"):
+    with pytest.raises(AttachmentError, match=r"big.log is too big to attach as text \(256 KB"):
         read_attachment("big.log", cwd=tmp_path)
     huge = tmp_path / "huge.bin"
     with huge.open("wb") as handle:
@@ -242,7 +242,7 @@ def test_json_keeps_attachments_and_an_import_reads_them_back():
     ({"name": "a", "kind": "image", "data_base64": base64.b64encode(b"plain text").decode()},
      "not a PNG, JPEG, GIF or WebP image"),
     ({"name": "a", "kind": "video"}, "unknown kind"),
-    ({"name": "a", "kind": "text", "text": "x" * (TEXT_LIMIT + 1)}, "is over 256.0 KB"),
+    ({"name": "a", "kind": "text", "text": "x" * (TEXT_LIMIT + 1)}, "is over 256 KB"),
 ])
 def test_an_import_refuses_attachments_that_are_not_valid(attachment, problem):
     document = {"messages": [{"role": "user", "content": "hi"}],

@@ -43,7 +43,7 @@ class FilePicker(ModalScreen[Path | None]):
         with Vertical(classes="dialog", id="file-picker"):
             yield Static(Text.assemble(("Attach a file", "bold"), f" from {safe_name(str(self.root))}"))
             yield SafeDirectoryTree(self.root, id="file-tree")
-            yield Static(Text(f"↑↓ move · → or Enter opens a folder · Enter attaches a file · Esc cancels.  "
+            yield Static(Text(f"↑↓ move · Enter opens a folder or attaches a file · Esc cancels.  "
                               f"Text up to {human_size(TEXT_LIMIT)}, images (PNG, JPEG, GIF, WebP) up to "
                               f"{human_size(IMAGE_LIMIT)}."), classes="file-picker-hint")
 
