@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pinata_tui.api.errors import PinataError, StreamFailed, StreamInterrupted
@@ -199,10 +199,12 @@ def plan_regenerate(conversation: Conversation, model: str | None = None) -> Tur
 def plan_edit(conversation: Conversation, original: ChatMessage, text: str) -> TurnPlan:
     """``text`` as an edited version of the prompt ``original``: a new branch from ``original``'s parent.
 
-    The old branch stays in the tree. The caller repaints the view from ``TurnPlan.branched_at``.
+    The old branch stays in the tree, and the new prompt keeps ``original``'s attached files.
+    The caller repaints the view from ``TurnPlan.branched_at``.
     """
     branched_at = conversation.cut_after(original.parent)
-    user = conversation.add(ChatMessage("user", text))
+    files = [replace(a, id=None) for a in original.attachments]
+    user = conversation.add(ChatMessage("user", text, attachments=files))
     reply = _new_reply(conversation)
     return TurnPlan(conversation, reply, conversation.request_history(leave_out=(reply,)), user=user,
                     branched_at=branched_at)
