@@ -26,7 +26,7 @@ from pinata_tui.attachments import (
     read_attachment,
     sniff_image,
 )
-from pinata_tui.conversation import ChatMessage, Conversation
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.export import InvalidImport, to_json, to_markdown
 from pinata_tui.export import from_json as import_json
 from pinata_tui.store import ConversationStore
@@ -251,3 +251,17 @@ def test_an_import_refuses_attachments_that_are_not_valid(attachment, problem):
         import_json(json.dumps(document), default_model="x")
     with pytest.raises(AttachmentError):
         from_json(attachment, "message 1")
+
+
+def test_an_edited_prompt_keeps_its_files_and_an_alternative_keeps_them_through_export():
+    from pinata_tui.chat.turn import plan_edit
+
+    conversation, user = _conversation_with_files()
+    plan = plan_edit(conversation, user, "What is in these two?")
+    assert plan.user is not None and [a.name for a in plan.user.attachments] == ["notes.md", "shot.png"]
+    assert plan.user.attachments[0] is not user.attachments[0]
+    plan.reply.content, plan.reply.status = "Still a note and a picture.", MessageStatus.COMPLETE
+    imported = import_json(to_json(conversation), default_model="x")
+    old_prompt = next(m for m in imported.tree() if m.content == "What is in these?")
+    assert [a.name for a in old_prompt.attachments] == ["notes.md", "shot.png"]
+    assert [a.name for a in imported.messages[0].attachments] == ["notes.md", "shot.png"]
