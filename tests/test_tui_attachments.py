@@ -173,3 +173,21 @@ async def test_a_refused_image_keeps_the_attachment_for_a_resend_with_another_mo
         assert screen.conversation.messages[0] is user and user.status == MessageStatus.COMPLETE
         assert server.state.chat_requests()[-1]["body"]["model"] == "anthropic/claude-sonnet-4-6"
         assert not screen.tray.attachments
+
+
+async def test_enter_sends_files_without_text_but_not_an_empty_prompt(server, tmp_path, workdir):
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await press_now(pilot, "enter")
+        assert screen.conversation.messages == []
+        assert await screen.attach("notes.md")
+        await until(pilot, lambda: screen.prompt.has_attachments, what="the prompt to know")
+        await press_now(pilot, "enter")
+        await until(pilot, lambda: turn_settled(screen, 0), what="the reply")
+        user = screen.conversation.messages[0]
+        assert user.content == "" and [a.name for a in user.attachments] == ["notes.md"]
+        sent = server.state.chat_requests()[-1]["body"]["messages"][0]["content"]
+        assert sent == "notes.md:\n```\n# Notes\nremember the milk\n```"
+        assert not screen.prompt.has_attachments

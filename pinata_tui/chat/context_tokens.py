@@ -23,6 +23,7 @@ class ContextTokens:
         self.pending = 0
         """The files attached to the next message (images by an estimate: ``image_tokens``)."""
         self.pending_images = False
+        self._pending_files: list[Attachment] = []
 
     @property
     def ready(self) -> bool:
@@ -41,6 +42,7 @@ class ContextTokens:
             message.tokens = self._message_tokens(message, model)
 
     def count_pending(self, attachments: Sequence[Attachment], model: str) -> None:
+        self._pending_files = list(attachments)
         self.pending_images = any(a.is_image for a in attachments)
         self.pending = self.attachment_tokens(attachments, model) if self.ready else 0
 
@@ -62,6 +64,7 @@ class ContextTokens:
         system = conversation.system_prompt
         self.system = self.counter.count_message(system, model) if system else 0
         self.count_draft(draft, model)
+        self.count_pending(self._pending_files, model)
 
     def total(self, conversation: Conversation) -> int:
         in_context = sum(m.tokens or 0 for m in conversation.messages if m.status != MessageStatus.ERROR)

@@ -75,6 +75,7 @@ class AttachmentsScreen(ContextMeterScreen):
 
     @on(AttachmentTray.Changed)
     def _tray_changed(self) -> None:
+        self.prompt.has_attachments = bool(self.tray.attachments)
         self.context.count_pending(self.tray.attachments, self.conversation.model)
         self.update_totals()
 
@@ -83,6 +84,9 @@ class AttachmentsScreen(ContextMeterScreen):
     @on(PromptInput.PathQuery)
     async def _path_query(self, event: PromptInput.PathQuery) -> None:
         matches = [] if event.query is None else await asyncio.to_thread(complete_path, event.query)
+        token = self.prompt.path_token()
+        if (token[1] if token is not None else None) != event.query:
+            return  # typed on meanwhile: a newer query follows
         self.completions.show_matches(matches)
         self.prompt.completing = bool(matches)
 

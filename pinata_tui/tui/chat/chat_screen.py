@@ -168,6 +168,8 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
             self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             return
         text = event.text
+        if not text.strip() and (self.editing is not None or not self.tray.attachments):
+            return  # only files (no text) go as a new message, never as an edit
         if await self._over_budget(text):
             return
         self.prompt.remember(text)

@@ -69,6 +69,8 @@ class PromptInput(TextArea):
         self.completing = False
         """``@path`` matches are shown (the screen sets it): the keys in ``COMPLETION_KEYS`` steer them."""
         self._path_query: str | None = None
+        self.has_attachments = False
+        """Files wait above the prompt (the screen sets it): Enter sends even without text."""
 
     def get_line(self, line_index: int) -> Text:
         """A line as drawn: control characters (pasted, or in a prompt loaded for an edit) show as
@@ -135,7 +137,7 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             text = self.text
-            if text.strip():
+            if text.strip() or self.has_attachments:
                 self.post_message(self.Submitted(self, text))
             return
         if event.key == "up" and self._recall_allowed():
