@@ -132,11 +132,13 @@ async def test_a_file_that_cannot_be_attached_is_a_notification_and_hostile_name
         assert toast.message == "x␛[31m[bold red]boom␇.txt looks binary and is not a PNG, JPEG, GIF or WebP " \
                                 "image: only text files and those images can be attached."
         assert not toast.markup
-        assert await screen.attach("[b]ok.md")
+        (workdir / "e\x1b[2Jv\x07.txt").write_text("text\n", encoding="utf-8")
+        assert await screen.attach("[b]ok.md") and await screen.attach("e\x1b[2Jv\x07.txt")
         await pilot.pause()
-        assert chips(app) == ["≡ [b]ok.md · 5 B ✕"]
+        assert chips(app) == ["≡ [b]ok.md · 5 B ✕", "≡ e␛[2Jv␇.txt · 5 B ✕"]
         await send_and_wait(pilot, "read it")
-        assert "≡ [b]ok.md · 5 B" in str(screen.view.query(UserMessage).first().render())
+        shown = str(screen.view.query(UserMessage).first().render())
+        assert "≡ [b]ok.md · 5 B" in shown and "≡ e␛[2Jv␇.txt · 5 B" in shown and "\x1b" not in shown
         await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, FilePicker), what="the file picker")
         tree = app.screen.query_one("#file-tree")

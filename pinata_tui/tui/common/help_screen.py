@@ -16,6 +16,8 @@ EXTRA_KEYS = [
      "most (tmux too); Shift+Enter only where the terminal reports it (kitty keyboard protocol, or xterm's "
      "modifyOtherKeys, e.g. tmux with extended-keys always)"),
     ("Up / Down (empty prompt)", "Recall earlier prompts"),
+    ("@path (in the prompt)", "Attach a file: matches show above the prompt; Tab or Enter takes one, Esc closes them"),
+    ("Backspace (empty prompt)", "Remove the last attached file (or Shift+Tab to a chip, then Delete; or click it)"),
     ("Tab / Shift+Tab", "Move between the prompt and the messages"),
     ("y or c (on a message)", "Copy that message"),
     ("k (on a message)", "Copy its code block (asks which, if several)"),
