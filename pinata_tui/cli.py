@@ -19,11 +19,10 @@ from pinata_tui import __version__
 from pinata_tui.cli_export import cmd_export, cmd_import
 from pinata_tui.cli_list import add_list_parser, cmd_list
 from pinata_tui.cli_presets import add_presets_parser, cmd_presets, find_preset, preset_conversation
-from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load
+from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load, read_cli_attachments
 from pinata_tui.cli_usage import add_usage_parser
 from pinata_tui.config import OPTIONS, ConfigError, describe, set_value, unset_value
 from pinata_tui.exit_codes import (
-    EXIT_ATTACHMENT,
     EXIT_CODES,
     EXIT_CTRL_C,
     EXIT_FAILURE,
@@ -329,18 +328,6 @@ def _conversation_to_continue(args: argparse.Namespace, paths: AppPaths) -> Conv
                                EXIT_USAGE) from None
     except StoreError as exc:
         raise CliError(str(exc)) from None
-
-
-def read_cli_attachments(names: list[str]) -> list[Any]:
-    """``-a FILE``s, read and checked; the first that cannot be attached stops ``ask`` with one line."""
-    from pinata_tui.attachments import MAX_ATTACHMENTS, AttachmentError, read_attachment
-
-    if len(names) > MAX_ATTACHMENTS:
-        raise CliError(f"at most {MAX_ATTACHMENTS} files can be attached to one message", EXIT_ATTACHMENT)
-    try:
-        return [read_attachment(name) for name in names]
-    except AttachmentError as exc:
-        raise CliError(str(exc), EXIT_ATTACHMENT) from None
 
 
 # ---------------------------------------------------------------- catalog

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import errno
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinata_tui.config import LoadedConfig, load_settings
-from pinata_tui.exit_codes import EXIT_USAGE
+from pinata_tui.exit_codes import EXIT_ATTACHMENT, EXIT_USAGE
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable
+
+if TYPE_CHECKING:
+    from pinata_tui.attachments import Attachment
 
 ENV_DEBUG = "PINATA_DEBUG"
 """Set to show the traceback of an unexpected error (a bug) instead of one line."""
@@ -55,3 +58,15 @@ def confirm(question: str) -> bool:
         raise CliError("this needs confirmation; run it in a terminal, or pass --yes.", EXIT_USAGE)
     answer = input(f"{question} [y/N] ").strip().lower()
     return answer in ("y", "yes")
+
+
+def read_cli_attachments(names: list[str]) -> list[Attachment]:
+    """``-a FILE``s, read and checked; the first that cannot be attached stops ``ask`` with one line."""
+    from pinata_tui.attachments import MAX_ATTACHMENTS, AttachmentError, read_attachment
+
+    if len(names) > MAX_ATTACHMENTS:
+        raise CliError(f"at most {MAX_ATTACHMENTS} files can be attached to one message", EXIT_ATTACHMENT)
+    try:
+        return [read_attachment(name) for name in names]
+    except AttachmentError as exc:
+        raise CliError(str(exc), EXIT_ATTACHMENT) from None
