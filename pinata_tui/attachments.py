@@ -75,14 +75,22 @@ def human_size(size: int) -> str:
     return f"{value:.0f} {unit}" if value == int(value) or value >= 100 else f"{value:.1f} {unit}"
 
 
+def working_folder(cwd: Path | None = None) -> Path | None:
+    """``cwd``, else the process's working folder; None when that is gone (deleted or moved)."""
+    try:
+        return cwd or Path.cwd()
+    except OSError:
+        return None
+
+
 def display_name(path: str | Path, cwd: Path | None = None) -> str:
     """``path`` relative to ``cwd`` when it lies inside it, else as given (``~`` expanded)."""
     candidate = Path(os.path.expanduser(str(path)))
-    if candidate.is_absolute():
-        base = (cwd or Path.cwd()).resolve()
+    base = working_folder(cwd)
+    if candidate.is_absolute() and base is not None:
         try:
-            return str(candidate.relative_to(base))
-        except ValueError:
+            return str(candidate.relative_to(base.resolve()))
+        except (ValueError, OSError):
             return str(candidate)
     return str(candidate)
 
@@ -102,10 +110,12 @@ def _kind_of(mode: int) -> str:
 def read_attachment(path: str | Path, *, cwd: Path | None = None, text_limit: int = TEXT_LIMIT,
                     image_limit: int = IMAGE_LIMIT) -> Attachment:
     """Read ``path`` (relative to ``cwd``) into an ``Attachment``, or raise ``AttachmentError``."""
-    base = cwd or Path.cwd()
+    base = working_folder(cwd)
     name = display_name(path, base)
     full = Path(os.path.expanduser(str(path)))
     if not full.is_absolute():
+        if base is None:
+            raise AttachmentError(f"{name}: the working folder is gone (deleted or moved); give a full path.")
         full = base / full
     try:
         info = os.stat(full)  # follows a symlink: what matters is what it points at
@@ -171,16 +181,17 @@ def complete_path(partial: str, cwd: Path | None = None, limit: int = 8) -> list
     Case-insensitive on the last part; hidden entries only when the part starts with a dot.
     Never raises: an unreadable folder gives no matches.
     """
-    base = cwd or Path.cwd()
-    head, _, stem = partial.rpartition("/")
-    folder = Path(os.path.expanduser(head or ".")) if head or not partial.startswith("/") else Path("/")
-    if partial.startswith("/") and not head:
-        folder = Path("/")
-    full = folder if folder.is_absolute() else base / folder
-    prefix = f"{head}/" if head or partial.startswith("/") else ""
+    base = working_folder(cwd)
+    head, slash, stem = partial.rpartition("/")
+    prefix = head + slash  # "", "/", "src/", "~/notes/"...
+    folder = Path(os.path.expanduser(prefix or "."))
+    if not folder.is_absolute():
+        if base is None:
+            return []
+        folder = base / folder
     matches: list[str] = []
     try:
-        with os.scandir(full) as entries:
+        with os.scandir(folder) as entries:
             for entry in sorted(entries, key=lambda e: e.name.lower()):
                 if not entry.name.lower().startswith(stem.lower()):
                     continue

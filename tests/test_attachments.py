@@ -265,3 +265,16 @@ def test_an_edited_prompt_keeps_its_files_and_an_alternative_keeps_them_through_
     old_prompt = next(m for m in imported.tree() if m.content == "What is in these?")
     assert [a.name for a in old_prompt.attachments] == ["notes.md", "shot.png"]
     assert [a.name for a in imported.messages[0].attachments] == ["notes.md", "shot.png"]
+
+
+def test_a_working_folder_that_is_gone_gives_a_message_not_a_crash(tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(AttachmentError, match="notes.md: the working folder is gone"):
+        read_attachment("notes.md")
+    assert complete_path("no") == []
+    (tmp_path / "x.txt").write_text("still here\n", encoding="utf-8")
+    kept = read_attachment(tmp_path / "x.txt")
+    assert (kept.name, kept.text) == (str(tmp_path / "x.txt"), "still here\n")

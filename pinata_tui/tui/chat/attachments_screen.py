@@ -47,7 +47,13 @@ class AttachmentsScreen(ContextMeterScreen):
             if path is not None:
                 self.run_worker(self.attach(path), group="attach")
 
-        self.app.push_screen(FilePicker(Path.cwd()), chosen)
+        try:
+            root = Path.cwd()
+        except OSError:
+            self.notify("The working folder is gone (deleted or moved): type @ and a full path instead.",
+                        severity="warning")
+            return
+        self.app.push_screen(FilePicker(root), chosen)
 
     async def attach(self, path: str | Path) -> bool:
         """Read ``path`` (off the event loop) into a chip; a file that cannot be attached is a notification."""
