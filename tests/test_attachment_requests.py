@@ -109,9 +109,18 @@ async def test_a_refused_image_keeps_the_message_and_a_resend_with_another_model
     store.close()
 
 
-def test_a_rejection_without_images_is_not_called_an_image_refusal():
-    error = RequestRejected(400, "Pinata refused the request (400): bad.", detail="bad")
+def test_a_rejection_is_an_image_refusal_only_with_an_image_and_a_fitting_status():
+    error = RequestRejected(400, "Pinata refused the request (400): bad.", detail="bad temperature")
     assert image_refusal(error, [{"role": "user", "content": "hi"}], VISION) is None
+    with_image = [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": DATA_URL}}]}]
+    assert image_refusal(RequestRejected(404, "gone", detail="No such model"), with_image, VISION) is None
+    hedged = image_refusal(error, with_image, VISION)
+    assert hedged is not None and "perhaps because it takes no images (Pinata said: bad temperature)" in hedged
+    said = RequestRejected(400, "x", detail="image_url is only supported by certain models.")
+    assert image_refusal(said, with_image, VISION) == (
+        f"This model ({VISION}) did not accept the image (Pinata said: image_url is only supported by certain "
+        "models); pick another model with Ctrl+L and press Enter (or Ctrl+R) to send it again; the attachment "
+        "is kept.")
 
 
 async def test_the_demo_reply_mentions_the_images_it_received(server, client):

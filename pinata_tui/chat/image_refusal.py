@@ -19,11 +19,22 @@ TUI_WAY_ON = "pick another model with Ctrl+L and press Enter (or Ctrl+R) to send
 CLI_WAY_ON = "run it again with another model (--model)"
 
 
+IMAGE_WORDS = ("image", "vision", "multimodal", "multi-modal", "image_url")
+"""Words by which a refusal is about the image (OpenAI, OpenRouter and others say one of them)."""
+IMAGE_STATUSES = frozenset({400, 415, 422})
+
+
 def image_refusal(exc: BaseException | None, history: Sequence[dict[str, Any]], model: str, *,
                   way_on: str = TUI_WAY_ON) -> str | None:
-    """The one-line message when ``exc`` is the server rejecting a request with images; else None."""
-    if not isinstance(exc, RequestRejected) or not has_images(history):
+    """The one-line message when ``exc`` is the server rejecting a request with images; else None.
+
+    When the server's words do not name images, the message says the image is the likely cause
+    rather than claiming it (a bad parameter gets the same status)."""
+    if not isinstance(exc, RequestRejected) or exc.status not in IMAGE_STATUSES or not has_images(history):
         return None
-    detail = exc.detail if isinstance(exc, APIStatusError) and exc.detail else str(exc)
-    return one_line(f"This model ({model}) did not accept the image (Pinata said: {detail.rstrip('.')}); "
-                    f"{way_on}.", limit=400)
+    detail = (exc.detail if isinstance(exc, APIStatusError) and exc.detail else str(exc)).rstrip(".")
+    if any(word in detail.lower() for word in IMAGE_WORDS):
+        return one_line(f"This model ({model}) did not accept the image (Pinata said: {detail}); {way_on}.",
+                        limit=400)
+    return one_line(f"This model ({model}) refused a request with an image, perhaps because it takes no images "
+                    f"(Pinata said: {detail}); {way_on}.", limit=400)
