@@ -190,4 +190,4 @@ def test_ask_says_when_the_model_refused_the_image(server, cli_home, monkeypatch
 
 def test_ask_help_and_exit_codes_name_attachments(monkeypatch):
     result = run_cli(monkeypatch, "ask", "--help")
-    assert "-a FILE, --attach FILE" in result.out and "15" in result.out
+    assert "-a FILE, --attach FILE" in result.out and "16" in result.out
