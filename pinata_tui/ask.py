@@ -8,7 +8,9 @@ never 0 with an empty stdout without a line on stderr saying why.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,7 +34,7 @@ from pinata_tui.chat.turn import (
 )
 from pinata_tui.conversation import Conversation, MessageStatus
 from pinata_tui.conversation_settings import ConversationSettings
-from pinata_tui.exit_codes import EXIT_ATTACHMENT, EXIT_CTRL_C, EXIT_OVER_BUDGET
+from pinata_tui.exit_codes import EXIT_ATTACHMENT, EXIT_CTRL_C, EXIT_OK, EXIT_OVER_BUDGET
 from pinata_tui.sanitize import make_displayable, valid_unicode
 from pinata_tui.settings import Settings
 from pinata_tui.store import ConversationStore, StoreError
@@ -130,6 +132,20 @@ class AskPrinter:
         self.err = err
         self.to_terminal = out.isatty()
         self.in_reasoning = False
+        self.reader_gone = False
+        """stdout's reader closed it (``| head``): the reply stops there, as with Ctrl-C, and is kept."""
+
+    def _reader_went_away(self) -> None:
+        self.reader_gone = True
+        try:  # what is still buffered must not fail again when Python flushes stdout at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.out.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        task = asyncio.current_task()
+        if task is not None:
+            task.cancel()  # the turn settles as stopped, keeping what arrived
 
     def _clean(self, text: str, stream: TextIO) -> str:
         # On a terminal, control characters are shown, never obeyed; into a pipe, verbatim.
@@ -138,8 +154,13 @@ class AskPrinter:
     def __call__(self, event: TurnEvent) -> None:
         if isinstance(event, ReplyText) and not self.request.as_json:
             self._end_reasoning()
-            self.out.write(self._clean(event.text, self.out))
-            self.out.flush()
+            if self.reader_gone:
+                return
+            try:
+                self.out.write(self._clean(event.text, self.out))
+                self.out.flush()
+            except BrokenPipeError:
+                self._reader_went_away()
         elif isinstance(event, ReasoningText) and self.request.show_reasoning:
             if not self.in_reasoning:
                 self.err.write("pinata-chat: reasoning:\n")
@@ -227,6 +248,8 @@ async def run_ask(request: AskRequest, settings: Settings, database: Path, *,
         await client.aclose()
     printer._end_reasoning()
     reply = plan.reply
+    if printer.reader_gone:
+        return EXIT_OK  # the reader had what it wanted; the reply is saved as stopped
     if stopped or outcome is None:
         code = EXIT_CTRL_C
     elif outcome.error is not None and outcome.reply is None:

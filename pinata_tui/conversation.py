@@ -106,6 +106,8 @@ class Conversation:
     """Its own temperature, top_p, max tokens and preset name (None each: config.toml's default)."""
     _children: dict[int, list[ChatMessage]] = field(default_factory=dict, repr=False, compare=False)
     """Children by ``id(parent)`` (``_ROOT`` for first messages), in the order they were added."""
+    _in_tree: set[int] = field(default_factory=set, repr=False, compare=False)
+    """``id()`` of every message registered: adding stays O(1) however many alternatives a message has."""
 
     def __post_init__(self) -> None:
         previous = None
@@ -118,9 +120,9 @@ class Conversation:
     # ------------------------------------------------------------ the tree
 
     def _register(self, message: ChatMessage) -> None:
-        family = self._children.setdefault(_key(message.parent), [])
-        if not any(m is message for m in family):
-            family.append(message)
+        if id(message) not in self._in_tree:
+            self._in_tree.add(id(message))
+            self._children.setdefault(_key(message.parent), []).append(message)
 
     def add(self, message: ChatMessage, *, parent: ChatMessage | None | type[_Leaf] = _Leaf) -> ChatMessage:
         """Append ``message`` to the current branch; its parent is the leaf unless ``parent`` is given."""
@@ -143,6 +145,7 @@ class Conversation:
         self.messages[:] = [m for m in self.messages if m is not message]
         family = self._children.get(_key(message.parent), [])
         family[:] = [m for m in family if m is not message]
+        self._in_tree.discard(id(message))
 
     def move_to_leaf(self, message: ChatMessage) -> None:
         """Re-attach ``message`` (a prompt sent again) under the current leaf, at the end of the branch."""

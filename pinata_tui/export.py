@@ -158,6 +158,13 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
     if branches:
         shown = "shown after it" if all_branches else "not included; export with all branches to add them"
         lines.append(f"- **Branches:** this is the current one of {len(branches) + 1} ({shown})")
+        if all_branches:
+            everything = conversation.tree()
+            tree_models = sorted({m.model for m in everything if m.role == "assistant" and m.model})
+            tree_cost = sum(m.cost or 0 for m in everything)
+            tree_estimate = any(m.cost_is_estimate for m in everything)
+            lines.append(f"- **All branches:** {len(everything)} messages, {', '.join(tree_models) or 'no replies'}, "
+                         f"{_cost_text(tree_cost, estimate=tree_estimate, billed=False)}")
     if not conversation.settings.is_default:  # (the system prompt has its own section)
         lines.append(f"- **Settings:** {settings_summary(conversation.settings, None)}")
     lines += ["", "---", ""]
@@ -280,16 +287,29 @@ def from_json(text: str, *, default_model: str) -> Conversation:
         _number(numbered, meta, message)
     if not conversation.messages:
         raise InvalidImport("the conversation has no user or assistant messages")
-    alternatives = data.get("alternatives")
-    for position, item in enumerate(alternatives if isinstance(alternatives, list) else []):
+    alternatives = data.get("alternatives", [])
+    if not isinstance(alternatives, list):
+        raise InvalidImport("'alternatives' must be a list of messages")
+    roles: dict[int, set[str]] = {}
+    """The roles of each message's children so far (by ``id`` of the parent; 0 for first messages)."""
+    for message in conversation.messages:
+        roles.setdefault(id(message.parent) if message.parent else 0, set()).add(message.role)
+    for position, item in enumerate(alternatives):
         if not isinstance(item, dict) or item.get("role") not in ("user", "assistant") \
                 or not isinstance(item.get("content"), str):
             raise InvalidImport(f"alternative {position + 1} needs a role (user or assistant) and text content")
-        parent_number = item.get("parent")
+        if "parent" not in item:
+            raise InvalidImport(f"alternative {position + 1} does not say which message it follows ('parent')")
+        parent_number = item["parent"]
         parent = numbered.get(parent_number) if isinstance(parent_number, int) else None
         if parent_number is not None and parent is None:
             raise InvalidImport(f"alternative {position + 1} follows message {parent_number!r}, which is not "
                                 "earlier in the file")
+        beside = roles.setdefault(id(parent) if parent else 0, set())
+        if beside and item["role"] not in beside:
+            raise InvalidImport(f"alternative {position + 1} is a {item['role']} message beside "
+                                f"{' and '.join(sorted(beside))} messages: an alternative takes the place of one like it")
+        beside.add(item["role"])
         message = _imported_message(item, item, conversation.model)
         message.attachments = _attachments(item.get("attachments"), f"alternative {position + 1}")
         message.parent = parent

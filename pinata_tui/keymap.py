@@ -40,6 +40,7 @@ BINDING_IDS: dict[str, str] = {
     "message.regenerate_with": "add an alternative to the focused reply with another model (m)",
     "message.compare": "compare the focused reply with its alternatives side by side (v)",
     "chat.cancel_edit": "cancel editing an earlier prompt (Esc)",
+    "chat.focus_prompt": "from a focused message back to the prompt (Esc)",
     "compare.close": "close the comparison (Esc)",
     "compare.side": "switch between the comparison's two sides (Left, Right, Tab)",
     "compare.previous": "show the previous alternative on this side (Left bracket)",

@@ -62,6 +62,8 @@ def test_markdown_shows_the_current_branch_and_adds_the_others_on_request():
     everything = to_markdown(conversation, all_branches=True)
     transcript = current.split("\n---\n", 1)[1]
     assert transcript.strip() in everything
+    assert "- **All branches:** 7 messages, anthropic/claude-haiku-4-5, google/gemini-2.5-flash, openai/gpt-5-mini" \
+        in everything
     others = everything.split("## Other branches", 1)[1]
     assert "### Branch 2 · from message 3" in others and "### Branch 3 · from message 4" in others
     assert others.index("q2\n") < others.index("a2\n") < others.index("a2 from haiku")
@@ -82,12 +84,18 @@ def test_json_round_trips_the_whole_tree_and_the_current_branch():
 
 @pytest.mark.parametrize(("alternatives", "complaint"), [
     ([{"role": "user", "content": "x", "parent": 99}], "not earlier in the file"),
-    ([{"role": "robot", "content": "x"}], "alternative 1 needs a role"),
+    ([{"role": "user", "content": "x", "parent": 3, "id": 3}], "not earlier in the file"),  # itself
+    ([{"role": "robot", "content": "x", "parent": None}], "alternative 1 needs a role"),
+    ([{"role": "user", "content": "no parent named"}], "does not say which message it follows"),
+    ([{"role": "assistant", "content": "a reply as a first message", "parent": None}], "assistant message beside user"),
+    ([{"role": "user", "content": "a prompt beside a reply", "parent": 1}], "user message beside assistant"),
+    ({"role": "user", "content": "x"}, "'alternatives' must be a list"),
 ])
 def test_a_broken_tree_in_an_import_is_named(alternatives, complaint):
     from pinata_tui.export import InvalidImport
 
-    document = {"messages": [{"role": "user", "content": "hi"}], "alternatives": alternatives}
+    document = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+                "message_metadata": [{"id": 1}, {"id": 2, "parent": 1}], "alternatives": alternatives}
     with pytest.raises(InvalidImport, match=complaint):
         from_json(json.dumps(document), default_model="m")
 
@@ -139,3 +147,30 @@ def test_ask_continue_errors_are_one_line_with_the_usage_code(online, monkeypatc
     assert system.code == 2 and "system prompt" in system.err
     both = run_cli(monkeypatch, "ask", "--continue", "--conversation", "1", "hello")
     assert both.code == 2
+
+
+class ClosedPipe(io.StringIO):
+    """stdout whose reader went away after the first piece (``| head -c 10``)."""
+
+    def write(self, text: str) -> int:
+        if self.getvalue():
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_ask_into_a_pipe_that_closes_stops_the_reply_and_keeps_what_arrived(online, server, monkeypatch):
+    server.state.reply_override = " ".join(f"word{n}" for n in range(400))
+    server.state.tokens_per_second = 400
+    err = io.StringIO()
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stdout", ClosedPipe())
+        patch.setattr(sys, "stderr", err)
+        from pinata_tui import cli
+
+        code = cli.main(["ask", "count for me"])
+    assert code == 0 and "Traceback" not in err.getvalue()
+    with ConversationStore(AppPaths.under(online).database) as store:
+        saved = store.load(1)
+    reply = saved.messages[-1]
+    assert reply.role == "assistant" and reply.status.value == "stopped"
+    assert reply.content.startswith("word0")  # what arrived is kept, not an empty "interrupted" row

@@ -119,3 +119,24 @@ def test_a_database_made_by_the_release_before_trees_upgrades(tmp_path):
         assert [(m.role, m.status) for m in failed.messages] == [
             ("user", MessageStatus.COMPLETE), ("assistant", MessageStatus.ERROR)]
     assert sqlite3.connect(database).execute("PRAGMA user_version").fetchone()[0] == LATEST
+
+
+def test_while_a_prompt_is_edited_the_meter_counts_only_the_messages_above_it():
+    from pinata_tui.chat.context_tokens import ContextTokens
+
+    class Counter:
+        loaded = True
+
+        def count_message(self, text: str, model: str) -> int:
+            return len(text)
+
+        def count(self, text: str, model: str) -> int:
+            return len(text)
+
+    conversation = linear("q1", "a1", "q2", "a2", "q3", "a3")
+    meter = ContextTokens(Counter())  # type: ignore[arg-type]
+    for message in conversation.messages:
+        meter.count_message(message, "m")
+    meter.count_draft("q2 but better", "m")
+    assert meter.total(conversation) == 12 + len("q2 but better")
+    assert meter.total(conversation, before=conversation.messages[2]) == 4 + len("q2 but better")

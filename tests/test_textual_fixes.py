@@ -78,3 +78,33 @@ def test_the_pin_and_the_verified_version_agree():
     project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     assert f"textual=={TEXTUAL_VERIFIED}" in project["project"]["dependencies"]
     assert textual_version() == TEXTUAL_VERIFIED
+
+
+async def test_an_animation_stopped_by_a_watcher_during_its_own_step_does_not_end_the_app():
+    """Fix 8: a scroll_y watcher that scrolls without animation (as the conversation re-anchors at its
+    end) stopped the running scroll animation inside the animator's tick, which then raised KeyError."""
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+    from textual.widgets import Static
+
+    from pinata_tui.tui.textual_fixes import apply_textual_fixes
+
+    assert apply_textual_fixes()
+
+    class Reanchoring(VerticalScroll):
+        def watch_scroll_y(self, old: float, new: float) -> None:
+            super().watch_scroll_y(old, new)
+            if new >= 20:  # the animation's last step
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)  # stops the animation
+
+    class Demo(App[None]):
+        def compose(self) -> ComposeResult:
+            with Reanchoring():
+                yield Static("\n".join(str(n) for n in range(100)))
+
+    app = Demo()
+    async with app.run_test(size=(20, 10)) as pilot:
+        scroll = app.query_one(Reanchoring)
+        scroll.scroll_to(y=20, animate=True, duration=0.1)
+        await pilot.pause(0.3)
+        assert app.is_running and scroll.scroll_y == scroll.max_scroll_y

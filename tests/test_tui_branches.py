@@ -19,6 +19,13 @@ from tests.tui_helpers import chat, make_app, press_now, ready, send_and_wait, s
 from tests.waiting import until
 
 
+def newest_alternative_settled(screen, count: int) -> bool:
+    """The last reply has ``count`` alternatives, the newest is on the branch, and it has settled."""
+    siblings = screen.conversation.siblings(screen.conversation.messages[1])
+    return (len(siblings) == count and screen.conversation.messages[1] is siblings[-1]
+            and turn_settled(screen, 1))
+
+
 def texts(app) -> list[str]:
     return [m.content for m in chat(app).conversation.messages]
 
@@ -211,7 +218,8 @@ async def test_ctrl_r_on_an_earlier_reply_adds_an_alternative_there_and_keeps_wh
         second_reply = screen.conversation.messages[3]
         await focus(pilot, second_reply)
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: len(texts(app)) == 4 and turn_settled(screen, 3), what="the alternative")
+        await until(pilot, lambda: len(texts(app)) == 4 and screen.conversation.messages[3] is not second_reply
+                    and turn_settled(screen, 3), what="the alternative")
         assert screen.conversation.messages[3] is not second_reply
         assert [m["content"] for m in server.state.chat_requests()[-1]["body"]["messages"]] == old_branch[:3]
         new = screen.conversation.messages[3]
@@ -276,6 +284,8 @@ async def test_a_search_hit_in_another_branch_opens_that_branch(server, tmp_path
         assert len(chat(app).conversation.messages) == 4
         await until(pilot, lambda: isinstance(app.focused, UserMessage)
                     and app.focused.message.content == "the zanzibar question", what="the hit focused")
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:  # and it is the current branch now
+        assert store.load(conversation_id).messages[0].content == "the zanzibar question"
 
 
 async def edit_first(pilot, text: str) -> None:
@@ -359,3 +369,103 @@ async def test_a_control_character_in_an_input_is_drawn_inert(server, tmp_path):
         await pilot.pause()
         shown = drawn(field)
         assert field.value == "a\x1b[2Jb" and "\x1b" not in shown and "␛[2J" in shown
+
+
+async def test_editing_the_first_message_shows_one_first_message_and_switching_stacks_nothing(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "root test")
+        screen = chat(app)
+        await edit_first(pilot, "root test v2")
+        assert [b.message.content for b in screen.view.query(UserMessage)] == ["root test v2"]
+        for key in ("left", "right", "left"):
+            block(app, screen.conversation.messages[0]).focus()
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(screen.view.query(UserMessage)) == 1
+            assert len(screen.view.query(MessageBlock)) == 2
+        assert texts(app)[0] == "root test"
+
+
+async def test_switching_branches_while_an_edit_is_typed_keeps_the_edit(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "q")
+        screen = chat(app)
+        await press_now(pilot, "ctrl+r")
+        await until(pilot, lambda: len(screen.conversation.siblings(screen.conversation.messages[1])) == 2
+                    and not screen.streaming, what="an alternative")
+        await focus(pilot, screen.conversation.messages[0])
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing is not None, what="the edit")
+        screen.prompt.insert(" plus a careful edit")
+        reply = block(app, screen.conversation.messages[1])
+        reply.focus()
+        before = screen.conversation.messages[1]
+        await pilot.press("left")
+        await pilot.pause()
+        assert screen.conversation.messages[1] is before  # refused…
+        assert screen.editing is not None and screen.prompt.text == "q plus a careful edit"  # …and nothing lost
+        assert any("editing a message" in str(n.message) for n in app._notifications)
+
+
+async def test_ctrl_r_on_a_focused_prompt_regenerates_its_reply(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "first")
+        await send_and_wait(pilot, "second")
+        screen = chat(app)
+        first_reply = screen.conversation.messages[1]
+        await focus(pilot, screen.conversation.messages[0])
+        await press_now(pilot, "ctrl+r")
+        await until(pilot, lambda: len(screen.conversation.messages) == 2
+                    and screen.conversation.messages[1] is not first_reply and turn_settled(screen, 1),
+                    what="an alternative to the first reply")
+        assert screen.conversation.siblings(screen.conversation.messages[1])[0] is first_reply
+
+
+async def test_typing_at_a_focused_message_goes_to_the_prompt_and_esc_goes_back(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "hello")
+        screen = chat(app)
+        await focus(pilot, screen.conversation.messages[1])
+        await pilot.press("f", "o")  # not keys of a reply: the start of a new question
+        await until(pilot, lambda: screen.prompt.text == "fo", what="the letters in the prompt")
+        assert app.focused is screen.prompt
+        await focus(pilot, screen.conversation.messages[1])
+        await pilot.press("escape")
+        await until(pilot, lambda: app.focused is screen.prompt, what="the prompt focused")
+
+
+async def test_compare_never_shows_one_alternative_on_both_sides(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "q")
+        screen = chat(app)
+        for count in (2, 3):
+            await press_now(pilot, "ctrl+r")
+            await until(pilot, lambda c=count: newest_alternative_settled(screen, c), what=f"{count} alternatives")
+        await focus(pilot, screen.conversation.messages[1])
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen), what="the comparison")
+        compare = app.screen
+        for key in ("left", "[", "[", "[", "]", "right", "]", "]"):
+            await pilot.press(key)
+            assert compare.shown["left"] != compare.shown["right"], key
+
+
+async def test_f1_lists_the_keys_of_messages_and_replies(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        described = [d for _, d, _ in app.binding_rows()]
+        for wanted in ("Edit (new branch) (on your message)", "Regenerate with… (on a reply)",
+                       "Compare alternatives (on a reply)", "Previous alternative (on a focused message)",
+                       "Copy message (on a focused message)"):
+            assert wanted in described

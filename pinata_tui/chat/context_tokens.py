@@ -66,8 +66,14 @@ class ContextTokens:
         self.count_draft(draft, model)
         self.count_pending(self._pending_files, model)
 
-    def total(self, conversation: Conversation) -> int:
-        in_context = sum(m.tokens or 0 for m in conversation.messages if m.status != MessageStatus.ERROR)
+    def total(self, conversation: Conversation, *, before: ChatMessage | None = None) -> int:
+        """The next request's tokens; with ``before`` (a prompt being edited), only the messages above
+        it go, the draft standing in for it."""
+        messages = conversation.messages
+        if before is not None:
+            cut = next((i for i, m in enumerate(messages) if m is before), len(messages))
+            messages = messages[:cut]
+        in_context = sum(m.tokens or 0 for m in messages if m.status != MessageStatus.ERROR)
         return self.system + in_context + self.draft + self.pending
 
     def exact(self, model: str) -> bool:

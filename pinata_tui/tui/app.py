@@ -27,7 +27,7 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.theme_files import DEFAULT_THEME
 from pinata_tui.tui.account.key_actions import KeyActions
-from pinata_tui.tui.chat.assistant_message import ReplyActionRequested
+from pinata_tui.tui.chat.assistant_message import AssistantMessage, ReplyActionRequested
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
@@ -351,7 +351,8 @@ class PinataChatApp(App[None]):
             return
         hit = next((m for m in conversation.tree() if m.id == at_message), None) if at_message else None
         if hit is not None and not any(m is hit for m in conversation.messages):
-            conversation.select(hit)  # a hit in another branch opens that branch
+            conversation.select(hit)  # a hit in another branch opens that branch, and it is the current one
+            await self.services.persist(lambda store: store.set_current_branch(conversation))
         await chat.open_conversation(conversation)
         if hit is not None:
             await chat.view.reveal(hit)
@@ -365,14 +366,21 @@ class PinataChatApp(App[None]):
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id) for every app and chat binding, with the user's keymap applied."""
+        from pinata_tui.tui.chat.message_block import MessageBlock
+        from pinata_tui.tui.chat.user_message import UserMessage
+
         rows: list[tuple[str, str, str]] = []
-        for binding in [*ChatScreen.BINDINGS, *self.BINDINGS]:
-            if not isinstance(binding, Binding):
-                continue
-            keys = self.keymap.get(binding.id or "", binding.key)
-            shown = " / ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(","))
-            if binding.description and all(d != binding.description for _, d, _ in rows):
-                rows.append((shown, binding.description, binding.id or ""))
+        groups = [("", [*ChatScreen.BINDINGS, *self.BINDINGS]), (" (on a focused message)", MessageBlock.BINDINGS),
+                  (" (on your message)", UserMessage.BINDINGS), (" (on a reply)", AssistantMessage.BINDINGS)]
+        for where, bindings in groups:
+            for binding in bindings:
+                if not isinstance(binding, Binding) or not binding.description:
+                    continue
+                keys = self.keymap.get(binding.id or "", binding.key)
+                shown = " / ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(","))
+                described = binding.description + where
+                if all(d != described for _, d, _ in rows):
+                    rows.append((shown, described, binding.id or ""))
         return rows
 
     def key_help(self) -> list[tuple[str, str]]:

@@ -48,6 +48,13 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    ``TextArea``, does the same in ``PromptInput.get_line``, a documented hook.) Upstream: no issue
    filed yet; worth proposing.
 
+8. The animator's tick steps each running animation, and deletes it once complete. Stepping a
+   scroll animation sets ``scroll_y``; a watcher of ``scroll_y`` that scrolls without animation
+   (the conversation re-anchoring at its end) force-stops that very animation, which removes it,
+   and the tick's delete then raised ``KeyError`` and ended the app (seen when a message was
+   focused, scrolling it into view, as the pane reached its end). The tick now skips an animation
+   that is gone and leaves one that was replaced. Upstream: no issue filed yet; worth proposing.
+
 Results are exactly Textual's (but for 5, 6 and 7, on purpose). ``apply_textual_fixes()`` is idempotent.
 """
 
@@ -95,6 +102,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _alt_enter_from_escape_return()
     _keyboard_in_the_terminals_charset()
     _input_draws_control_characters_inert()
+    _animations_stopped_during_a_tick()
     return True
 
 
@@ -234,3 +242,29 @@ def _input_draws_control_characters_inert() -> None:
         return safe
 
     Input._value = property(inert_value)  # type: ignore[method-assign,assignment]
+
+
+def _animations_stopped_during_a_tick() -> None:
+    from textual._animator import Animator
+
+    def tick(self: Animator) -> None:
+        # Textual 8.2.8's Animator.__call__, but for the two checks marked.
+        if not self._animations:
+            self._timer.pause()
+            self._idle_event.set()
+            if not self._scheduled:
+                self._complete_event.set()
+        else:
+            app_animation_level = self.app.animation_level
+            animation_time = self._get_time()
+            for animation_key in list(self._animations.keys()):
+                animation = self._animations.get(animation_key)
+                if animation is None:  # (checked) stopped by a watcher while an earlier one stepped
+                    continue
+                animation_complete = animation(animation_time, app_animation_level)
+                if animation_complete and self._animations.get(animation_key) is animation:  # (checked)
+                    del self._animations[animation_key]
+                    if animation.on_complete is not None:
+                        animation.on_complete()
+
+    Animator.__call__ = tick  # type: ignore[method-assign]

@@ -38,8 +38,6 @@ class BranchingScreen(ContextMeterScreen):
 
         async def _start_turn(self, plan: TurnPlan) -> None: ...
 
-    editing: ChatMessage | None = None
-    """The prompt being edited (its new text is in the prompt box), or None."""
     _draft_before_edit = ""
 
     # ------------------------------------------------------------ editing
@@ -59,6 +57,7 @@ class BranchingScreen(ContextMeterScreen):
         self.prompt.add_class("-editing")
         self.prompt.focus()
         self.refresh_bindings()
+        self.update_totals()
 
     def action_cancel_edit(self) -> None:
         if self.editing is not None:
@@ -71,6 +70,7 @@ class BranchingScreen(ContextMeterScreen):
         self.prompt.border_title = None
         self.prompt.remove_class("-editing")
         self.refresh_bindings()
+        self.update_totals()
 
     async def send_edit(self, text: str) -> None:
         """Send ``text`` as the edited prompt: a new branch from the edited message's parent."""
@@ -107,7 +107,11 @@ class BranchingScreen(ContextMeterScreen):
                         severity="warning")
             return
         if self.editing is not None:
-            self.action_cancel_edit()
+            if self.prompt.text != self.editing.content:
+                self.notify("You are editing a message: send it (Enter) or cancel the edit (Esc) first.",
+                            severity="warning")
+                return
+            self.action_cancel_edit()  # nothing typed yet: nothing to lose
         changed = self.conversation.select(message)
         await self.view.show_branch_from(changed)
         block = self.view.block_for(message)
@@ -138,6 +142,7 @@ class BranchingScreen(ContextMeterScreen):
         if conversation.messages[-1] is not reply:
             index = conversation.cut_after(reply)
             await self.view.show_branch_from(index)
+            self.update_totals()  # the meter and cost follow the shortened branch at once
         else:
             await self.view.show_latest()
         plan = plan_regenerate(conversation, model)
@@ -191,6 +196,27 @@ class BranchingScreen(ContextMeterScreen):
     def focused_message(self) -> ChatMessage | None:
         focused = self.focused
         return focused.message if isinstance(focused, MessageBlock) else None
+
+    def reply_to_regenerate(self) -> ChatMessage | None:
+        """Ctrl+R's target: the focused reply, or the reply to the focused prompt (None: the last reply)."""
+        focused = self.focused_message()
+        if focused is None or focused.role == "assistant":
+            return focused
+        messages = self.conversation.messages
+        index = next((i for i, m in enumerate(messages) if m is focused), None)
+        if index is not None and index + 1 < len(messages) and messages[index + 1].role == "assistant":
+            return messages[index + 1]
+        return None
+
+    @on(MessageBlock.TypedAt)
+    def _typed_at_a_message(self, event: MessageBlock.TypedAt) -> None:
+        """A key with no meaning on a message (a letter of a new question): it goes to the prompt."""
+        event.stop()
+        self.prompt.focus()
+        self.prompt.insert(event.character)
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus()
 
     def conversation_changed(self, conversation: Conversation) -> None:
         """Another conversation is shown: an edit in progress is dropped (its text stays in the box)."""

@@ -52,6 +52,7 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("escape", "cancel_edit", "Cancel edit", id="chat.cancel_edit"),
+        Binding("escape", "focus_prompt", "Back to the prompt", id="chat.focus_prompt", show=False),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
         Binding("ctrl+g", "continue_reply", "Continue", id="chat.continue"),
         Binding("ctrl+t", "open_editor", "Editor", id="chat.editor", show=False),
@@ -146,6 +147,8 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
             return self.streaming
         if action == "cancel_edit":
             return self.editing is not None and not self.streaming
+        if action == "focus_prompt":
+            return not self.streaming and self.editing is None and isinstance(self.focused, MessageBlock)
         if action == "continue_reply":
             reply = self.conversation.last_reply
             return (not self.streaming and reply is not None and reply.is_partial
@@ -262,8 +265,7 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
                 self.prompt.load_text("")
             await self.send(failed.content)
             return
-        focused = self.focused_message()
-        await self.regenerate(focused if focused is not None and focused.role == "assistant" else None)
+        await self.regenerate(self.reply_to_regenerate())
 
     async def action_continue_reply(self) -> None:
         if self.streaming:

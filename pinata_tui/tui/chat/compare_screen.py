@@ -29,6 +29,12 @@ def reply_figures(message: ChatMessage) -> Text:
     return Text.assemble((make_displayable(message.model or "assistant"), "bold"), "\n", " · ".join(parts))
 
 
+class ComparedReply(AssistantMessage):
+    """A reply's text alone: the column's figures above it say what its header would (cut short)."""
+
+    HAS_HEADER = False
+
+
 class CompareColumn(Vertical):
     """One reply of the comparison: its figures, its text, and a button to choose it."""
 
@@ -54,7 +60,7 @@ class CompareColumn(Vertical):
         self.query_one(".compare-figures", Static).update(reply_figures(message))
         body = self.query_one(VerticalScroll)
         await body.remove_children()
-        reply = AssistantMessage(message)
+        reply = ComparedReply(message)
         reply.can_focus = False
         await body.mount(reply)
 
@@ -130,8 +136,14 @@ class CompareScreen(ModalScreen[ChatMessage | None]):
         self._mark_side()
 
     async def action_cycle(self, step: int) -> None:
-        self.shown[self.side] = (self.shown[self.side] + step) % len(self.alternatives)
-        await self._show(self.side)
+        """The next alternative on this side, skipping the one the other side shows."""
+        other = self.shown["left" if self.side == "right" else "right"]
+        index = (self.shown[self.side] + step) % len(self.alternatives)
+        if index == other:
+            index = (index + step) % len(self.alternatives)
+        if index != self.shown[self.side]:
+            self.shown[self.side] = index
+            await self._show(self.side)
 
     def action_scroll(self, lines: int) -> None:
         body = self.query_one(f"#compare-{self.side}-body", VerticalScroll)

@@ -14,7 +14,7 @@ from pinata_tui.tui.chat.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from pinata_tui.chat.context_tokens import ContextTokens
-    from pinata_tui.conversation import Conversation
+    from pinata_tui.conversation import ChatMessage, Conversation
     from pinata_tui.tui.chat.prompt_input import PromptInput
 
 INLINE_COUNT_LIMIT = 4000
@@ -23,6 +23,9 @@ INLINE_COUNT_LIMIT = 4000
 
 class ContextMeterScreen(Screen[None]):
     """The part of ``ChatScreen`` that keeps the context meter (the chat screen supplies the rest)."""
+
+    editing: ChatMessage | None = None
+    """The prompt being edited (``BranchingScreen``): the meter counts only what is above it."""
 
     if TYPE_CHECKING:
         context: ContextTokens
@@ -67,7 +70,7 @@ class ContextMeterScreen(Screen[None]):
             return
         status = found.first()
         if self.tokens_ready:
-            status.context_tokens = self.context.total(self.conversation)
+            status.context_tokens = self.context.total(self.conversation, before=self.editing)
             status.tokens_are_estimate = (not self.context.exact(self.conversation.model)
                                           or self.context.has_images(self.conversation))
         status.cost = self.conversation.total_cost

@@ -225,7 +225,8 @@ class ConversationView(AnchoredScroll, can_focus=True):
                 await self._mount_tail(len(self._messages))
             else:
                 await self.remove_children([c for c in self.children
-                                            if (owner_index(c) or -1) >= index or isinstance(c, LoadLater)])
+                                            if ((owner := owner_index(c)) is not None and owner >= index)
+                                            or isinstance(c, LoadLater)])
                 # A few messages first (a screenful, mostly): the page loader adds the rest as it shows.
                 self._end = min(len(self._messages), index + BRANCH_FIRST_MESSAGES)
                 owned = [c for c in self.children if owner_index(c) is not None]

@@ -67,9 +67,17 @@ class MessageBlock(Widget, can_focus=True):
     BINDINGS = [
         Binding("y,c", "copy_message", "Copy message", id="message.copy"),
         Binding("k", "copy_code", "Copy code", id="message.copy_code"),
-        Binding("left,[", "sibling(-1)", "Previous alternative", id="message.previous_alternative"),
-        Binding("right,]", "sibling(1)", "Next alternative", id="message.next_alternative"),
+        # Not in the key bar: the header's ◀ n/m ▶ shows them (and takes clicks).
+        Binding("left,[", "sibling(-1)", "Previous alternative", id="message.previous_alternative", show=False),
+        Binding("right,]", "sibling(1)", "Next alternative", id="message.next_alternative", show=False),
     ]
+
+    class TypedAt(Message):
+        """A printable key that means nothing on a message: the screen gives it to the prompt."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
 
     def __init__(self, message: ChatMessage, *, branch: tuple[int, int] | None = None, **kwargs: object) -> None:
         self.message = message
@@ -101,6 +109,14 @@ class MessageBlock(Widget, can_focus=True):
             position, count = self.branch
             if 1 <= position + step <= count:
                 self.post_message(SiblingRequested(self.message, step))
+
+    def on_key(self, event: events.Key) -> None:
+        """Runs only for keys no binding took: a letter typed at a message starts a new question."""
+        if event.is_printable and event.character and not event.key.startswith(("ctrl+", "alt+")) \
+                and event.key not in self._bindings.key_to_bindings:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedAt(event.character))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         offset = event.get_content_offset(self)

@@ -19,8 +19,7 @@ EXTRA_KEYS = [
     ("@path (in the prompt)", "Attach a file: matches show above the prompt; Tab or Enter takes one, Esc closes them"),
     ("Backspace (empty prompt)", "Remove the last attached file (or Shift+Tab to a chip, then Delete; or click it)"),
     ("Tab / Shift+Tab", "Move between the prompt and the messages"),
-    ("y or c (on a message)", "Copy that message"),
-    ("k (on a message)", "Copy its code block (asks which, if several)"),
+    ("Esc (on a message)", "Back to the prompt; typing a letter that is not a key here goes there too"),
     ("Ctrl+P", "Command palette: every action, searchable"),
 ]
 
