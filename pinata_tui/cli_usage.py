@@ -55,8 +55,13 @@ def add_usage_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def _row_json(row: SpendRow) -> dict[str, Any]:
     return {"key": row.key, "label": row.label, "replies": row.replies, "prompt_tokens": row.prompt_tokens,
             "completion_tokens": row.completion_tokens, "reasoning_tokens": row.reasoning_tokens,
-            "cached_tokens": row.cached_tokens, "cost_usd": row.cost, "billed_usd": row.billed,
+            "cached_tokens": row.cached_tokens, "cost_usd": row.cost, "billed_usd": row.billed or 0.0,
             "estimated_usd": row.estimated}
+
+
+def _label(row: SpendRow, by: str) -> str:
+    """The first column: the day, the model, or a conversation's id and title (copies share titles)."""
+    return f"{row.key}  {one_line(row.label, 40)}" if by == "conversation" else one_line(row.label, 40)
 
 
 def cmd_usage(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -66,35 +71,45 @@ def cmd_usage(args: argparse.Namespace, paths: AppPaths) -> int:
     since = parse_since(args.since)
     settings = load(paths).settings
     rows: list[SpendRow] = []
+    imported = (0, 0.0)
     if paths.database.exists():  # a report never creates the database
         try:
             with ConversationStore.for_reading(paths.database) as store:
                 rows = store.spend(since=since, by=args.by)
+                imported = store.imported_since(since)
         except StoreError as exc:
             raise CliError(str(exc)) from None
     if args.json:
         json.dump({"since": datetime.fromtimestamp(since).astimezone().isoformat(timespec="seconds"),
                    "by": args.by, "rows": [_row_json(r) for r in rows],
-                   "total_usd": sum(r.cost for r in rows)}, sys.stdout, indent=2)
+                   "total_usd": sum(r.cost for r in rows),
+                   "imported": {"replies": imported[0], "cost_usd": imported[1]}}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"Spend since {datetime.fromtimestamp(since):%Y-%m-%d %H:%M}, by {args.by}:")
+    imported_note = (f"  ({imported[0]:,} imported {'reply' if imported[0] == 1 else 'replies'} "
+                     f"({format_usd(imported[1])}) are not counted: they were paid for where they were made.)"
+                     if imported[0] else "")
     if not rows:
         print("  nothing: no replies in that time.")
+        if imported_note:
+            print(imported_note)
         return EXIT_OK
-    header = ("", "replies", "prompt", "completion", "reasoning", "cached", "cost", "billed")
-    table = [header] + [(one_line(r.label, 40), f"{r.replies:,}", f"{r.prompt_tokens:,}", f"{r.completion_tokens:,}",
+    header = ("conversation" if args.by == "conversation" else "", "replies", "prompt", "completion", "reasoning", "cached", "cost", "billed")
+    table = [header] + [(_label(r, args.by), f"{r.replies:,}", f"{r.prompt_tokens:,}", f"{r.completion_tokens:,}",
                          f"{r.reasoning_tokens:,}", f"{r.cached_tokens:,}",
-                         format_usd(r.cost, estimate=r.estimated > 0), format_usd(r.billed)) for r in rows]
+                         format_usd(r.cost, estimate=r.estimated > 0), format_usd(r.billed or 0.0)) for r in rows]
     table.append(("total", f"{sum(r.replies for r in rows):,}", f"{sum(r.prompt_tokens for r in rows):,}",
                   f"{sum(r.completion_tokens for r in rows):,}", f"{sum(r.reasoning_tokens for r in rows):,}",
                   f"{sum(r.cached_tokens for r in rows):,}",
                   format_usd(sum(r.cost for r in rows), estimate=any(r.estimated for r in rows)),
-                  format_usd(sum(r.billed for r in rows))))
+                  format_usd(sum(r.billed or 0.0 for r in rows))))
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths))))
     print("  (~ marks costs estimated locally, where no usage came back; billed = what the server said it charged)")
+    if imported_note:
+        print(imported_note)
     if paths.database.exists():
         try:
             with ConversationStore.for_reading(paths.database) as store:

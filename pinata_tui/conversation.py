@@ -77,6 +77,8 @@ class ChatMessage:
     """Seconds from the reply's first token to its last (its speed, with the completion tokens)."""
     attachments: list[Attachment] = field(default_factory=list, compare=False, repr=False)
     """Files sent with a user message (``attachments.py``); they go into its request content."""
+    imported: bool = False
+    """It came in with ``pinata-chat import``: its cost was spent before (or elsewhere), not here."""
 
     @property
     def is_partial(self) -> bool:

@@ -363,6 +363,7 @@ def _imported_message(item: dict[str, Any], meta: dict[str, Any], default_model:
         finish_reason=_text(meta.get("finish_reason")),
         error=_text(meta.get("error")),
         elapsed=float(elapsed) if valid_elapsed and elapsed is not None else None,
+        imported=True,  # what it cost was spent where (and when) it was made, not by this import
     )
     created = _timestamp(meta.get("created_at"))
     if created is not None:

@@ -349,3 +349,19 @@ async def test_ask_notices_speak_of_commands_not_of_the_apps_keys(server, settin
     code, out, err = await ask(settings, tmp_path, as_json=True)
     assert code == EXIT_SERVER and "Ctrl+" not in err
     assert json.loads(out)["finish_reason"] == "error"
+
+
+async def test_continuing_an_imported_reply_makes_it_spend_here(server, client, recorder):
+    from pinata_tui.chat.turn import plan_continue
+
+    conversation = Conversation(model=MODEL)
+    plan, _ = await run_turn(client, recorder, conversation, max_tokens=5)
+    copy_id = recorder.store.save_conversation(recorder.store.load(conversation.id))
+    with sqlite3.connect(recorder.store.path) as db:  # as `pinata-chat import` marks it
+        db.execute("UPDATE messages SET imported = 1 WHERE conversation_id = ?", (copy_id,))
+    imported = recorder.store.load(copy_id)
+    assert imported.messages[-1].imported and recorder.store.imported_since()[0] == 1
+    continued = plan_continue(imported)
+    outcome = await ChatTurn(continued, client, persist=recorder.persist, prices=prices).run(recorder)
+    assert outcome.status == MessageStatus.COMPLETE
+    assert not recorder.store.load(copy_id).messages[-1].imported and recorder.store.imported_since()[0] == 0

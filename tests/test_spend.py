@@ -72,3 +72,28 @@ async def test_the_tui_warns_past_the_budget_and_sends_on_a_second_enter(server,
         await app.key_actions.show_spend()
         assert any("Spend: today" in str(n.render()) and "budget this month" in str(n.render())
                    for n in screen.view.query(Notice))
+
+
+def test_imported_replies_are_not_new_spend_but_replies_added_to_them_are(server, tmp_path, monkeypatch):
+    from tests.cli_helpers import run_cli, use_home
+
+    paths = use_home(monkeypatch, tmp_path, server.url)
+    seed(tmp_path)  # $0.75 really spent, in two conversations
+    exported = tmp_path / "one.json"
+    assert run_cli(monkeypatch, "export", "1", "-o", str(exported)).code == EXIT_OK
+    for _ in range(3):
+        assert run_cli(monkeypatch, "import", str(exported)).code == EXIT_OK
+    usage = json.loads(run_cli(monkeypatch, "usage", "--by", "conversation", "--json").out)
+    assert usage["total_usd"] == 0.75 and sorted(row["key"] for row in usage["rows"]) == ["1", "2"]
+    assert usage["imported"] == {"replies": 3, "cost_usd": 0.75}
+    with ConversationStore(paths.database) as store:
+        assert store.spent_since(0) == 0.75
+    table = run_cli(monkeypatch, "usage", "--by", "conversation").out
+    assert "1  about openai/gpt-5.1" in table and "2  about anthropic" in table  # the id tells copies apart
+    assert "3 imported replies ($0.75) are not counted" in table
+
+    # A reply added later to an imported conversation (the newest one, id 5) is spent here and now.
+    assert run_cli(monkeypatch, "ask", "--continue", "and more").code == EXIT_OK
+    usage = json.loads(run_cli(monkeypatch, "usage", "--by", "conversation", "--json").out)
+    assert [row["key"] for row in usage["rows"] if row["key"] not in ("1", "2")] == ["5"]
+    assert usage["total_usd"] > 0.75 and usage["rows"][-1]["replies"] == 1

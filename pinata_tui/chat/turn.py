@@ -391,6 +391,8 @@ class ChatTurn:
                       notice: str | None = None) -> TurnOutcome:
         plan, reply = self.plan, self.plan.reply
         await self._record_usage()
+        # An imported reply continued here holds new spend now: all of it counts from then on.
+        reply.imported = reply.imported and not (self._received or self.usage is not None)
         reply.status = status
         if self.first_token_at is not None:
             took = max(self.clock() - self.first_token_at, 1e-3)

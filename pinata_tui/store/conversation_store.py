@@ -241,7 +241,7 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
 
     _COLUMNS = ("role, content, model, status, prompt_tokens, completion_tokens, total_tokens, cached_tokens,"
                 " reasoning_tokens, cache_write_tokens, cost, cost_is_estimate, cost_is_billed, error,"
-                " reasoning, finish_reason, writer_pid, parent_id, elapsed")
+                " reasoning, finish_reason, writer_pid, parent_id, elapsed, imported")
 
     @staticmethod
     def _values(message: ChatMessage) -> tuple[object, ...]:
@@ -254,7 +254,7 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
             message.cost, int(message.cost_is_estimate), int(message.cost_is_billed),
             message.error, message.reasoning, message.finish_reason,
             os.getpid() if message.status == MessageStatus.STREAMING else None,
-            message.parent.id if message.parent is not None else None, message.elapsed,
+            message.parent.id if message.parent is not None else None, message.elapsed, int(message.imported),
         )
 
     def _insert_message(self, conversation_id: int, message: ChatMessage, now: float) -> int:
@@ -401,5 +401,5 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
             cost=row["cost"], cost_is_estimate=bool(row["cost_is_estimate"]),
             cost_is_billed=bool(row["cost_is_billed"]), error=row["error"], reasoning=row["reasoning"] or "",
             finish_reason=row["finish_reason"], created_at=row["created_at"], id=row["id"],
-            elapsed=row["elapsed"],
+            elapsed=row["elapsed"], imported=bool(row["imported"]),
         )

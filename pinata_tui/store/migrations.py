@@ -96,6 +96,7 @@ def _v3(conn: sqlite3.Connection) -> None:
 V4 = """
 ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages(id);
 ALTER TABLE messages ADD COLUMN elapsed REAL;
+ALTER TABLE messages ADD COLUMN imported INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN current_leaf_id INTEGER;
 ALTER TABLE conversations ADD COLUMN temperature REAL;
 ALTER TABLE conversations ADD COLUMN top_p REAL;
@@ -123,7 +124,8 @@ def _v4(conn: sqlite3.Connection) -> None:
     Each message gets a parent; a conversation gets the leaf of its current branch. Today's rows
     become one path, and each reply that a regenerate "discarded" becomes an alternative (a
     sibling) of the reply that replaced it, shown and exported again. ``elapsed`` is the seconds
-    from a reply's first token to its last (its speed, for the comparison view).
+    from a reply's first token to its last (its speed, for the comparison view). ``imported`` marks a
+    message that came in with ``pinata-chat import``: its cost was spent before, so it is not spend.
     """
     run_script(conn, V4)
     conversations = [row[0] for row in conn.execute("SELECT id FROM conversations")]
