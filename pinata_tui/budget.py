@@ -29,5 +29,10 @@ def over_budget(settings: Settings, store: ConversationStore) -> str | None:
 
 def budget_notes(settings: Settings, store: ConversationStore) -> list[str]:
     """Each budget set, and how much of it is spent (for the usage report and the palette)."""
-    return [f"budget {what}: {format_usd(store.spent_since(since))} of {format_usd(limit)}"
-            for limit, since, what in _budgets(settings) if limit is not None]
+    notes = []
+    for limit, since, what in _budgets(settings):
+        if limit is not None:
+            spent = store.spent_since(since)
+            over = ", over budget" if spent >= limit else ""
+            notes.append(f"budget {what}: {format_usd(spent)} of {format_usd(limit)}{over}")
+    return notes

@@ -23,7 +23,10 @@ from pinata_tui.sanitize import one_line
 if TYPE_CHECKING:
     from pinata_tui.store import SpendRow
 
-_RELATIVE = re.compile(r"^(\d{1,4})([dwmh])$")
+_RELATIVE = re.compile(r"^([0-9]+)([dwmh])$")
+_UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400}
+USD_DECIMALS = 10
+"""JSON costs are rounded to this many places: finer than any price per token, without float noise."""
 
 
 def parse_since(text: str, now: float | None = None) -> float:
@@ -31,8 +34,12 @@ def parse_since(text: str, now: float | None = None) -> float:
     now = time.time() if now is None else now
     match = _RELATIVE.match(text.strip().lower())
     if match:
-        count, unit = int(match.group(1)), match.group(2)
-        return now - count * {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400}[unit]
+        digits, unit = match.group(1), match.group(2)
+        start = now - int(digits) * _UNIT_SECONDS[unit] if len(digits) <= 12 else -1.0
+        if start < 0:
+            raise CliError(f"--since {one_line(text, 40)!r} reaches back before 1970, before any history; "
+                           "give a shorter span, or a date like 2026-12-01.", EXIT_USAGE)
+        return start
     try:
         return datetime.strptime(text.strip(), "%Y-%m-%d").timestamp()
     except ValueError:
@@ -55,8 +62,19 @@ def add_usage_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def _row_json(row: SpendRow) -> dict[str, Any]:
     return {"key": row.key, "label": row.label, "replies": row.replies, "prompt_tokens": row.prompt_tokens,
             "completion_tokens": row.completion_tokens, "reasoning_tokens": row.reasoning_tokens,
-            "cached_tokens": row.cached_tokens, "cost_usd": row.cost, "billed_usd": row.billed or 0.0,
-            "estimated_usd": row.estimated}
+            "cached_tokens": row.cached_tokens, "cost_usd": _usd(row.cost),
+            "billed_usd": None if row.billed is None else _usd(row.billed), "computed_usd": _usd(row.computed),
+            "estimated_usd": _usd(row.estimated)}
+
+
+def _usd(amount: float) -> float:
+    return round(amount, USD_DECIMALS)
+
+
+def _billed(rows: list[SpendRow]) -> str:
+    """What the server said it billed; "—" when it said nothing (not "$0", which reads as free)."""
+    billed = [r.billed for r in rows if r.billed is not None]
+    return format_usd(sum(billed)) if billed else "—"
 
 
 def _label(row: SpendRow, by: str) -> str:
@@ -82,8 +100,8 @@ def cmd_usage(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.json:
         json.dump({"since": datetime.fromtimestamp(since).astimezone().isoformat(timespec="seconds"),
                    "by": args.by, "rows": [_row_json(r) for r in rows],
-                   "total_usd": sum(r.cost for r in rows),
-                   "imported": {"replies": imported[0], "cost_usd": imported[1]}}, sys.stdout, indent=2)
+                   "total_usd": _usd(sum(r.cost for r in rows)),
+                   "imported": {"replies": imported[0], "cost_usd": _usd(imported[1])}}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"Spend since {datetime.fromtimestamp(since):%Y-%m-%d %H:%M}, by {args.by}:")
@@ -98,16 +116,17 @@ def cmd_usage(args: argparse.Namespace, paths: AppPaths) -> int:
     header = ("conversation" if args.by == "conversation" else "", "replies", "prompt", "completion", "reasoning", "cached", "cost", "billed")
     table = [header] + [(_label(r, args.by), f"{r.replies:,}", f"{r.prompt_tokens:,}", f"{r.completion_tokens:,}",
                          f"{r.reasoning_tokens:,}", f"{r.cached_tokens:,}",
-                         format_usd(r.cost, estimate=r.estimated > 0), format_usd(r.billed or 0.0)) for r in rows]
+                         format_usd(r.cost, estimate=r.estimated > 0), _billed([r])) for r in rows]
     table.append(("total", f"{sum(r.replies for r in rows):,}", f"{sum(r.prompt_tokens for r in rows):,}",
                   f"{sum(r.completion_tokens for r in rows):,}", f"{sum(r.reasoning_tokens for r in rows):,}",
                   f"{sum(r.cached_tokens for r in rows):,}",
                   format_usd(sum(r.cost for r in rows), estimate=any(r.estimated for r in rows)),
-                  format_usd(sum(r.billed or 0.0 for r in rows))))
+                  _billed(rows)))
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths))))
-    print("  (~ marks costs estimated locally, where no usage came back; billed = what the server said it charged)")
+    print("  (cost: what the server said it charged where it did (the billed column; — where it said nothing),\n"
+          "   else computed from the catalog's prices; ~ marks a part estimated locally, where no usage came back)")
     if imported_note:
         print(imported_note)
     if paths.database.exists():

@@ -97,3 +97,40 @@ def test_imported_replies_are_not_new_spend_but_replies_added_to_them_are(server
     usage = json.loads(run_cli(monkeypatch, "usage", "--by", "conversation", "--json").out)
     assert [row["key"] for row in usage["rows"] if row["key"] not in ("1", "2")] == ["5"]
     assert usage["total_usd"] > 0.75 and usage["rows"][-1]["replies"] == 1
+
+
+def test_usage_says_what_was_billed_computed_or_estimated_without_float_noise(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PINATA_CHAT_HOME", str(tmp_path))
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:
+        conversation = Conversation(model="m", title="noise")
+        store.save_message(conversation, conversation.add(ChatMessage("user", "hi")))
+        for cost in (0.1, 0.2, 0.00000001):  # 0.1 + 0.2 is 0.30000000000000004 in floats
+            store.save_message(conversation, conversation.add(ChatMessage("assistant", "x", model="m", cost=cost)))
+    assert main(["usage", "--json"]) == EXIT_OK
+    [row] = json.loads(capsys.readouterr().out)["rows"]
+    assert row["cost_usd"] == 0.30000001 and row["computed_usd"] == 0.30000001
+    assert row["billed_usd"] is None and row["estimated_usd"] == 0  # nothing billed: not "billed $0"
+    assert main(["usage"]) == EXIT_OK
+    out = capsys.readouterr().out
+    [total] = [line for line in out.splitlines() if line.strip().startswith("total")]
+    assert total.split()[-2:] == ["$0.30", "—"] and "computed from the catalog" in out
+
+
+def test_usage_and_the_palette_say_when_a_budget_is_over(tmp_path, monkeypatch, capsys):
+    from pinata_tui.budget import budget_notes
+    from pinata_tui.settings import Settings
+
+    seed(tmp_path)
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:
+        notes = budget_notes(Settings(budget=BudgetSettings(daily=0.5, monthly=10.0)), store)
+    assert notes == ["budget today: $0.75 of $0.50, over budget", "budget this month: $0.75 of $10.00"]
+
+
+def test_usage_since_a_span_too_long_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PINATA_CHAT_HOME", str(tmp_path))
+    assert main(["usage", "--since", "99999999d"]) == 2
+    err = capsys.readouterr().err
+    assert "'99999999d' reaches back before 1970" in err and "like 7d" not in err
+    assert main(["usage", "--since", "9" * 5000 + "d"]) == 2
+    assert "before 1970" in capsys.readouterr().err
+    assert main(["usage", "--since", "20000d"]) == EXIT_OK
