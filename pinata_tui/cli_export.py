@@ -36,7 +36,7 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
         raise CliError(str(exc)) from None
     secrets = (settings.llm_key, settings.jwt)
     text = export_text(conversation, fmt, secrets=secrets, include_reasoning=not args.no_reasoning,
-                       all_branches=args.all_branches)
+                       all_branches=args.all_branches, default_system=settings.system_prompt)
     if args.output and args.output != "-":
         target = Path(args.output)
         if target.is_dir():

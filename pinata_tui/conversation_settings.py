@@ -123,20 +123,26 @@ def to_json(settings: ConversationSettings) -> dict[str, Any]:
 # ------------------------------------------------------------------ showing and sending
 
 
-def summary(settings: ConversationSettings, system_prompt: str | None, *, default_system: str | None = None) -> str:
-    """One compact line of what differs from the defaults: "T 0.2 · top_p 0.9 · max 800 · system ✓"."""
-    parts = []
-    if settings.preset:
-        parts.append(f"preset {settings.preset}")
+def summary(settings: ConversationSettings, system_prompt: str | None, *, default_system: str | None = None,
+            own_system: bool = True) -> str:
+    """One compact line of what differs from the defaults: "T 0.2 · top_p 0.9 · max 800 · system ✓".
+
+    "system off" when config.toml has a system prompt and the conversation does not; ``own_system``
+    False leaves out "system ✓" (an export shows the prompt itself).
+    """
+    values = []
     if settings.temperature is not None:
-        parts.append(f"T {settings.temperature:g}")
+        values.append(f"T {settings.temperature:g}")
     if settings.top_p is not None:
-        parts.append(f"top_p {settings.top_p:g}")
+        values.append(f"top_p {settings.top_p:g}")
     if settings.max_tokens is not None:
-        parts.append(f"max {settings.max_tokens:,}")
-    if system_prompt and system_prompt != default_system:
-        parts.append("system ✓")
-    return " · ".join(parts)
+        values.append(f"max {settings.max_tokens:,}")
+    if system_prompt and system_prompt != default_system and own_system:
+        values.append("system ✓")
+    elif default_system and not system_prompt:
+        values.append("system off")
+    name = settings.preset
+    return " · ".join([f"preset {name}", *values] if name else values)
 
 
 @dataclass(frozen=True)

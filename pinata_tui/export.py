@@ -136,9 +136,10 @@ def other_branches(conversation: Conversation) -> list[tuple[int, list[ChatMessa
     return branches
 
 
-def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] = (),
-                include_reasoning: bool = True, all_branches: bool = False) -> str:
-    """The current branch; with ``all_branches``, every other branch after it, from where it forks."""
+def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] = (), include_reasoning: bool = True,
+                all_branches: bool = False, default_system: str | None = None) -> str:
+    """The current branch; with ``all_branches``, every other branch after it, from where it forks.
+    ``default_system`` is config.toml's system prompt (the settings line says when it was turned off)."""
     visible = [m for m in conversation.messages if m.status != MessageStatus.DISCARDED]
     started = min((m.created_at for m in visible), default=None)
     prompt_tokens = sum(m.usage.prompt_tokens for m in visible if m.usage)
@@ -165,8 +166,10 @@ def to_markdown(conversation: Conversation, *, secrets: tuple[str | None, ...] =
             tree_estimate = any(m.cost_is_estimate for m in everything)
             lines.append(f"- **All branches:** {len(everything)} messages, {', '.join(tree_models) or 'no replies'}, "
                          f"{_cost_text(tree_cost, estimate=tree_estimate, billed=False)}")
-    if not conversation.settings.is_default:  # (the system prompt has its own section)
-        lines.append(f"- **Settings:** {settings_summary(conversation.settings, None)}")
+    shown = settings_summary(conversation.settings, conversation.system_prompt, default_system=default_system,
+                             own_system=False)  # (a system prompt has its own section)
+    if shown:
+        lines.append(f"- **Settings:** {shown}")
     lines += ["", "---", ""]
     if conversation.system_prompt:
         lines += ["## System", "", _close_open_fence(conversation.system_prompt).rstrip("\n"), ""]
@@ -389,12 +392,13 @@ def export_filename(conversation: Conversation, fmt: str) -> str:
 
 
 def export_text(conversation: Conversation, fmt: str, *, secrets: tuple[str | None, ...] = (),
-                include_reasoning: bool = True, all_branches: bool = False) -> str:
+                include_reasoning: bool = True, all_branches: bool = False, default_system: str | None = None) -> str:
     """The whole export in ``fmt`` (``md`` or ``json``). JSON always holds every branch (to import
     back); Markdown the current one, and the others too with ``all_branches``."""
     if fmt == "json":
         return to_json(conversation, secrets=secrets, include_reasoning=include_reasoning)
-    return to_markdown(conversation, secrets=secrets, include_reasoning=include_reasoning, all_branches=all_branches)
+    return to_markdown(conversation, secrets=secrets, include_reasoning=include_reasoning, all_branches=all_branches,
+                       default_system=default_system)
 
 
 def default_export_dir(configured: str | None) -> Path:
@@ -409,10 +413,11 @@ def default_export_dir(configured: str | None) -> Path:
 
 
 def write_export_to(conversation: Conversation, fmt: str, path: Path, *, secrets: tuple[str | None, ...] = (),
-                    include_reasoning: bool = True, all_branches: bool = False) -> Path:
+                    include_reasoning: bool = True, all_branches: bool = False,
+                    default_system: str | None = None) -> Path:
     """Write the export to exactly ``path`` (its folder made if need be), atomically. Raises OSError."""
     text = export_text(conversation, fmt, secrets=secrets, include_reasoning=include_reasoning,
-                       all_branches=all_branches)
+                       all_branches=all_branches, default_system=default_system)
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)

@@ -74,6 +74,9 @@ def test_summary_shows_only_what_differs_from_the_defaults():
     assert summary(ConversationSettings(), "Be brief.", default_system="Be brief.") == ""
     assert summary(CUSTOM, "x") == "preset code-review · T 0.2 · top_p 0.9 · max 800 · system ✓"
     assert summary(ConversationSettings(max_tokens=4000), None) == "max 4,000"
+    # config.toml's system prompt turned off for this conversation is a difference too.
+    assert summary(ConversationSettings(), None, default_system="CFG SYS") == "system off"
+    assert summary(ConversationSettings(), "", default_system="CFG SYS") == "system off"
 
 
 def test_the_conversations_values_win_over_the_config_defaults():
@@ -146,6 +149,14 @@ def test_markdown_export_has_a_settings_line():
     text = to_markdown(conversation_with_settings())
     header = text.split("---", 1)[0]
     assert "- **Settings:** preset code-review · T 0.2 · top_p 0.9 · max 800\n" in header
+
+
+
+def test_markdown_export_says_when_config_tomls_system_prompt_was_turned_off():
+    conversation = conversation_with_settings()
+    conversation.system_prompt, conversation.settings = None, ConversationSettings()
+    assert "- **Settings:** system off\n" in to_markdown(conversation, default_system="CFG SYS")
+    assert "**Settings:**" not in to_markdown(conversation)  # no system prompt in config.toml: nothing is off
 
 
 def test_hostile_settings_in_an_import_are_dropped_without_a_crash():

@@ -120,6 +120,19 @@ async def test_ctrl_n_starts_with_the_defaults(server, tmp_path):
         assert line_text(app) == ""  # the configured system prompt is a default: nothing to show
 
 
+async def test_turning_off_config_tomls_system_prompt_shows_as_system_off(server, tmp_path):
+    app = make_app(server, tmp_path, system_prompt="CFG SYS")
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        dialog = await open_dialog(pilot)
+        fill(dialog, system="")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: chat(app).conversation.system_prompt is None, what="the settings")
+        assert line_text(app).startswith("system off")
+        await send_and_wait(pilot, "hi")
+        assert server.state.chat_requests()[-1]["body"]["messages"][0]["role"] == "user"
+
+
 def write_preset(home: Path, name: str, text: str) -> None:
     folder = AppPaths.under(home).user_presets_dir
     folder.mkdir(parents=True, exist_ok=True)

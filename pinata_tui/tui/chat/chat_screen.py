@@ -367,7 +367,7 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
             path = await asyncio.to_thread(write_export_to, self.conversation, request.fmt, request.path,
                                            secrets=(settings.llm_key, settings.jwt),
                                            include_reasoning=request.include_reasoning,
-                                           all_branches=request.all_branches)
+                                           all_branches=request.all_branches, default_system=settings.system_prompt)
         except OSError as exc:
             self.notify(make_displayable(f"Export failed: {exc}"), severity="error", timeout=10, markup=False)
             return

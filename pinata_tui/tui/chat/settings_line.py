@@ -1,5 +1,6 @@
 """One line over the conversation: its own settings when it has any ("preset code-review · T 0.2 ·
-max 4,000 · system ✓"); hidden when everything is the default."""
+max 4,000 · system ✓", or "system off" when config.toml's system prompt is turned off); hidden when
+everything is the default."""
 
 from __future__ import annotations
 
