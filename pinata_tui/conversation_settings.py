@@ -124,11 +124,12 @@ def to_json(settings: ConversationSettings) -> dict[str, Any]:
 
 
 def summary(settings: ConversationSettings, system_prompt: str | None, *, default_system: str | None = None,
-            own_system: bool = True) -> str:
+            own_system: bool = True, width: int | None = None) -> str:
     """One compact line of what differs from the defaults: "T 0.2 · top_p 0.9 · max 800 · system ✓".
 
     "system off" when config.toml has a system prompt and the conversation does not; ``own_system``
-    False leaves out "system ✓" (an export shows the prompt itself).
+    False leaves out "system ✓" (an export shows the prompt itself). Past ``width`` characters the
+    preset's name is shortened (with "…") so that the values stay.
     """
     values = []
     if settings.temperature is not None:
@@ -142,6 +143,10 @@ def summary(settings: ConversationSettings, system_prompt: str | None, *, defaul
     elif default_system and not system_prompt:
         values.append("system off")
     name = settings.preset
+    if name and width is not None:
+        room = width - len(" · ".join(["preset ", *values]))
+        if len(name) > room:
+            name = name[:max(room - 1, 1)] + "…"
     return " · ".join([f"preset {name}", *values] if name else values)
 
 

@@ -79,6 +79,16 @@ def test_summary_shows_only_what_differs_from_the_defaults():
     assert summary(ConversationSettings(), "", default_system="CFG SYS") == "system off"
 
 
+def test_a_summary_too_wide_shortens_the_preset_name_and_keeps_the_values():
+    long = ConversationSettings(temperature=0.2, max_tokens=4000, preset="a" * 60 + "-end")
+    full = summary(long, "x")
+    assert full == f"preset {'a' * 60}-end · T 0.2 · max 4,000 · system ✓" and summary(long, "x", width=200) == full
+    short = summary(long, "x", width=50)
+    assert len(short) == 50 and short.endswith("… · T 0.2 · max 4,000 · system ✓")
+    assert short.startswith("preset aaaa")
+    assert summary(long, "x", width=10).endswith("· T 0.2 · max 4,000 · system ✓")  # the values stay
+
+
 def test_the_conversations_values_win_over_the_config_defaults():
     options = request_options(CUSTOM, max_tokens=100, temperature=1.0, top_p=0.5, extra={"seed": 1})
     assert (options.max_tokens, options.temperature) == (800, 0.2)

@@ -133,6 +133,20 @@ async def test_turning_off_config_tomls_system_prompt_shows_as_system_off(server
         assert server.state.chat_requests()[-1]["body"]["messages"][0]["role"] == "user"
 
 
+async def test_a_long_preset_name_is_shortened_in_the_settings_line_and_the_values_stay(server, tmp_path):
+    name = "a" * 60 + "-end"
+    conversation = Conversation(model="anthropic/claude-sonnet-4-6",
+                                settings=ConversationSettings(temperature=0.2, max_tokens=4000, preset=name))
+    app = make_app(server, tmp_path, conversation=conversation)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: line_text(app).endswith("T 0.2 · max 4,000"), what="the values in the line")
+        assert "aaa…" in line_text(app) and len(line_text(app)) <= 80
+        await pilot.resize_terminal(140, 24)
+        await until(pilot, lambda: line_text(app) == f"preset {name} · T 0.2 · max 4,000   (F3 to change)",
+                    what="the whole line")
+
+
 def write_preset(home: Path, name: str, text: str) -> None:
     folder = AppPaths.under(home).user_presets_dir
     folder.mkdir(parents=True, exist_ok=True)
