@@ -30,6 +30,7 @@ from pinata_tui.exit_codes import (
     EXIT_USAGE,
 )
 from pinata_tui.keymap import BINDING_IDS
+from pinata_tui.numbers import decimal, whole_number
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import (
     has_lone_surrogates,
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     opening = parser.add_mutually_exclusive_group()
     opening.add_argument("-c", "--continue", dest="continue_last", action="store_true",
                          help="reopen the most recent conversation")
-    opening.add_argument("--conversation", type=int, metavar="ID", help="open the saved conversation ID")
+    opening.add_argument("--conversation", type=whole_number, metavar="ID", help="open the saved conversation ID")
     opening.add_argument("-p", "--preset", metavar="NAME",
                          help="start a new conversation with a preset (see `pinata-chat presets`)")
     parser.add_argument("--force-tui", action="store_true", help="open the app even where TERM=dumb says it cannot")
@@ -84,9 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-s", "--system", help="system prompt")
     ask.add_argument("--json", action="store_true", help="print the whole response, usage and cost as JSON")
     ask.add_argument("--no-save", action="store_true", help="do not save the exchange to history")
-    ask.add_argument("--max-tokens", type=int, help="cap the reply's length")
-    ask.add_argument("--temperature", type=float, help="sampling temperature, 0-2")
-    ask.add_argument("--top-p", type=float, help="nucleus sampling, 0-1")
+    ask.add_argument("--max-tokens", type=whole_number, help="cap the reply's length")
+    ask.add_argument("--temperature", type=decimal, help="sampling temperature, 0-2")
+    ask.add_argument("--top-p", type=decimal, help="nucleus sampling, 0-1")
     ask.add_argument("--show-reasoning", action="store_true",
                      help="print the model's reasoning (thinking) to stderr as it streams")
     ask.add_argument("--no-reasoning", action="store_true", help="leave the reasoning out of --json output")
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     follow_on = ask.add_mutually_exclusive_group()
     follow_on.add_argument("-c", "--continue", dest="ask_continue", action="store_true",
                            help="continue the most recent conversation (its current branch; its model unless -m)")
-    follow_on.add_argument("--conversation", dest="ask_conversation", type=int, metavar="ID",
+    follow_on.add_argument("--conversation", dest="ask_conversation", type=whole_number, metavar="ID",
                            help="continue the saved conversation ID (see `pinata-chat list`)")
     follow_on.add_argument("-p", "--preset", dest="ask_preset", metavar="NAME",
                            help="a new conversation with a preset's model, system prompt and settings; "
@@ -119,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Both need the account JWT (PINATA_JWT or `config set jwt`).")
     credit_commands = credits.add_subparsers(dest="credits_command", metavar="[SUBCOMMAND]")
     topup = credit_commands.add_parser("topup", help="show or set auto top-up")
-    topup.add_argument("--threshold", type=float, help="buy when available credits drop below this (at least 5)")
-    topup.add_argument("--amount", type=int, help="credits to buy each time (a positive whole number)")
+    topup.add_argument("--threshold", type=decimal, help="buy when available credits drop below this (at least 5)")
+    topup.add_argument("--amount", type=whole_number, help="credits to buy each time (a positive whole number)")
     topup.add_argument("--off", action="store_true", help="turn auto top-up off")
 
     config = commands.add_parser("config", help="show or change config.toml")
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write a saved conversation as Markdown or JSON")
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("id", nargs="?", type=int, help="conversation id (see `pinata-chat list`)")
+    which.add_argument("id", nargs="?", type=whole_number, help="conversation id (see `pinata-chat list`)")
     which.add_argument("--last", action="store_true",
                        help="the most recently updated conversation that has a reply")
     export.add_argument("-o", "--output", help="file to write (default: stdout)")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinata_tui.cli_support import CliError
 from pinata_tui.exit_codes import EXIT_OK, EXIT_USAGE
+from pinata_tui.numbers import whole_number
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import one_line
 
@@ -42,7 +43,7 @@ def add_list_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
                         help="only conversations with a message containing these words (full text), "
                         "with how many messages match and the newest match")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N",
+    parser.add_argument("--limit", type=whole_number, default=DEFAULT_LIMIT, metavar="N",
                         help=f"at most N conversations (default {DEFAULT_LIMIT}; 0 for all)")
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pinata_tui.files import atomic_write_text, ensure_private_dir
 from pinata_tui.keymap import unknown_binding_problem
+from pinata_tui.numbers import parse_decimal, parse_whole
 from pinata_tui.secrets import check_credential, mask_key
 from pinata_tui.settings import (
     ENV_ALLOW_INSECURE_HTTP,
@@ -125,8 +126,8 @@ def coerce(key: str, value: Any, *, origin: str) -> Any:
     if option.kind is bool:
         return _coerce_bool(key, value, origin)
     if isinstance(value, str) and option.kind is not str:
-        try:
-            value = option.kind(value)
+        try:  # plain digits: not Python's 1_000, 1e3, nan or other scripts' digits
+            value = parse_whole(value) if option.kind is int else parse_decimal(value)
         except ValueError:
             raise ConfigError(f"{origin}: {key} must be a {option.kind.__name__}, not {value!r}.") from None
     if option.kind is float and isinstance(value, int) and not isinstance(value, bool):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from pinata_tui.numbers import parse_decimal, parse_whole
 from pinata_tui.sanitize import one_line
 
 TEMPERATURE_RANGE = (0.0, 2.0)
@@ -82,14 +83,14 @@ CHECKS = {"temperature": check_temperature, "top_p": check_top_p, "max_tokens": 
 
 def parse_field(name: str, text: str) -> float | int | None:
     """A value typed in the settings dialog: empty means "the default" (None). Raises SettingError."""
-    text = text.strip().replace("_", "")
+    text = text.strip()
     if not text:
         return None
     value: Any
     try:
-        value = int(text) if name == "max_tokens" else float(text)
+        value = parse_whole(text) if name == "max_tokens" else parse_decimal(text)
     except ValueError:
-        value = None
+        value = None  # (plain digits only: not Python's 1_000 or 1e3)
     return CHECKS[name](value)
 
 

@@ -184,6 +184,8 @@ def test_ask_over_plain_http_to_another_host_is_refused_with_the_way_to_allow_it
     ("timeouts.read", "nan"), ("timeouts.read", "inf"), ("timeouts.connect", "1e-999"), ("timeouts.write", "1e999"),
     ("retry.max_attempts", "1000000"), ("retry.max_attempts", "9" * 5000), ("max_tokens", str(10**30)),
     ("retry.base_delay", "NaN"), ("temperature", "1e308"), ("max_tokens", "1e3"),
+    # What Python's int() / float() take but nobody means: underscores, other scripts' digits.
+    ("max_tokens", "1_000"), ("budget.daily", "1_0"), ("temperature", "\u0660.\u0665"), ("max_tokens", "\u0661\u0662"),
 ])
 def test_config_set_refuses_numbers_that_cannot_work(paths, monkeypatch, key, value):
     before = paths.config_file.read_text()
@@ -192,6 +194,14 @@ def test_config_set_refuses_numbers_that_cannot_work(paths, monkeypatch, key, va
     one_clean_line(result.err)
     assert key in result.err
     assert paths.config_file.read_text() == before
+
+
+@pytest.mark.parametrize("flags", [("--max-tokens", "1_000"), ("--temperature", "0_5"), ("--top-p", "nan"),
+                                   ("--conversation", "\u0661")])
+def test_number_flags_take_plain_digits_only(paths, monkeypatch, flags):
+    result = run_cli(monkeypatch, "ask", *flags, "hi")
+    assert result.code == 2 and f"{flags[0]}: {flags[1]!r} is not a" in result.err
+    assert "Traceback" not in result.err
 
 
 @pytest.mark.parametrize("line", ["[timeouts]\nread = nan", "[timeouts]\nread = inf",

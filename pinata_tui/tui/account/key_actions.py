@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pinata_tui.account import enable_and_save, forget_setting, save_setting
 from pinata_tui.api.errors import PinataError
+from pinata_tui.numbers import parse_decimal, parse_whole
 from pinata_tui.pricing import format_credits
 from pinata_tui.secrets import check_credential, mask_key
 
@@ -193,7 +194,7 @@ class KeyActions:
                 return
             parts = value.replace(",", " ").split()
             try:
-                threshold, amount = float(parts[0]), int(parts[1])
+                threshold, amount = parse_decimal(parts[0]), parse_whole(parts[1])
             except (IndexError, ValueError):
                 await self.say("Give two numbers: the threshold and the amount, e.g. 10 50.", True)
                 return

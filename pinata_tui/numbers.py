@@ -1,0 +1,45 @@
+"""Numbers typed by a person (the settings dialog, ``config set``, flags, the palette), read strictly.
+
+Python's ``int()`` and ``float()`` take more than anyone means to type: ``1_000``, digits of other
+scripts (``١٢``), ``nan``, ``inf``, ``1e3``. A value is the plain form only: an optional sign,
+ASCII digits and, for a decimal, one point. Anything else raises ``ValueError`` with one line
+that says what is wanted. Knows nothing of Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
+
+
+def parse_whole(text: str) -> int:
+    """``"800"`` → 800; ``"1_000"``, ``"1.5"``, ``"١٢"`` raise ValueError."""
+    if not _WHOLE.fullmatch(text.strip()):
+        raise ValueError(f"{text.strip()[:40]!r} is not a whole number (digits only, e.g. 1000)")
+    return int(text)
+
+
+def parse_decimal(text: str) -> float:
+    """``"0.7"``, ``".5"``, ``"2"`` → floats; ``"1_0"``, ``"nan"``, ``"1e3"`` raise ValueError."""
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError(f"{text.strip()[:40]!r} is not a number (digits and a point, e.g. 0.7)")
+    return float(text)
+
+
+def whole_number(text: str) -> int:
+    """``parse_whole`` as an argparse type (its message, not argparse's "invalid int value")."""
+    try:
+        return parse_whole(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def decimal(text: str) -> float:
+    """``parse_decimal`` as an argparse type."""
+    try:
+        return parse_decimal(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
