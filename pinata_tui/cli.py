@@ -30,7 +30,7 @@ from pinata_tui.exit_codes import (
     EXIT_USAGE,
 )
 from pinata_tui.keymap import BINDING_IDS
-from pinata_tui.numbers import decimal, whole_number
+from pinata_tui.numbers import decimal, parse_decimal, whole_number
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import (
     has_lone_surrogates,
@@ -38,6 +38,7 @@ from pinata_tui.sanitize import (
     one_line,
     valid_unicode,
 )
+from pinata_tui.settings import ZERO_BUDGET_NOTE
 from pinata_tui.state import remembered
 from pinata_tui.terminal import current, decide, detect, use_output_fallback
 
@@ -398,6 +399,8 @@ def cmd_config(args: argparse.Namespace, paths: AppPaths) -> int:
             raise CliError(f"could not save {args.key}: {describe_os_error(exc)}") from None
         shown = "(hidden)" if args.key in ("llm_key", "jwt") else repr(args.value)
         print(f"Set {args.key} = {shown} in {path}")
+        if args.key.startswith("budget.") and parse_decimal(args.value) == 0:
+            print(f"Note: {ZERO_BUDGET_NOTE}; `pinata-chat config unset {args.key}` turns it off.", file=sys.stderr)
         if had_comments:
             print("Note: comments in config.toml are not kept when pinata-chat rewrites it.", file=sys.stderr)
     elif args.config_command == "unset":

@@ -61,7 +61,8 @@ OPTIONS: dict[str, Option] = {
     "jwt": Option(str, "Pinata JWT, for key management and credits"),
     "allow_insecure_http": Option(bool, "send keys over plain http:// to a host other than loopback "
                                   "(default false: refused)"),
-    "budget.daily": Option(float, "warn before sending (TUI) or refuse (ask) once today's spend reaches this, USD", 0, 1e6),
+    "budget.daily": Option(float, "warn before sending (TUI) or refuse (ask) once today's spend reaches this, USD "
+                           "(0: nothing is to be spent; unset: no budget)", 0, 1e6),
     "budget.monthly": Option(float, "the same for this calendar month, USD", 0, 1e6),
     "retry.max_attempts": Option(int, "attempts per request, the first included", 1, MAX_RETRY_ATTEMPTS),
     "retry.base_delay": Option(float, "first backoff delay, seconds", 0, 600),

@@ -101,9 +101,13 @@ class RetrySettings:
     """Give up rather than wait longer than this in all."""
 
 
+ZERO_BUDGET_NOTE = "a budget of 0 means nothing is to be spent (every request is over it)"
+
+
 @dataclass(frozen=True)
 class BudgetSettings:
-    """Spend limits in USD (None: no limit). Past one, the TUI warns before sending and ``ask`` refuses."""
+    """Spend limits in USD (None: no limit; 0: nothing to spend). Past one, the TUI warns before sending
+    and ``ask`` refuses."""
 
     daily: float | None = None
     monthly: float | None = None

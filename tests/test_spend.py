@@ -134,3 +134,20 @@ def test_usage_since_a_span_too_long_says_so(tmp_path, monkeypatch, capsys):
     assert main(["usage", "--since", "9" * 5000 + "d"]) == 2
     assert "before 1970" in capsys.readouterr().err
     assert main(["usage", "--since", "20000d"]) == EXIT_OK
+
+
+async def test_a_budget_of_0_means_nothing_is_to_be_spent_and_says_how_to_turn_it_off(server, settings, tmp_path,
+                                                                                      monkeypatch):
+    from tests.cli_helpers import run_cli, use_home
+
+    request = AskRequest(prompt="hi", model="anthropic/claude-sonnet-4-6", system_prompt=None, as_json=False,
+                         save=True)
+    err = io.StringIO()
+    zero = settings.replace(budget=BudgetSettings(monthly=0.0))
+    assert await run_ask(request, zero, tmp_path / "new.db", out=io.StringIO(), err=err) == EXIT_OVER_BUDGET
+    assert "budget.monthly is $0" in err.getvalue() and "config unset budget.monthly" in err.getvalue()
+    assert not server.state.chat_requests()
+
+    use_home(monkeypatch, tmp_path / "home", server.url)
+    result = run_cli(monkeypatch, "config", "set", "budget.daily", "0")
+    assert result.code == EXIT_OK and "nothing is to be spent" in result.err and "config unset budget.daily" in result.err
