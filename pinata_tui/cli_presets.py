@@ -32,18 +32,36 @@ def add_presets_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _warn(text: str) -> None:
+    print(f"pinata-chat: warning: {make_displayable(text)}", file=sys.stderr)
+
+
 def presets_for(paths: AppPaths) -> PresetCatalog:
     """Every preset; each broken file is reported on stderr and skipped."""
     catalog = load_presets(paths.user_presets_dir)
     for problem in catalog.problems:
-        print(f"pinata-chat: warning: {make_displayable(problem)}", file=sys.stderr)
+        _warn(problem.text)
     return catalog
 
 
 def find_preset(paths: AppPaths, name: str) -> Preset:
-    """The preset called ``name``, or a ``CliError`` listing the available ones."""
+    """The preset called ``name``, or a ``CliError`` listing the available ones.
+
+    Only a broken file of that name is named (every run of ``ask -p NAME`` in a script would
+    repeat the others); the others are one line pointing to ``pinata-chat presets``.
+    """
+    catalog = load_presets(paths.user_presets_dir)
+    others = 0
+    for problem in catalog.problems:
+        if problem.name == name:
+            _warn(problem.text)
+        else:
+            others += 1
+    if others:
+        _warn(f"{others} other preset {'file is' if others == 1 else 'files are'} broken; "
+              "`pinata-chat presets` names them.")
     try:
-        return presets_for(paths).find(name)
+        return catalog.find(name)
     except UnknownPreset as exc:
         raise CliError(str(exc), EXIT_UNKNOWN_PRESET) from None
 

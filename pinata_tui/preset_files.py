@@ -11,8 +11,8 @@ is its file's name without ``.toml``. Every field is optional::
     top_p = 0.9            # 0-1
     max_tokens = 2000      # 1-1,000,000
 
-A broken file (bad TOML, a wrong type, an unknown key) is named with its line and skipped, never
-fatal. Knows nothing of Textual.
+A broken file (bad TOML, a wrong type, an unknown key; a folder or a link to nothing named *.toml)
+is named with its line and skipped, never fatal. Knows nothing of Textual.
 """
 
 from __future__ import annotations
@@ -55,12 +55,20 @@ class Preset:
     """Its temperature, top_p and max tokens, with ``preset`` set to its name."""
 
 
+@dataclass(frozen=True)
+class PresetProblem:
+    name: str
+    """The preset's name: its file's name without ``.toml``."""
+    text: str
+    """One line: the file, where in it, what is wrong, "skipped"."""
+
+
 @dataclass
 class PresetCatalog:
     presets: dict[str, Preset] = field(default_factory=dict)
     """By name, sorted; a user preset replaces a shipped one of the same name."""
-    problems: list[str] = field(default_factory=list)
-    """One line per file that was skipped."""
+    problems: list[PresetProblem] = field(default_factory=list)
+    """One per file that was skipped."""
 
     def find(self, name: str) -> Preset:
         preset = self.presets.get(name)
@@ -82,12 +90,22 @@ def _line_of(key: str, text: str) -> str:
     return f", line {text.count(chr(10), 0, match.start()) + 1}" if match else ""
 
 
+def _not_a_file(path: Path) -> str:
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.is_symlink():
+        return "is a link that leads nowhere (a missing file, or a loop)"
+    return "is not a regular file" if path.exists() else "is gone"
+
+
 def parse_preset(path: Path, source: Source = "user") -> Preset:
     """One preset file. Raises PresetError naming the problem (with its line where known)."""
     name = path.stem
     if not NAME.match(name):
         raise PresetError(": its name must be letters, digits, '.', '-' or '_' (up to 64), starting with a "
                           "letter or digit")
+    if not path.is_file():  # (follows links; a fifo would block a read)
+        raise PresetError(": " + _not_a_file(path))
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise PresetError(f": larger than {MAX_FILE_BYTES // 1024} KiB")
@@ -137,14 +155,14 @@ def load_presets(user_dir: Path | None) -> PresetCatalog:
         folders.append((user_dir, "user"))
     for folder, source in folders:
         try:
-            paths = sorted(p for p in folder.glob("*.toml") if p.is_file())
+            paths = sorted(folder.glob("*.toml"))
         except OSError:
             continue
         for path in paths:
             try:
                 preset = parse_preset(path, source)
             except PresetError as exc:
-                catalog.problems.append(f"Preset file {path}{exc}; skipped.")
+                catalog.problems.append(PresetProblem(path.stem, f"Preset file {path}{exc}; skipped."))
                 continue
             found[preset.name] = preset
     catalog.presets = dict(sorted(found.items()))

@@ -78,12 +78,18 @@ def test_bad_files_are_skipped_and_named_never_fatal(tmp_path):
     (user / "binary.toml").write_bytes(b"\xff\xfe\x00garbage")
     (user / "huge.toml").write_text("# " + "x" * 300_000, encoding="utf-8")
     (user / "folder.toml").mkdir()
+    (user / "loop.toml").symlink_to("loop.toml")
+    (user / "gone.toml").symlink_to("nowhere.toml")
+    os.mkfifo(user / "pipe.toml")
     catalog = load_presets(user)
     assert "good" in catalog.presets and SHIPPED <= set(catalog.presets)
-    assert not {"bad", "bad name!", "binary", "huge", "folder"} & set(catalog.presets)
-    assert len(catalog.problems) == 4
-    assert any(f"{user / 'bad.toml'}, line 1: temperature" in p for p in catalog.problems)
-    assert all(p.endswith("; skipped.") for p in catalog.problems)
+    assert not {"bad", "bad name!", "binary", "huge", "folder", "loop", "gone", "pipe"} & set(catalog.presets)
+    said = {p.name: p.text for p in catalog.problems}
+    assert set(said) == {"bad", "bad name!", "binary", "huge", "folder", "loop", "gone", "pipe"}
+    assert f"{user / 'bad.toml'}, line 1: temperature" in said["bad"]
+    assert all(text.endswith("; skipped.") for text in said.values())
+    assert "is a folder, not a file" in said["folder"] and "not a regular file" in said["pipe"]
+    assert "link that leads nowhere" in said["loop"] and "link that leads nowhere" in said["gone"]
 
 
 def test_a_user_preset_replaces_a_shipped_one(tmp_path):
@@ -177,11 +183,20 @@ def test_an_unknown_preset_is_one_line_and_its_own_exit_code(server, paths, monk
     assert server.state.chat_requests() == []
 
 
-def test_a_broken_preset_file_does_not_stop_ask(server, paths, monkeypatch):
-    preset_file(paths.user_presets_dir, "broken", "[[[")
+def test_a_broken_preset_file_does_not_stop_ask_nor_fill_its_stderr(server, paths, monkeypatch):
+    for n in range(5):
+        preset_file(paths.user_presets_dir, f"broken{n}", "[[[")
     run = run_cli(monkeypatch, "ask", "-p", "concise", "Hello")
-    assert run.code == 0 and "broken.toml, line 1" in run.err and "skipped" in run.err
+    assert run.code == 0 and run.err.splitlines() == [
+        "pinata-chat: warning: 5 other preset files are broken; `pinata-chat presets` names them."]
     assert server.state.chat_requests()[-1]["body"]["max_tokens"] == 800
+    # The one asked for is named, with its line; `presets` names them all.
+    preset_file(paths.user_presets_dir, "concise", "temperature = 9\n")
+    run = run_cli(monkeypatch, "ask", "-p", "concise", "Hello")
+    assert run.code == 0 and len(run.err.splitlines()) == 2
+    assert "concise.toml, line 1: temperature" in run.err and "5 other preset files" in run.err
+    listed = run_cli(monkeypatch, "presets")
+    assert all(f"broken{n}.toml, line 1" in listed.err for n in range(5))
 
 
 def test_p_opens_the_app_on_a_new_conversation_with_the_preset(paths, monkeypatch):

@@ -59,7 +59,7 @@ class SettingsActions:
         screen = self.screen
         catalog = await asyncio.to_thread(load_presets, screen.services.paths.user_presets_dir)
         for problem in catalog.problems:
-            screen.notify(make_displayable(problem), title="Preset skipped", severity="warning", timeout=10,
+            screen.notify(make_displayable(problem.text), title="Preset skipped", severity="warning", timeout=10,
                           markup=False)
         if not catalog.presets:
             screen.notify("No presets found.", severity="warning", markup=False)
