@@ -214,3 +214,28 @@ async def test_a_system_prompt_with_control_characters_is_shown_inert_and_kept_u
         await until(pilot, lambda: not isinstance(app.screen, SettingsDialog), what="the dialog to close")
         assert chat(app).conversation.system_prompt == hostile  # not edited: not rewritten either
         assert chat(app).conversation.settings.temperature == 0.5
+
+
+async def test_the_preset_picker_fits_at_80x24_and_wrapped_descriptions_keep_their_indent(server, tmp_path):
+    for n in range(8):
+        write_preset(tmp_path, f"mine{n}", f'description = "Preset {n}, whose description is long enough to wrap '
+                     'onto a second line in an eighty-column dialog"\n')
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.push_screen(PresetPicker(list(load_presets(AppPaths.under(tmp_path).user_presets_dir).presets.values())))
+        await until(pilot, lambda: isinstance(app.screen, PresetPicker), what="the preset picker")
+        await pilot.pause()
+        dialog = app.screen.query_one("#preset-picker")
+        hint = app.screen.query(Static).last()
+        assert dialog.region.y >= 0 and dialog.region.bottom <= 24
+        assert "Esc cancels" in str(hint.render()) and dialog.region.contains_region(hint.region)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.option_count - 1  # scrolled to the user's presets
+        await pilot.pause()
+        lines = ["".join(s.text for s in options.render_line(y)) for y in range(options.size.height)]
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        # Each line is a name, or a description (first line or wrapped) two columns in.
+        assert sum("eighty-column dialog" in line for line in lines) >= 2
+        assert all(line.startswith(tuple(names)) or line.startswith("  ") or not line.strip()
+                   for line in lines), lines
