@@ -1,9 +1,9 @@
 """Numbers typed by a person (the settings dialog, ``config set``, flags, the palette), read strictly.
 
 Python's ``int()`` and ``float()`` take more than anyone means to type: ``1_000``, digits of other
-scripts (``١٢``), ``nan``, ``inf``, ``1e3``. A value is the plain form only: an optional sign,
-ASCII digits and, for a decimal, one point. Anything else raises ``ValueError`` with one line
-that says what is wanted. Knows nothing of Textual.
+scripts (``١٢``), ``nan``, ``inf``. A value is the plain form only: an optional sign, ASCII
+digits and, for a decimal, one point and an exponent (``1e-05``, as ``:g`` shows small values).
+Anything else raises ``ValueError`` with one line that says what is wanted. Knows nothing of Textual.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import argparse
 import re
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,4})?")
+"""With an exponent: ``f"{1e-05:g}"`` is how a small value is shown (and so prefilled) again."""
 
 
 def parse_whole(text: str) -> int:
@@ -23,7 +24,7 @@ def parse_whole(text: str) -> int:
 
 
 def parse_decimal(text: str) -> float:
-    """``"0.7"``, ``".5"``, ``"2"`` → floats; ``"1_0"``, ``"nan"``, ``"1e3"`` raise ValueError."""
+    """``"0.7"``, ``".5"``, ``"2"``, ``"1e-05"`` → floats; ``"1_0"``, ``"nan"``, ``"0x1p-2"`` raise ValueError."""
     if not _DECIMAL.fullmatch(text.strip()):
         raise ValueError(f"{text.strip()[:40]!r} is not a number (digits and a point, e.g. 0.7)")
     return float(text)

@@ -34,7 +34,7 @@ CUSTOM = ConversationSettings(temperature=0.2, top_p=0.9, max_tokens=800, preset
 @pytest.mark.parametrize(("name", "text", "expected"), [
     ("temperature", "", None), ("temperature", "  ", None), ("temperature", "0", 0.0), ("temperature", "2", 2.0),
     ("temperature", " 0.7 ", 0.7), ("top_p", "1", 1.0), ("top_p", "0.05", 0.05), ("max_tokens", "800", 800),
-    ("max_tokens", "1000000", 1_000_000), ("temperature", ".5", 0.5),
+    ("max_tokens", "1000000", 1_000_000), ("temperature", ".5", 0.5), ("temperature", f"{0.00001:g}", 0.00001),
 ])
 def test_dialog_values_parse(name, text, expected):
     assert parse_field(name, text) == expected
@@ -46,7 +46,7 @@ def test_dialog_values_parse(name, text, expected):
     ("max_tokens", "1.5"), ("max_tokens", "1000001"), ("max_tokens", "9" * 400), ("max_tokens", "lots"),
     # Python's int() and float() take these; a person typing a number does not mean them.
     ("max_tokens", "1_000"), ("temperature", "0_5"), ("max_tokens", "١٢"), ("max_tokens", "1e3"),
-    ("temperature", "1e-1"), ("top_p", "infinity"),
+    ("top_p", "infinity"), ("temperature", "1e5"),
 ])
 def test_dialog_values_out_of_bounds_are_refused_with_the_range(name, text):
     with pytest.raises(SettingError, match=r"from \d"):
