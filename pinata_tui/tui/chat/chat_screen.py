@@ -49,6 +49,7 @@ from pinata_tui.tui.services import AppServices
 
 
 class ChatScreen(BranchingScreen, AttachmentsScreen):
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: less room for the banner and prompt
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("escape", "cancel_edit", "Cancel edit", id="chat.cancel_edit"),
@@ -107,8 +108,8 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
         more = Static("↓ more below — press End (or Ctrl+End) to follow", id="more-below")
         more.display = False
         yield more
+        yield PathCompletions(id="path-completions")  # an overlay just above the chips (or the prompt)
         yield AttachmentTray(id="attachments")
-        yield PathCompletions(id="path-completions")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar")
         yield KeyHints()
@@ -140,7 +141,9 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
 
     def _show_empty_hint(self) -> None:
         self.settings_actions.show()
-        self.query_one(EmptyConversationHint).show_for(self.conversation, demo=self.services.demo)
+        hint = self.query_one(EmptyConversationHint)
+        hint.show_for(self.conversation, demo=self.services.demo)
+        self.set_class(hint.display, "-empty-conversation")  # the hint takes the conversation's place
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
@@ -204,6 +207,7 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
         A prompt that failed and is sent again unchanged is the same message, not a second one.
         """
         self.query_one("#empty-hint").display = False
+        self.remove_class("-empty-conversation")
         failed = self._failed_user
         self._failed_user = None
         if (failed is not None and failed.content == text and failed in self.conversation.messages

@@ -21,7 +21,7 @@ class EmptyConversationHint(Static):
         self.display = not conversation.messages
         if not self.display:
             return
-        text = Text()
+        text = Text("\n")
         text.append("A new conversation with ")
         text.append(make_displayable(conversation.model), style="bold")
         text.append(". Type below and press Enter.\n\n")

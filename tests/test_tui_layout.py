@@ -1,0 +1,89 @@
+"""What must stay on screen whatever else is shown: the prompt, the status bar, the key bar and the
+settings line, with the ``@path`` list, the empty-conversation hint, chips and a tall prompt, from
+80x24 down to 40x12 and across a resize."""
+
+from __future__ import annotations
+
+import pytest
+
+from pinata_tui.conversation import Conversation
+from pinata_tui.preset_files import load_presets, start_conversation
+from pinata_tui.tui.chat.settings_line import SettingsLine
+from pinata_tui.tui.common.key_hints import KeyHints
+from tests.tui_helpers import chat, make_app, ready
+from tests.waiting import until
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    folder = tmp_path / "work"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(13):
+        (folder / "sub" / f"file{i}.txt").write_text("hi\n", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def assert_all_on_screen(app, *more) -> None:
+    """Nothing scrolls the screen itself, and each widget is drawn whole inside it."""
+    screen = chat(app)
+    assert screen.max_scroll_y == 0, f"the screen scrolls ({screen.virtual_size.height} rows in {screen.size.height})"
+    for widget in (screen.prompt, screen.status, screen.query_one(KeyHints), *more):
+        region = widget.region
+        assert widget.display and region.height == widget.outer_size.height - widget.styles.margin.height, (
+            f"{widget!r} is cut: {region}")
+        assert screen.region.contains_region(region), f"{widget!r} is off screen: {region}"
+    assert screen.query_one(KeyHints).region.bottom == screen.size.height
+
+
+async def test_the_at_path_list_in_an_empty_conversation_pushes_nothing_off_screen(server, tmp_path, workdir):
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        screen.show_demo_banner()  # as in --demo: three more lines at the top
+        await pilot.press(*"@sub/")
+        await until(pilot, lambda: screen.completions.display and screen.completions.option_count == 8,
+                    what="the matches")
+        await pilot.pause()
+        assert_all_on_screen(app)
+        listed = screen.completions.region
+        assert listed.height == 8 and listed.bottom <= screen.prompt.region.y  # whole, just above the prompt
+
+        await pilot.resize_terminal(40, 12)
+        await until(pilot, lambda: screen.size.height == 12, what="the resize")
+        await pilot.pause()
+        assert_all_on_screen(app)
+        listed = screen.completions.region
+        assert 1 <= listed.height < 8 and listed.bottom <= screen.prompt.region.y  # fewer rows, still above
+
+
+async def test_a_new_conversation_with_a_preset_keeps_everything_on_screen_when_resized_to_40x12(
+        server, tmp_path, workdir):
+    conversation: Conversation = start_conversation(load_presets(None).find("code-review"),
+                                                    model="openai/gpt-4.1", system_prompt=None)
+    app = make_app(server, tmp_path / "home", conversation=conversation)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        screen.show_demo_banner()
+        line = screen.query_one(SettingsLine)
+        assert screen.query_one("#empty-hint").display
+        await pilot.pause()
+        assert_all_on_screen(app, line)
+
+        await pilot.resize_terminal(40, 12)
+        await until(pilot, lambda: screen.size.height == 12, what="the resize")
+        await pilot.pause()
+        assert_all_on_screen(app, line)
+
+        await screen.attach("sub/file1.txt")  # a row of chips
+        screen.prompt.insert("\n".join("abcdefgh"))  # a prompt of 8 lines
+        await pilot.pause()
+        assert_all_on_screen(app, line, screen.tray)
+
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: screen.size.height == 24, what="the resize back")
+        await pilot.pause()
+        assert_all_on_screen(app, line, screen.tray)
+        assert screen.prompt.region.height == 10  # 8 lines and the border: room for them again
