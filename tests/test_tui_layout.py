@@ -1,6 +1,6 @@
 """What must stay on screen whatever else is shown: the prompt, the status bar, the key bar and the
 settings line, with the ``@path`` list, the empty-conversation hint, chips and a tall prompt, from
-80x24 down to 40x12 and across a resize."""
+80x24 down to 40x12 and across a resize; chips that do not fit in their row are counted."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from pinata_tui.conversation import Conversation
 from pinata_tui.preset_files import load_presets, start_conversation
+from pinata_tui.tui.chat.attachment_tray import AttachmentChip
 from pinata_tui.tui.chat.settings_line import SettingsLine
 from pinata_tui.tui.common.key_hints import KeyHints
 from tests.tui_helpers import chat, make_app, ready
@@ -87,3 +88,35 @@ async def test_a_new_conversation_with_a_preset_keeps_everything_on_screen_when_
         await pilot.pause()
         assert_all_on_screen(app, line, screen.tray)
         assert screen.prompt.region.height == 10  # 8 lines and the border: room for them again
+
+
+async def test_chips_that_do_not_fit_are_counted_as_more(server, tmp_path, workdir):
+    names = ["alpha-notes", "beta-report", "gamma-summary", "delta-changelog", "epsilon-draft", "zeta-minutes"]
+    for name in names:
+        (workdir / f"{name}.md").write_text("hi\n", encoding="utf-8")
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        more = screen.tray.query_one("#chips-more")
+
+        def out_of_sight() -> int:  # a chip's region is where it is drawn, cut by the row or not
+            return sum(1 for chip in screen.query(AttachmentChip)
+                       if chip.region.x < screen.tray.region.x or chip.region.right > more.region.x)
+
+        for name in names[:2]:
+            assert await screen.attach(f"{name}.md")
+        await pilot.pause()
+        assert not more.display  # two fit: nothing to count
+
+        for name in names[2:]:
+            assert await screen.attach(f"{name}.md")
+        await until(pilot, lambda: more.display, what="the +N more mark")
+        await pilot.pause()
+        hidden = out_of_sight()
+        assert 1 <= hidden < len(names) and str(more.render()) == f"+{hidden} more"
+        assert more.region.y == screen.tray.region.y and more.region.right == screen.tray.region.right  # row's end
+
+        while len(screen.tray.attachments) > 2:
+            await screen.tray.discard(screen.tray.attachments[-1])
+        await until(pilot, lambda: not more.display, what="the mark to go once all fit")

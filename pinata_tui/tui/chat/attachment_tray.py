@@ -2,13 +2,15 @@
 
 Each chip shows the file's name (literally: control characters are shown, markup is not read)
 and size. Clicking a chip, or Delete / Backspace on a focused one, removes it; Backspace in an
-empty prompt removes the last one (the chat screen asks for that).
+empty prompt removes the last one (the chat screen asks for that). When the chips do not all fit
+in the row, "+N more" at its right end counts those out of sight (Shift+Tab reaches them).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
 from textual.message import Message
@@ -61,7 +63,8 @@ class AttachmentChip(Static, can_focus=True):
 
 
 class AttachmentTray(HorizontalScroll, can_focus=False):
-    """The chips, in a row that scrolls sideways when they do not fit; hidden while there are none."""
+    """The chips, in a row that scrolls sideways when they do not fit (then "+N more" says how many
+    are out of sight); hidden while there are none."""
 
     class Changed(Message):
         """Files were added or removed (the context meter counts them)."""
@@ -71,11 +74,35 @@ class AttachmentTray(HorizontalScroll, can_focus=False):
         self.attachments: list[Attachment] = []
         self.display = False
 
+    def compose(self) -> ComposeResult:
+        more = Static(id="chips-more")
+        more.display = False
+        yield more
+
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_x", self._count_out_of_sight, init=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._count_out_of_sight)
+
+    def _count_out_of_sight(self) -> None:
+        """Show "+N more" while N chips are not wholly in view (it takes room, so count again after)."""
+        left, width = int(self.scroll_x), self.scrollable_content_region.width
+        hidden = sum(1 for chip in self.query(AttachmentChip)
+                     if chip.virtual_region.x < left or chip.virtual_region.right > left + width)
+        more = self.query_one("#chips-more", Static)
+        if hidden:
+            more.update(Text(f"+{hidden} more"))
+        if more.display != bool(hidden):
+            more.display = bool(hidden)
+            self.call_after_refresh(self._count_out_of_sight)
+
     async def set_attachments(self, attachments: list[Attachment]) -> None:
         self.attachments = list(attachments)
-        await self.remove_children()
+        await self.remove_children(AttachmentChip)
         await self.mount_all([AttachmentChip(a) for a in self.attachments])
         self.display = bool(self.attachments)
+        self.call_after_refresh(self._count_out_of_sight)
         self.post_message(self.Changed())
 
     async def add(self, attachment: Attachment) -> None:
