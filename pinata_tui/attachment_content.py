@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import re
-import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +23,9 @@ from pinata_tui.attachments import (
     AttachmentError,
     attachment_from_bytes,
     human_size,
+    sniff_image,
 )
+from pinata_tui.image_headers import ImageHeaderError, image_size
 from pinata_tui.sanitize import make_displayable, valid_unicode
 
 _BACKTICKS = re.compile(r"`+")
@@ -85,37 +86,14 @@ def has_images(history: Sequence[dict[str, Any]]) -> bool:
 
 
 def image_dimensions(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a PNG, GIF, JPEG or WebP header; None when they cannot be read."""
-    try:
-        if data.startswith(b"\x89PNG") and len(data) >= 24:
-            width, height = struct.unpack(">II", data[16:24])
-            return int(width), int(height)
-        if data.startswith(b"GIF") and len(data) >= 10:
-            width, height = struct.unpack("<HH", data[6:10])
-            return int(width), int(height)
-        if data.startswith(b"\xff\xd8"):
-            return _jpeg_dimensions(data)
-        if data[8:12] == b"WEBP" and data[12:16] == b"VP8X" and len(data) >= 30:
-            width = int.from_bytes(data[24:27], "little") + 1
-            height = int.from_bytes(data[27:30], "little") + 1
-            return width, height
-    except struct.error:
+    """Width and height from a PNG, GIF, JPEG or WebP header; None when they cannot be read (or are absurd)."""
+    mime = sniff_image(data[:16])
+    if mime is None:
         return None
-    return None
-
-
-def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
-    index = 2
-    while index + 9 < len(data):
-        if data[index] != 0xFF:
-            return None
-        marker = data[index + 1]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            height, width = struct.unpack(">HH", data[index + 5:index + 9])
-            return int(width), int(height)
-        length = struct.unpack(">H", data[index + 2:index + 4])[0]
-        index += 2 + length
-    return None
+    try:
+        return image_size(data, mime)
+    except ImageHeaderError:
+        return None
 
 
 def image_tokens(attachment: Attachment) -> int:
@@ -134,7 +112,7 @@ def image_tokens(attachment: Attachment) -> int:
     if min(width, height) > 768:
         scale = 768 / min(width, height)
         width, height = width * scale, height * scale
-    tiles = -(-int(width) // 512) * -(-int(height) // 512)
+    tiles = -(-max(1, int(width)) // 512) * -(-max(1, int(height)) // 512)
     return 85 + 170 * tiles
 
 

@@ -4,7 +4,8 @@
   regular file (never a directory, device, socket or fifo: ``O_NONBLOCK`` so a fifo cannot
   block the open), its real size is checked on the open descriptor **before** reading, and at
   most the limit plus one byte is read (a file that grows meanwhile is still refused).
-- Images are recognised by their first bytes (PNG, JPEG, GIF, WebP), never by the extension.
+- Images are recognised by their first bytes (PNG, JPEG, GIF, WebP), never by the extension, and
+  taken only with a whole header and a sane size (``image_headers``): a damaged or cut file is refused.
 - Anything else must be UTF-8 text without NUL bytes; other files are refused with a message
   that says why and what to do.
 
@@ -19,6 +20,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from pinata_tui.image_headers import ImageHeaderError, image_size
+
 TEXT_LIMIT = 256 * 1024
 """A text attachment's largest size in bytes (256 KiB: about 64,000 tokens)."""
 IMAGE_LIMIT = 5 * 1024 * 1024
@@ -27,6 +30,7 @@ MAX_ATTACHMENTS = 10
 """Files per message."""
 
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+IMAGE_KINDS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP"}
 
 
 class AttachmentError(Exception):
@@ -158,6 +162,10 @@ def attachment_from_bytes(name: str, raw: bytes, *, text_limit: int = TEXT_LIMIT
         if size > image_limit:
             raise AttachmentError(f"{name} is too big to attach ({human_size(size)}; images up to "
                                   f"{human_size(image_limit)}).")
+        try:
+            image_size(raw, mime)
+        except ImageHeaderError as exc:
+            raise AttachmentError(f"{name} is not a valid {IMAGE_KINDS[mime]} image: {exc}.") from None
         return Attachment(name, "image", mime, size, data=raw)
     if size > text_limit:
         raise AttachmentError(f"{name} is too big to attach as text ({human_size(size)}; text up to "

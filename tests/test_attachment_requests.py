@@ -165,6 +165,8 @@ def test_ask_with_only_a_file_needs_no_prompt(server, cli_home, monkeypatch, tmp
     (lambda d: (d / "missing.txt").write_bytes(b"\0\1\2"), "missing.txt looks binary"),
     (lambda d: (d / "missing.txt").mkdir(), "missing.txt is a folder"),
     (lambda d: (d / "missing.txt").write_bytes(b"a" * 300_000), "missing.txt is too big to attach"),
+    (lambda d: (d / "missing.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 5),
+     "missing.txt is not a valid PNG image: its header is damaged"),
 ])
 def test_ask_refuses_a_file_it_cannot_attach_with_one_line_and_its_own_exit_code(server, cli_home, monkeypatch,
                                                                                  tmp_path, make, said):

@@ -30,7 +30,7 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.export import InvalidImport, to_json, to_markdown
 from pinata_tui.export import from_json as import_json
 from pinata_tui.store import ConversationStore
-from tests.attachment_helpers import GIF, JPEG, WEBP, png
+from tests.attachment_helpers import GIF, JPEG, WEBP, png, png_header
 
 
 def test_a_text_file_is_read_with_its_path_relative_to_the_working_folder(tmp_path):
@@ -159,8 +159,7 @@ def test_image_sizes_and_the_token_estimate():
     assert image_dimensions(WEBP) == (10, 8)
     small = Attachment("s.png", "image", "image/png", 1, data=png(100, 100))
     assert image_tokens(small) == 85 + 170  # one 512-pixel tile
-    header = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + (2048).to_bytes(4, "big") + (4096).to_bytes(4, "big")
-    big = Attachment("b.png", "image", "image/png", 1, data=header)
+    big = Attachment("b.png", "image", "image/png", 1, data=png_header(2048, 4096))
     assert image_tokens(big) == 85 + 170 * 6  # 1024×2048 → 768×1536: 2 × 3 tiles
     unknown = Attachment("u.webp", "image", "image/webp", 1, data=b"RIFF....WEBPVP8 ")
     assert image_tokens(unknown) == 765
