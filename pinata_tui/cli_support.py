@@ -61,12 +61,19 @@ def confirm(question: str) -> bool:
 
 
 def read_cli_attachments(names: list[str]) -> list[Attachment]:
-    """``-a FILE``s, read and checked; the first that cannot be attached stops ``ask`` with one line."""
-    from pinata_tui.attachments import MAX_ATTACHMENTS, AttachmentError, read_attachment
+    """``-a FILE``s, read and checked; the first that cannot be attached stops ``ask`` with one line.
 
-    if len(names) > MAX_ATTACHMENTS:
+    A file given twice (``-a x -a ./x``) goes once, as in the app, where attaching it again replaces it."""
+    from pinata_tui.attachments import MAX_ATTACHMENTS, AttachmentError, display_name, read_attachment
+
+    if any(not name.strip() for name in names):
+        raise CliError("-a needs a file name, and was given an empty one", EXIT_USAGE)
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(display_name(name), name)
+    if len(unique) > MAX_ATTACHMENTS:
         raise CliError(f"at most {MAX_ATTACHMENTS} files can be attached to one message", EXIT_ATTACHMENT)
     try:
-        return [read_attachment(name) for name in names]
+        return [read_attachment(name) for name in unique.values()]
     except AttachmentError as exc:
         raise CliError(str(exc), EXIT_ATTACHMENT) from None

@@ -13,7 +13,7 @@ from pinata_tui.attachments import Attachment
 from pinata_tui.chat.image_refusal import image_refusal
 from pinata_tui.chat.turn import ChatTurn, plan_resend, plan_send
 from pinata_tui.conversation import Conversation, MessageStatus
-from pinata_tui.exit_codes import EXIT_ATTACHMENT
+from pinata_tui.exit_codes import EXIT_ATTACHMENT, EXIT_USAGE
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
 from tests.attachment_helpers import png
@@ -174,6 +174,24 @@ def test_ask_refuses_a_file_it_cannot_attach_with_one_line_and_its_own_exit_code
     result = run_cli(monkeypatch, "ask", "hi", "-a", "missing.txt")
     assert result.code == EXIT_ATTACHMENT and result.out == ""
     assert result.err.startswith(f"pinata-chat: {said}") and result.err.count("\n") == 1
+    assert server.state.chat_requests() == []
+
+
+def test_ask_sends_a_file_given_twice_once(server, cli_home, monkeypatch, tmp_path):
+    (tmp_path / "notes.txt").write_text("milk\n", encoding="utf-8")
+    (tmp_path / "todo.txt").write_text("eggs\n", encoding="utf-8")
+    result = run_cli(monkeypatch, "ask", "hi", "-a", "notes.txt", "-a", "todo.txt", "-a", "./notes.txt",
+                     "-a", str(tmp_path / "notes.txt"), "--no-save")
+    assert result.code == 0, result.err
+    content = server.state.chat_requests()[-1]["body"]["messages"][0]["content"]
+    assert content == "hi\n\nnotes.txt:\n```\nmilk\n```\n\ntodo.txt:\n```\neggs\n```"
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_ask_with_an_empty_file_name_says_so(server, cli_home, monkeypatch, empty):
+    result = run_cli(monkeypatch, "ask", "hi", "-a", "notes.txt", "-a", empty)
+    assert result.code == EXIT_USAGE and result.out == ""
+    assert result.err == "pinata-chat: -a needs a file name, and was given an empty one\n"
     assert server.state.chat_requests() == []
 
 
