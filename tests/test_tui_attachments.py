@@ -54,6 +54,28 @@ async def test_the_file_picker_attaches_a_file_with_the_keyboard_and_esc_cancels
         assert chips(app) == ["≡ notes.md · 26 B ✕"]
 
 
+async def test_the_file_picker_stays_open_with_the_reason_when_a_file_is_refused(server, tmp_path, workdir):
+    (workdir / "blob.bin").write_bytes(b"\0\1\2")
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, FilePicker), what="the file picker")
+        picker = app.screen
+        tree = picker.query_one("#file-tree")
+        await until(pilot, lambda: tree.last_line >= 3, what="the folder to be listed")
+        await pilot.press("down", "down", "enter")  # the folder itself, src/, then blob.bin
+        refused = picker.query_one("#file-picker-refused")
+        await until(pilot, lambda: refused.display, what="the reason")
+        assert app.screen is picker and str(refused.render()).startswith("Cannot attach: blob.bin looks binary")
+        assert screen.tray.attachments == []
+        await pilot.press("down", "enter")  # notes.md, from the same place
+        await until(pilot, lambda: app.screen is screen, what="the picker to close")
+        await until(pilot, lambda: screen.tray.attachments, what="the chip")
+        assert [a.name for a in screen.tray.attachments] == ["notes.md"]
+
+
 async def test_at_path_completion_offers_matches_and_tab_attaches(server, tmp_path, workdir):
     app = make_app(server, tmp_path / "home")
     async with app.run_test(size=(100, 30)) as pilot:

@@ -42,11 +42,13 @@ class AttachmentsScreen(ContextMeterScreen):
     def action_attach_file(self) -> None:
         from pinata_tui.tui.chat.file_picker import FilePicker
 
-        def chosen(path: Path | None) -> None:
+        def chosen(attachment: Attachment | None) -> None:
             self.prompt.focus()
-            if path is not None:
-                self.run_worker(self.attach(path), group="attach")
+            if attachment is not None:
+                self.run_worker(self.tray.add(attachment), group="attach")
 
+        if not self._room_for_another():
+            return
         try:
             root = Path.cwd()
         except OSError:
@@ -57,8 +59,7 @@ class AttachmentsScreen(ContextMeterScreen):
 
     async def attach(self, path: str | Path) -> bool:
         """Read ``path`` (off the event loop) into a chip; a file that cannot be attached is a notification."""
-        if len(self.tray.attachments) >= MAX_ATTACHMENTS:
-            self.notify(f"At most {MAX_ATTACHMENTS} files can go with one message.", severity="warning")
+        if not self._room_for_another():
             return False
         try:
             attachment = await asyncio.to_thread(read_attachment, path)
@@ -67,6 +68,12 @@ class AttachmentsScreen(ContextMeterScreen):
             return False
         await self.tray.add(attachment)
         return True
+
+    def _room_for_another(self) -> bool:
+        if len(self.tray.attachments) < MAX_ATTACHMENTS:
+            return True
+        self.notify(f"At most {MAX_ATTACHMENTS} files can go with one message.", severity="warning")
+        return False
 
     @on(AttachmentChip.RemoveRequested)
     async def _remove_chip(self, event: AttachmentChip.RemoveRequested) -> None:

@@ -1,7 +1,12 @@
-"""A modal file picker rooted at the working folder: arrows and Enter (or a click) pick, Esc cancels."""
+"""A modal file picker rooted at the working folder: arrows and Enter (or a click) pick, Esc cancels.
+
+The chosen file is read and checked here (off the event loop): one that cannot be attached keeps
+the picker open with the reason under the tree, so another can be picked from the same place.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Static
 
 from pinata_tui.attachment_content import safe_name
-from pinata_tui.attachments import IMAGE_LIMIT, TEXT_LIMIT, human_size
+from pinata_tui.attachments import IMAGE_LIMIT, TEXT_LIMIT, Attachment, AttachmentError, human_size, read_attachment
 
 _SKIPPED = frozenset({"__pycache__", "node_modules"})
 
@@ -30,8 +35,8 @@ class SafeDirectoryTree(DirectoryTree):
         return [p for p in paths if not p.name.startswith(".") and p.name not in _SKIPPED]
 
 
-class FilePicker(ModalScreen[Path | None]):
-    """Dismisses with the chosen file's path, or None."""
+class FilePicker(ModalScreen[Attachment | None]):
+    """Dismisses with the chosen file, read and checked, or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="filepicker.close")]
 
@@ -43,6 +48,9 @@ class FilePicker(ModalScreen[Path | None]):
         with Vertical(classes="dialog", id="file-picker"):
             yield Static(Text.assemble(("Attach a file", "bold"), f" from {safe_name(str(self.root))}"))
             yield SafeDirectoryTree(self.root, id="file-tree")
+            refused = Static(id="file-picker-refused")
+            refused.display = False
+            yield refused
             yield Static(Text(f"↑↓ move · Enter opens a folder or attaches a file · Esc cancels.  "
                               f"Text up to {human_size(TEXT_LIMIT)}, images (PNG, JPEG, GIF, WebP) up to "
                               f"{human_size(IMAGE_LIMIT)}."), classes="file-picker-hint")
@@ -53,7 +61,17 @@ class FilePicker(ModalScreen[Path | None]):
     @on(DirectoryTree.FileSelected)
     def _chosen(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        self.dismiss(event.path)
+        self.run_worker(self._read(event.path), group="read", exclusive=True)
+
+    async def _read(self, path: Path) -> None:
+        try:
+            attachment = await asyncio.to_thread(read_attachment, path)
+        except AttachmentError as exc:
+            refused = self.query_one("#file-picker-refused", Static)
+            refused.update(Text(f"Cannot attach: {safe_name(str(exc), limit=400)}"))  # a name: text, not markup
+            refused.display = True
+            return
+        self.dismiss(attachment)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
