@@ -121,6 +121,10 @@ def test_a_rejection_is_an_image_refusal_only_with_an_image_and_a_fitting_status
         f"This model ({VISION}) did not accept the image (Pinata said: image_url is only supported by certain "
         "models); pick another model with Ctrl+L and press Enter (or Ctrl+R) to send it again; the attachment "
         "is kept.")
+    earlier = [*with_image, {"role": "assistant", "content": "a cat"}, {"role": "user", "content": "and?"}]
+    assert image_refusal(said, earlier, VISION, way_on="w").startswith(
+        f"This model ({VISION}) did not accept an image in an earlier message (Pinata said: ")
+    assert "refused a request with an image in an earlier message, perhaps" in image_refusal(error, earlier, VISION)
 
 
 async def test_the_demo_reply_mentions_the_images_it_received(server, client):

@@ -199,6 +199,35 @@ async def test_a_refused_image_keeps_the_attachment_for_a_resend_with_another_mo
         assert not screen.tray.attachments
 
 
+async def test_an_image_in_an_earlier_message_refused_on_regenerate_or_follow_up_says_so(server, tmp_path, workdir):
+    """The probe's case: the image went with the first prompt; later a text-only model gets the history."""
+    text_only = "deepseek/deepseek-v3.2"
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        assert await screen.attach("shot.png")
+        await send_and_wait(pilot, "What is this?")
+        await send_and_wait(pilot, "And its colours?")
+        last = screen.conversation.messages[-1]
+
+        assert await screen.regenerate(model=text_only)  # m on the last reply, then a text-only model
+        await until(pilot, lambda: not screen.streaming and screen.conversation.messages[-1] is last,
+                    what="the refusal")
+        notice = str(screen.view.query(Notice).last().render())
+        assert notice.startswith(f"This model ({text_only}) did not accept an image in an earlier message")
+        assert notice.endswith("; regenerate with a model that takes images (m on the reply).")
+        assert screen.prompt.text == "" and not screen.tray.attachments  # nothing to send again from the box
+
+        await screen.switch_model(text_only)  # Ctrl+L to it, then a follow-up
+        await send_and_wait(pilot, "Anything else?")
+        notice = str(screen.view.query(Notice).last().render())
+        assert notice.startswith(f"This model ({text_only}) did not accept an image in an earlier message")
+        assert notice.endswith("; pick a model that takes images with Ctrl+L and press Enter (or Ctrl+R) to send "
+                               "your prompt again.")
+        assert screen.prompt.text == "Anything else?" and not screen.tray.attachments
+
+
 async def test_enter_sends_files_without_text_but_not_an_empty_prompt(server, tmp_path, workdir):
     app = make_app(server, tmp_path / "home")
     async with app.run_test(size=(100, 30)) as pilot:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pinata_tui.api.errors import AuthError, InsufficientCredits, MissingCredential, RateLimited, RequestRejected
 from pinata_tui.api.events import Usage
 from pinata_tui.chat.endings import error_label, status_label
-from pinata_tui.chat.image_refusal import image_refusal
+from pinata_tui.chat.image_refusal import image_refusal, tui_way_on
 from pinata_tui.chat.turn import (
     ChatTurn,
     ReasoningText,
@@ -149,7 +149,8 @@ class ReplyPresenter:
             screen.banner.balance = screen.balance
             screen.post_message(screen.BalanceStale())
             return
-        refusal = image_refusal(exc, plan.history, plan.reply.model or screen.conversation.model)
+        refusal = image_refusal(exc, plan.history, plan.reply.model or screen.conversation.model,
+                                way_on=tui_way_on(plan))
         if refusal is not None:  # a model that takes no images: another model is the way on
             await screen.view.add_notice(refusal, kind="error")
             return
