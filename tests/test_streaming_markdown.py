@@ -252,6 +252,22 @@ def test_the_renderer_waits_while_the_reader_scrolls_but_not_forever():
     assert app.done.is_set(), "a job waits at most MAX_HOLD_SECONDS however long the scrolling goes on"
 
 
+def test_a_job_whose_blank_lines_are_on_screen_is_not_held_while_the_reader_scrolls():
+    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
+
+    renderer = BackgroundRenderer()
+    renderer.HOLD_OFF_SECONDS, renderer.MAX_HOLD_SECONDS = 30.0, 30.0
+    held, shown = FakeApp(), FakeApp()
+    renderer.hold_off()
+    renderer.submit(job_for(held))
+    on_screen = job_for(shown)
+    renderer.submit(on_screen)
+    renderer.expedite(on_screen.widget)
+    assert shown.done.wait(10), "the job on screen was held with the others"
+    assert not held.done.is_set(), "the job off screen still waits for the scrolling to stop"
+    renderer.stop()
+
+
 def test_the_renderer_thread_starts_with_its_first_job_and_ends_when_stopped_or_idle():
     from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
 

@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -302,6 +303,7 @@ def history(term: Terminal, server: Any, source: Path, conversation_id: int, hol
             texted += shows_text(screen, rows)
             time.sleep(0.004)
         end = time.perf_counter()
+        reached = min((int(m) for m in re.findall(r"\(message (\d+)\)", term.text())), default=HISTORY_MESSAGES)
         stamps = [begin] + [s for s, _ in term.output_since(mark) if s <= end] + [end]
         worst_gap = max(b - a for a, b in zip(stamps, stamps[1:], strict=False))
         released = time.perf_counter()
@@ -310,7 +312,8 @@ def history(term: Terminal, server: Any, source: Path, conversation_id: int, hol
         term.start(["sleep", "1000"])
     return {"history_open_s": opened - started, "history_text_pct": 100 * texted / polls,
             "history_worst_gap_ms": worst_gap * 1000, "history_text_back_ms": (back - released) * 1000,
-            "history_peak_mb": peak, "history_polls": polls, "load": load}
+            "history_peak_mb": peak, "history_polls": polls,
+            "history_messages_paged": HISTORY_MESSAGES - reached, "load": load}
 
 
 def search(term: Terminal, server: Any, source: Path) -> dict[str, float]:
@@ -354,7 +357,7 @@ def soak(term: Terminal, server: Any, replies: int = 200, checkpoints: tuple[int
         _, pid = launch(term, server.url, home)
         rss_start = memory_mb(pid)["VmRSS"]
         for n in range(1, replies + 1):
-            end = f"End of reply {n}."
+            end = f"Fin{n:04d}."  # one word: never wrapped apart
             if n % 2:
                 server.state.reply_override = f"{markdown_document(300, seed=n)}\n\n{end}"
                 server.state.tokens_per_second = None

@@ -101,7 +101,7 @@ class Terminal:
                     self.output.append((stamp, _OCTAL.sub(lambda m: bytes([int(m[1], 8)]), data)))
                     self._lock.notify_all()
 
-    def command(self, text: str, timeout: float = 10) -> list[bytes]:
+    def command(self, text: str, timeout: float = 30) -> list[bytes]:
         """Run one tmux command through the control client; its output lines."""
         assert self._control.stdin is not None
         with self._lock:

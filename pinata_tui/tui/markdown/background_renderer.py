@@ -68,9 +68,13 @@ class BackgroundRenderer:
     """
 
     BATCH_SECONDS = 0.05
-    HOLD_OFF_SECONDS = 0.1
-    """After the reader scrolls, how long the renderer waits before its next job: Rich holds the
-    GIL while it renders, and a frame drawn meanwhile takes up to twice as long."""
+    HOLD_OFF_SECONDS = 0.0
+    """After the reader scrolls, how long the renderer waits before its next job (Rich holds the
+    GIL while it renders, and a frame drawn meanwhile takes longer). None now: measured in a real
+    terminal (tests/bench/real_terminal.py history), holding Page Up through 10,000 messages with
+    0.1 s here showed message text on only 42-68 % of screens (each job waited MAX_HOLD_SECONDS in
+    turn, so the pages above were still blank when the reader got there), with 0 on 100 %, and the
+    longest time without a screen update no better with the hold-off."""
     MAX_HOLD_SECONDS = 0.5
     """However long the reader goes on scrolling, a job waits no longer than this."""
     IDLE_SECONDS = 10.0
@@ -85,6 +89,8 @@ class BackgroundRenderer:
         self._ending: set[int] = set()
         """Threads told to end (by id): a thread that has let go of ``_thread`` takes no more jobs."""
         self._quiet_from = 0.0
+        self._urgent: set[int] = set()
+        """Waiting jobs (by id of their widget) whose blank lines are on screen now: no holding off for them."""
 
     @property
     def running(self) -> bool:
@@ -95,10 +101,30 @@ class BackgroundRenderer:
         """The reader is scrolling: leave the event loop the GIL for a moment."""
         self._quiet_from = time.monotonic() + self.HOLD_OFF_SECONDS
 
-    def _wait_for_quiet(self) -> None:
+    def _wait_for_quiet(self, job: RenderJob) -> bool:
+        """Hold ``job`` while the reader scrolls. False if a job for lines on screen came meanwhile:
+        ``job`` is then back in the queue (unless a newer one replaced it) and that one goes first."""
         give_up = time.monotonic() + self.MAX_HOLD_SECONDS
         while (now := time.monotonic()) < min(self._quiet_from, give_up):
-            time.sleep(min(self._quiet_from, give_up) - now)
+            with self._wake:
+                if self._urgent:
+                    if id(job.widget) not in self._pending:
+                        self._pending = {id(job.widget): job, **self._pending}  # the oldest: after the others
+                    return False
+                self._wake.wait(min(self._quiet_from, give_up) - now)
+        return True
+
+    def expedite(self, widget: object) -> None:
+        """``widget``'s blank lines are on screen: render its job next, even while the reader scrolls.
+
+        Holding off spares the frames a little; a reader holding Page Up through a long history
+        would otherwise see empty message bars, each job waiting MAX_HOLD_SECONDS in turn."""
+        key = id(widget)
+        with self._wake:
+            if key in self._pending and key not in self._urgent:
+                self._urgent.add(key)
+                self._pending[key] = self._pending.pop(key)  # the newest: taken first
+                self._wake.notify()
 
     def submit(self, job: RenderJob) -> None:
         with self._wake:
@@ -114,6 +140,7 @@ class BackgroundRenderer:
         """Forget the job waiting for ``widget``, if any."""
         with self._wake:
             self._pending.pop(id(widget), None)
+            self._urgent.discard(id(widget))
 
     def is_waiting(self, widget: object) -> bool:
         with self._wake:
@@ -123,14 +150,16 @@ class BackgroundRenderer:
         """Drop the waiting jobs and end the thread (after the job in hand); wait up to ``wait`` seconds."""
         with self._wake:
             self._pending.clear()
+            self._urgent.clear()
             self._stopping = True
             thread = self._thread
             self._wake.notify()
         if thread is not None and wait > 0:
             thread.join(wait)
 
-    def _next(self, timeout: float, idle_since: float) -> RenderJob | None:
-        """The newest job; None if none came within ``timeout`` or the thread is to end (``_ending``)."""
+    def _next(self, timeout: float, idle_since: float) -> tuple[RenderJob, bool] | None:
+        """The newest job (one for lines on screen first) and whether it is one; None if none came
+        within ``timeout`` or the thread is to end (``_ending``)."""
         with self._wake:
             if not self._pending and not self._stopping:
                 self._wake.wait(timeout)
@@ -140,7 +169,11 @@ class BackgroundRenderer:
                 return None
             if not self._pending:
                 return None
-            return self._pending.popitem()[1]  # the newest
+            for key in reversed(self._pending):
+                if key in self._urgent:
+                    self._urgent.discard(key)
+                    return self._pending.pop(key), True
+            return self._pending.popitem()[1], False  # the newest
 
     def _run(self) -> None:
         consoles: dict[int, Console] = {}
@@ -162,12 +195,14 @@ class BackgroundRenderer:
         deadline = time.monotonic() + self.BATCH_SECONDS
         me = threading.get_ident()
         while (time.monotonic() < deadline or not batch) and me not in self._ending:
-            job = self._next(0.5 if not batch else 0.01, idle_since)
-            if job is None:
+            taken = self._next(0.5 if not batch else 0.01, idle_since)
+            if taken is None:
                 if batch:
                     break
                 continue
-            self._wait_for_quiet()
+            job, urgent = taken
+            if not urgent and not self._wait_for_quiet(job):
+                continue
             if job.widget.unmounted:  # scrolled out of the window while waiting
                 continue
             console = consoles.get(job.width)

@@ -255,6 +255,8 @@ class StreamingMarkdown(Widget):
         return self._height()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._waiting_for is not None and self._renderer is not None:
+            self._renderer.expedite(self)  # its blank lines are being drawn: the reader is looking at them
         self._drawing = True
         try:
             return super().render_lines(crop)
