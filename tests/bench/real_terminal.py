@@ -389,6 +389,7 @@ def soak(term: Terminal, server: Any, replies: int = 200, checkpoints: tuple[int
                     latencies.append(term.wait_output(char.encode(), mark) - sent)
                 figures[f"soak_echo_{n}"] = statistics.median(latencies) * 1000
                 term.keys("C-u")
+                term.wait_screen(lambda s: READY in s, timeout=10, what="the prompt emptied")
                 print(f"  soak reply {n}: " + ", ".join(f"{k}={v:.3f}" for k, v in figures.items()
                                                        if k.endswith(f"_{n}")), flush=True)
         figures["soak_rss_start"] = rss_start
