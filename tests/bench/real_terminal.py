@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import resource
 import shutil
 import statistics
@@ -303,7 +302,6 @@ def history(term: Terminal, server: Any, source: Path, conversation_id: int, hol
             texted += shows_text(screen, rows)
             time.sleep(0.004)
         end = time.perf_counter()
-        reached = min((int(m) for m in re.findall(r"\(message (\d+)\)", term.text())), default=HISTORY_MESSAGES)
         stamps = [begin] + [s for s, _ in term.output_since(mark) if s <= end] + [end]
         worst_gap = max(b - a for a, b in zip(stamps, stamps[1:], strict=False))
         released = time.perf_counter()
@@ -312,8 +310,7 @@ def history(term: Terminal, server: Any, source: Path, conversation_id: int, hol
         term.start(["sleep", "1000"])
     return {"history_open_s": opened - started, "history_text_pct": 100 * texted / polls,
             "history_worst_gap_ms": worst_gap * 1000, "history_text_back_ms": (back - released) * 1000,
-            "history_peak_mb": peak, "history_polls": polls,
-            "history_messages_paged": HISTORY_MESSAGES - reached, "load": load}
+            "history_peak_mb": peak, "history_polls": polls, "load": load}
 
 
 def search(term: Terminal, server: Any, source: Path) -> dict[str, float]:

@@ -9,10 +9,12 @@ parses every byte the program writes. One ``tmux -C`` client stays attached: key
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -123,9 +125,26 @@ class Terminal:
         shell = f"exec env -i {environment} {' '.join(shlex.quote(a) for a in argv)}"
         if "\n" in shell:
             raise ValueError("a control-mode command is one line: put scripts in a file")
+        self._end_program()
         started = time.perf_counter()
         self.command(f"respawn-pane -k -t b {shlex.quote(shell)}")
         return started
+
+    def _end_program(self) -> None:
+        """Kill the pane's program and wait for it to go (respawn-pane alone hung now and then
+        behind an app busy drawing)."""
+        pid = self.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                return
+            if state in ("Z", "X"):
+                return
+            time.sleep(0.01)
 
     @property
     def pid(self) -> int:
