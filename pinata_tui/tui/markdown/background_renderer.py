@@ -108,11 +108,16 @@ class BackgroundRenderer:
         while (now := time.monotonic()) < min(self._quiet_from, give_up):
             with self._wake:
                 if self._urgent:
-                    if id(job.widget) not in self._pending:
-                        self._pending = {id(job.widget): job, **self._pending}  # the oldest: after the others
+                    self._put_back(job)
                     return False
                 self._wake.wait(min(self._quiet_from, give_up) - now)
         return True
+
+    def _put_back(self, job: RenderJob) -> None:
+        """Queue ``job`` again, as the oldest (unless a newer job for its widget came meanwhile)."""
+        with self._wake:
+            if id(job.widget) not in self._pending:
+                self._pending = {id(job.widget): job, **self._pending}
 
     def expedite(self, widget: object) -> None:
         """``widget``'s blank lines are on screen: render its job next, even while the reader scrolls.
@@ -201,8 +206,12 @@ class BackgroundRenderer:
                     break
                 continue
             job, urgent = taken
-            if not urgent and not self._wait_for_quiet(job):
-                continue
+            if not urgent:
+                if batch and time.monotonic() < self._quiet_from:
+                    self._put_back(job)  # deliver what is rendered before holding this one
+                    break
+                if not self._wait_for_quiet(job):
+                    continue
             if job.widget.unmounted:  # scrolled out of the window while waiting
                 continue
             console = consoles.get(job.width)
