@@ -70,7 +70,12 @@ class Terminal:
         self._block: list[bytes] | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        with self._lock:  # the attach-session command's own reply comes first: count from after it
+            if not self._lock.wait_for(lambda: self._replies, timeout=10):
+                raise RuntimeError("tmux's control client did not start")
         self.command(f"refresh-client -C {width}x{height}")
+        if self.command("display-message -p ready") != [b"ready"]:
+            raise RuntimeError("tmux's replies and the commands sent are out of step")
 
     # ---------------------------------------------------------------- plumbing
 
