@@ -123,6 +123,8 @@ def test_the_built_wheel_ships_the_themes_and_presets(tmp_path):
     assert {f"pinata_tui/themes/{n}.toml" for n in SHIPPED} <= set(names)
     shipped_presets = {p.stem for p in (REPO / "pinata_tui" / "presets").glob("*.toml")}
     assert shipped_presets and {f"pinata_tui/presets/{n}.toml" for n in shipped_presets} <= set(names)
+    stylesheets = {str(p.relative_to(REPO)) for p in (REPO / "pinata_tui").rglob("*.tcss")}
+    assert {"pinata_tui/tui/app.tcss", "pinata_tui/tui/chat/settings.tcss"} <= stylesheets <= set(names)
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
