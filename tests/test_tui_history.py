@@ -165,6 +165,28 @@ async def test_history_search_rename_and_delete(server, tmp_path):
         assert [c.title for c in store.list_conversations()] == ["Tell me about the capybara"]
 
 
+async def test_history_rows_come_a_hundred_at_a_time(server, tmp_path):
+    with stored(tmp_path) as store:
+        for i in range(150):
+            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
+            conversation.add(ChatMessage("user", f"walrus {i}"))
+            store.save_conversation(conversation)
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 101)
+        rows = history_rows(app)
+        assert "Walrus talk 149" in rows[0] and "50 more" in rows[-1]
+        app.screen.query_one(OptionList).focus()
+        await pilot.press("end")  # the highlight reaches the "more" row: the rest come, the highlight on the first
+        await until(pilot, lambda: len(history_rows(app)) == 150)
+        assert "Walrus talk 49" in history_rows(app)[100]
+        assert app.screen.query_one(OptionList).highlighted == 100
+        await pilot.press("enter")
+        await until(pilot, lambda: chat(app).conversation.title == "Walrus talk 49")
+
+
 async def test_continue_reopens_the_last_conversation(server, tmp_path):
     with stored(tmp_path) as store:
         old = Conversation(model="openai/gpt-5-mini")

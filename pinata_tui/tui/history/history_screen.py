@@ -23,6 +23,12 @@ from pinata_tui.store import ConversationStore, ConversationSummary, SearchHit
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.common.text_dialog import TextDialog
 
+ROWS_AT_ONCE = 100
+"""Rows put in the list at a time: a search over 10,000 conversations finds hundreds, and the
+``OptionList`` costs about 0.25 ms a row to fill (500 rows: as long as the query); the rest
+follow when the highlight reaches the "more" row at the end."""
+MORE = "more"
+
 
 @dataclass(frozen=True)
 class HistoryChoice:
@@ -84,6 +90,8 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         self.store = store
         self.current_id = current_id
         self._titles: dict[int, str] = {}
+        self._rest: list[Option] = []
+        """Rows not in the list yet (see ``ROWS_AT_ONCE``)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
@@ -123,10 +131,32 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         self._titles = titles
         self.options.clear_options()
         if options:
-            self.options.add_options(options)
+            self._rest = options
+            self._add_rows()
             self.options.highlighted = 0
         else:
+            self._rest = []
             self.options.add_option(Option(Text(empty, style="dim"), disabled=True))
+
+    def _add_rows(self) -> None:
+        """The next ``ROWS_AT_ONCE`` rows, then a "more" row while some are left."""
+        rows, self._rest = self._rest[:ROWS_AT_ONCE], self._rest[ROWS_AT_ONCE:]
+        if self._rest:
+            more = Text(f"  … {len(self._rest)} more (↓ or Enter shows them)", style="dim italic")
+            rows = [*rows, Option(more, id=MORE)]
+        self.options.add_options(rows)
+
+    def _show_more(self) -> None:
+        """Replace the "more" row with the next rows; the highlight goes to the first of them."""
+        index = self.options.get_option_index(MORE)
+        self.options.remove_option(MORE)
+        self._add_rows()
+        self.options.highlighted = index
+
+    @on(OptionList.OptionHighlighted, "#history-list")
+    def _reached_more(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id == MORE:
+            self._show_more()
 
     def _highlighted(self) -> HistoryChoice | None:
         """The highlighted row as a choice: its conversation and, for a search hit, the message."""
@@ -134,7 +164,7 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         if index is None:
             return None
         option = self.options.get_option_at_index(index)
-        if not option.id:
+        if not option.id or option.id == MORE:
             return None
         conversation, _, message = option.id.partition(":")
         return HistoryChoice(int(conversation), int(message) if message else None)
@@ -150,6 +180,10 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
     @on(Input.Submitted, "#history-search")
     @on(OptionList.OptionSelected, "#history-list")
     def _open(self) -> None:
+        index = self.options.highlighted
+        if index is not None and self.options.get_option_at_index(index).id == MORE:
+            self._show_more()
+            return
         chosen = self._highlighted()
         if chosen is not None:
             self.dismiss(chosen)
