@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pinata_tui.api.events import Usage
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
@@ -230,6 +230,16 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
             except (sqlite3.DatabaseError, UnicodeError) as exc:
                 raise StoreError(f"Could not read {self.path}: {exc}.") from None
 
+    def _read_tuples(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """``_read`` with plain tuples: for many rows (a ``sqlite3.Row`` costs a lookup per column by name)."""
+        with self._lock:
+            try:
+                cursor = self._conn.cursor()
+                cursor.row_factory = None
+                return cursor.execute(sql, params).fetchall()
+            except (sqlite3.DatabaseError, UnicodeError) as exc:
+                raise StoreError(f"Could not read {self.path}: {exc}.") from None
+
     # ------------------------------------------------------------ writing
 
     def create_conversation(self, conversation: Conversation) -> int:
@@ -365,11 +375,11 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
                                     title=head["title"], id=head["id"], settings=settings_from_row(head))
         by_id: dict[int, ChatMessage] = {}
         parents: list[tuple[ChatMessage, int | None]] = []
-        for row in self._read("SELECT * FROM messages WHERE conversation_id = ? AND status != ? ORDER BY id",
-                              (conversation_id, MessageStatus.DISCARDED.value)):
-            message = self._message(row)
-            by_id[row["id"]] = message
-            parents.append((message, row["parent_id"]))
+        for row in self._read_tuples(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?"
+                                     " AND status != ? ORDER BY id", (conversation_id, MessageStatus.DISCARDED.value)):
+            message = _message(row)
+            by_id[row[0]] = message
+            parents.append((message, row[1]))
         for message, parent_id in parents:
             # A parent that is missing (or not earlier: a hand-edited file) makes a first message.
             parent = by_id.get(parent_id) if parent_id is not None and parent_id < (message.id or 0) else None
@@ -383,23 +393,30 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
             conversation.messages[:] = conversation.path_to(leaf)
         return conversation
 
-    @staticmethod
-    def _message(row: sqlite3.Row) -> ChatMessage:
-        usage = None
-        if row["completion_tokens"] is not None:
-            usage = Usage(row["prompt_tokens"] or 0, row["completion_tokens"], row["total_tokens"] or 0,
-                          cached_tokens=row["cached_tokens"], reasoning_tokens=row["reasoning_tokens"],
-                          cache_write_tokens=row["cache_write_tokens"],
-                          cost=row["cost"] if row["cost_is_billed"] else None)
-        status = MessageStatus(row["status"])
-        if status == MessageStatus.STREAMING and (
-            not _pid_alive(row["writer_pid"]) or time.time() - row["updated_at"] > STALE_STREAM_SECONDS
-        ):
-            status = MessageStatus.INTERRUPTED
-        return ChatMessage(
-            role=row["role"], content=row["content"], model=row["model"], status=status, usage=usage,
-            cost=row["cost"], cost_is_estimate=bool(row["cost_is_estimate"]),
-            cost_is_billed=bool(row["cost_is_billed"]), error=row["error"], reasoning=row["reasoning"] or "",
-            finish_reason=row["finish_reason"], created_at=row["created_at"], id=row["id"],
-            elapsed=row["elapsed"], imported=bool(row["imported"]),
-        )
+
+_MESSAGE_COLUMNS = ("id, parent_id, role, content, model, status, prompt_tokens, completion_tokens, total_tokens,"
+                    " cached_tokens, reasoning_tokens, cache_write_tokens, cost, cost_is_billed, cost_is_estimate,"
+                    " error, reasoning, finish_reason, created_at, elapsed, imported, writer_pid, updated_at")
+_STATUSES = {s.value: s for s in MessageStatus}
+
+
+def _message(row: tuple[Any, ...]) -> ChatMessage:
+    """A message from a row of ``_MESSAGE_COLUMNS`` (positional: a conversation may hold 10,000 rows)."""
+    (message_id, _parent, role, content, model, status_value, prompt_tokens, completion_tokens, total_tokens,
+     cached, reasoning_tokens, cache_write, cost, billed, estimate, error, reasoning, finish_reason, created_at,
+     elapsed, imported, writer_pid, updated_at) = row
+    usage = None
+    if completion_tokens is not None:
+        usage = Usage(prompt_tokens or 0, completion_tokens, total_tokens or 0, cached_tokens=cached,
+                      reasoning_tokens=reasoning_tokens, cache_write_tokens=cache_write,
+                      cost=cost if billed else None)
+    status = _STATUSES.get(status_value) or MessageStatus(status_value)
+    if status == MessageStatus.STREAMING and (
+        not _pid_alive(writer_pid) or time.time() - updated_at > STALE_STREAM_SECONDS
+    ):
+        status = MessageStatus.INTERRUPTED
+    return ChatMessage(
+        role=role, content=content, model=model, status=status, usage=usage, cost=cost,
+        cost_is_estimate=bool(estimate), cost_is_billed=bool(billed), error=error, reasoning=reasoning or "",
+        finish_reason=finish_reason, created_at=created_at, id=message_id, elapsed=elapsed, imported=bool(imported),
+    )
