@@ -147,7 +147,8 @@ class PinataChatApp(App[None]):
         self.open_store()
         self.load_catalog()
         self.refresh_balance()
-        self.set_timer(0.3, self.load_tokenizer)  # the heaviest (a 1.7 MB BPE file): a moment later still
+        # The tokenizer (a 1.7 MB BPE file) is the heaviest: it loads a moment after the store is open
+        # and the conversation asked for is shown (``open_store``), not while that is being drawn.
 
     async def on_unmount(self) -> None:
         stop_renderer(self)  # the thread that renders saved replies
@@ -175,7 +176,14 @@ class PinataChatApp(App[None]):
 
     @work(group="store")
     async def open_store(self) -> None:
-        """Open the database; then show the conversation asked for (``--conversation``, ``--continue``)."""
+        """Open the database; then show the conversation asked for (``--conversation``, ``--continue``);
+        then load the tokenizer (its 0.4 s of parsing held up the first paint of a long conversation)."""
+        try:
+            await self._open_store()
+        finally:
+            self.set_timer(0.3, self.load_tokenizer)
+
+    async def _open_store(self) -> None:
         conversation, note = await self.services.open_store(wanted=self._open_on_start,
                                                             continue_last=self._continue_last)
         if note:
