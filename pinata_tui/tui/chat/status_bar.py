@@ -65,12 +65,16 @@ class StatusBar(Widget):
     _last_data: float | None = None
     _silence_timer: Timer | None = None
 
+    def on_mount(self) -> None:
+        # Made here, not on first use: a timer made inside a reply's worker runs in a copy of its
+        # context, which holds the worker, and with it that turn's conversation, for good.
+        self._silence_timer = self.set_interval(1.0, self._check_silence)
+        self._retry_timer = self.set_interval(0.25, self._tick, pause=True)
+
     def stream_active(self) -> None:
         """Data arrived: the stream is alive (called per piece, so cheap)."""
         self._last_data = time.monotonic()
-        if self._silence_timer is None:
-            self._silence_timer = self.set_interval(1.0, self._check_silence)
-        elif self.connection_detail.startswith("no data"):
+        if self.connection_detail.startswith("no data"):
             self.connection_detail = ""
 
     def stream_ended(self) -> None:
@@ -92,9 +96,7 @@ class StatusBar(Widget):
         self._retry_deadline = time.monotonic() + delay
         self._retry_label = label
         self._tick()
-        if self._retry_timer is None:
-            self._retry_timer = self.set_interval(0.25, self._tick)
-        else:
+        if self._retry_timer is not None:
             self._retry_timer.resume()
 
     def stop_countdown(self) -> None:
