@@ -331,6 +331,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
         """Replace everything mounted with messages ``[start, end)``."""
         await self.remove_children()
         self._reading_anchor = None
+        self._last_arrangement = None  # it holds every widget just removed until the next layout
         self._start, self._end = start, end
         await self.mount_all(build_blocks(self._conversation, start, end))
         await self._update_loaders()
