@@ -68,7 +68,6 @@ async def measure_app(url: str) -> dict[str, float]:
 async def measure_reference(url: str) -> dict[str, float]:
     """The reference app: stock Markdown + MarkdownStream, nothing else."""
     import httpx
-    from httpx_sse import EventSource
     from textual.app import App
     from textual.containers import VerticalScroll
     from textual.widgets import Markdown
@@ -89,10 +88,13 @@ async def measure_reference(url: str) -> dict[str, float]:
             async with httpx.AsyncClient(timeout=60) as client:
                 async with client.stream("POST", f"{url}/v0/llm/chat/completions", json=body,
                                          headers={"Authorization": f"Bearer {DEV_LLM_KEY}"}) as response:
-                    async for event in EventSource(response).aiter_sse():
-                        if event.data == "[DONE]":
+                    async for line in response.aiter_lines():  # a bare SSE reader: data lines only
+                        if not line.startswith("data:"):
+                            continue
+                        data = line[5:].strip()
+                        if data == "[DONE]":
                             break
-                        delta = json.loads(event.data)["choices"]
+                        delta = json.loads(data)["choices"]
                         if delta and delta[0]["delta"].get("content"):
                             await stream.write(delta[0]["delta"]["content"])
             await stream.stop()

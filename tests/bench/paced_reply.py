@@ -82,7 +82,6 @@ async def measure_app(url: str) -> dict[str, float]:
 
 async def measure_httpx(url: str) -> dict[str, float]:
     import httpx
-    from httpx_sse import EventSource
 
     from pinata_tui.devserver import DEV_LLM_KEY
 
@@ -91,10 +90,13 @@ async def measure_httpx(url: str) -> dict[str, float]:
     async with httpx.AsyncClient(timeout=60) as client:
         async with client.stream("POST", f"{url}/v0/llm/chat/completions", json=BODY,
                                  headers={"Authorization": f"Bearer {DEV_LLM_KEY}"}) as response:
-            async for event in EventSource(response).aiter_sse():
-                if event.data == "[DONE]":
+            async for line in response.aiter_lines():  # a bare SSE reader: data lines only
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
                     break
-                choices = json.loads(event.data)["choices"]
+                choices = json.loads(data)["choices"]
                 if choices and choices[0]["delta"].get("content"):
                     received += 1
     assert received >= TOKENS
