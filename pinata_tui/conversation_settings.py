@@ -8,12 +8,11 @@ bounds. Knows nothing of Textual.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from pinata_tui.numbers import parse_decimal, parse_whole
+from pinata_tui.numbers import finite_number, parse_decimal, parse_whole
 from pinata_tui.sanitize import one_line
 
 TEMPERATURE_RANGE = (0.0, 2.0)
@@ -46,30 +45,20 @@ class ConversationSettings:
 # ------------------------------------------------------------------ checking values
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
+def _in_range(value: Any, name: str, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    number = finite_number(value, low, high)
+    if number is None:
+        raise SettingError(f"{name} must be a number from {low:g} to {high:g}")
+    return number
 
 
 def check_temperature(value: Any) -> float:
-    number = _number(value)
-    low, high = TEMPERATURE_RANGE
-    if number is None or not low <= number <= high:
-        raise SettingError(f"temperature must be a number from {low:g} to {high:g}")
-    return number
+    return _in_range(value, "temperature", TEMPERATURE_RANGE)
 
 
 def check_top_p(value: Any) -> float:
-    number = _number(value)
-    low, high = TOP_P_RANGE
-    if number is None or not low <= number <= high:
-        raise SettingError(f"top_p must be a number from {low:g} to {high:g}")
-    return number
+    return _in_range(value, "top_p", TOP_P_RANGE)
 
 
 def check_max_tokens(value: Any) -> int:

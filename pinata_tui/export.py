@@ -7,7 +7,6 @@ Exports never contain credentials: the configured keys are masked wherever they 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from pinata_tui.conversation_settings import from_untrusted as settings_from_unt
 from pinata_tui.conversation_settings import summary as settings_summary
 from pinata_tui.conversation_settings import to_json as settings_json
 from pinata_tui.files import atomic_write_text
+from pinata_tui.numbers import finite_number
 from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import valid_unicode
 from pinata_tui.secrets import redact
@@ -48,13 +48,7 @@ def _text(value: Any) -> str | None:
 
 
 def _timestamp(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) and EARLIEST_TIMESTAMP <= number <= LATEST_TIMESTAMP else None
+    return finite_number(value, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP)
 
 
 def _when(timestamp: float) -> str:
@@ -348,24 +342,20 @@ def _imported_message(item: dict[str, Any], meta: dict[str, Any], default_model:
         status = MessageStatus.COMPLETE
     if status in (MessageStatus.STREAMING, MessageStatus.DISCARDED):
         status = MessageStatus.INTERRUPTED if status == MessageStatus.STREAMING else MessageStatus.COMPLETE
-    cost = meta.get("cost_usd")
-    valid_cost = (isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost)
-                  and 0 <= cost <= MAX_COST_USD)
-    elapsed = meta.get("elapsed_seconds")
-    valid_elapsed = (isinstance(elapsed, (int, float)) and not isinstance(elapsed, bool) and math.isfinite(elapsed)
-                     and 0 < elapsed <= MAX_ELAPSED_SECONDS)
+    cost = finite_number(meta.get("cost_usd"), 0, MAX_COST_USD)
+    elapsed = finite_number(meta.get("elapsed_seconds"), 0, MAX_ELAPSED_SECONDS)
     message = ChatMessage(
         role=item["role"], content=valid_unicode(item["content"]),
         model=_text(meta.get("model")) or (default_model if item["role"] == "assistant" else None),
         status=status,
         usage=Usage.from_json(usage) if isinstance(usage, dict) else None,
-        cost=float(cost) if valid_cost and cost is not None else None,
+        cost=cost,
         cost_is_estimate=bool(meta.get("cost_is_estimate")),
-        cost_is_billed=bool(meta.get("cost_is_billed")) and valid_cost,
+        cost_is_billed=bool(meta.get("cost_is_billed")) and cost is not None,
         reasoning=_text(meta.get("reasoning")) or "",
         finish_reason=_text(meta.get("finish_reason")),
         error=_text(meta.get("error")),
-        elapsed=float(elapsed) if valid_elapsed and elapsed is not None else None,
+        elapsed=elapsed or None,
         imported=True,  # what it cost was spent where (and when) it was made, not by this import
     )
     created = _timestamp(meta.get("created_at"))

@@ -1,4 +1,5 @@
-"""Numbers typed by a person (the settings dialog, ``config set``, flags, the palette), read strictly.
+"""Numbers typed by a person (the settings dialog, ``config set``, flags, the palette), read strictly;
+and numbers read from a file (``finite_number``), checked.
 
 Python's ``int()`` and ``float()`` take more than anyone means to type: ``1_000``, digits of other
 scripts (``١٢``), ``nan``, ``inf``. A value is the plain form only: an optional sign, ASCII
@@ -9,7 +10,9 @@ Anything else raises ``ValueError`` with one line that says what is wanted. Know
 from __future__ import annotations
 
 import argparse
+import math
 import re
+from typing import Any
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,4})?")
@@ -44,3 +47,15 @@ def decimal(text: str) -> float:
         return parse_decimal(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def finite_number(value: Any, low: float = -math.inf, high: float = math.inf) -> float | None:
+    """A number read from a file (JSON, TOML): an int or float, not a bool, finite and within
+    ``[low, high]``; None for anything else (an int too large for a float included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None

@@ -132,3 +132,10 @@ def test_an_imported_cost_that_is_not_a_sane_number_is_dropped():
     data = json.loads(to_json(thinking_conversation()))
     data["message_metadata"][1]["cost_usd"] = 1e999
     assert from_json(json.dumps(data), default_model="x/y").messages[1].cost is None
+
+
+def test_an_imported_number_too_large_for_a_float_is_dropped_not_a_crash():
+    document = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+                "message_metadata": [{}, {"cost_usd": 10**400, "elapsed_seconds": 10**400, "created_at": 10**400}]}
+    reply = from_json(json.dumps(document), default_model="m").messages[1]
+    assert reply.cost is None and reply.elapsed is None and not reply.cost_is_billed
