@@ -108,8 +108,9 @@ class Conversation:
     """Its own temperature, top_p, max tokens and preset name (None each: config.toml's default)."""
     _children: dict[int, list[ChatMessage]] = field(default_factory=dict, repr=False, compare=False)
     """Children by ``id(parent)`` (``_ROOT`` for first messages), in the order they were added."""
-    _in_tree: set[int] = field(default_factory=set, repr=False, compare=False)
-    """``id()`` of every message registered: adding stays O(1) however many alternatives a message has."""
+    _place: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    """Each registered message's index among its siblings, by ``id()``: adding a message and finding
+    its ``◀ n/m ▶`` stay O(1) however many alternatives there are."""
 
     def __post_init__(self) -> None:
         previous = None
@@ -122,9 +123,10 @@ class Conversation:
     # ------------------------------------------------------------ the tree
 
     def _register(self, message: ChatMessage) -> None:
-        if id(message) not in self._in_tree:
-            self._in_tree.add(id(message))
-            self._children.setdefault(_key(message.parent), []).append(message)
+        if id(message) not in self._place:
+            family = self._children.setdefault(_key(message.parent), [])
+            self._place[id(message)] = len(family)
+            family.append(message)
 
     def add(self, message: ChatMessage, *, parent: ChatMessage | None | type[_Leaf] = _Leaf) -> ChatMessage:
         """Append ``message`` to the current branch; its parent is the leaf unless ``parent`` is given."""
@@ -147,7 +149,8 @@ class Conversation:
         self.messages[:] = [m for m in self.messages if m is not message]
         family = self._children.get(_key(message.parent), [])
         family[:] = [m for m in family if m is not message]
-        self._in_tree.discard(id(message))
+        self._place.pop(id(message), None)
+        self._place.update((id(m), index) for index, m in enumerate(family))
 
     def move_to_leaf(self, message: ChatMessage) -> None:
         """Re-attach ``message`` (a prompt sent again) under the current leaf, at the end of the branch."""
@@ -156,6 +159,15 @@ class Conversation:
 
     def children(self, message: ChatMessage | None) -> list[ChatMessage]:
         return list(self._children.get(_key(message), ()))
+
+    def has_children(self, message: ChatMessage) -> bool:
+        return bool(self._children.get(_key(message)))
+
+    def alternative_position(self, message: ChatMessage) -> tuple[int, int] | None:
+        """(position from 1, count) of ``message`` among its alternatives; None when it has none."""
+        count = len(self._children.get(_key(message.parent), ()))
+        place = self._place.get(id(message))
+        return (place + 1, count) if count > 1 and place is not None else None
 
     def siblings(self, message: ChatMessage) -> list[ChatMessage]:
         """``message`` and its alternatives (same parent), oldest first."""

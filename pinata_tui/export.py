@@ -110,19 +110,17 @@ def _message_lines(message: ChatMessage, conversation: Conversation, *, include_
 
 
 def _alternative_label(conversation: Conversation, message: ChatMessage) -> str:
-    siblings = conversation.siblings(message)
-    if len(siblings) < 2:
-        return ""
-    position = next(i for i, m in enumerate(siblings, 1) if m is message)
-    return f" (alternative {position} of {len(siblings)})"
+    place = conversation.alternative_position(message)
+    return f" (alternative {place[0]} of {place[1]})" if place else ""
 
 
 def other_branches(conversation: Conversation) -> list[tuple[int, list[ChatMessage]]]:
     """Each branch but the current one, as (index where it leaves the current branch, its messages from there)."""
     current = conversation.messages
+    on_current = {id(m) for m in current}
     branches = []
     for message in conversation.tree():
-        if conversation.children(message) or any(message is m for m in current):
+        if conversation.has_children(message) or id(message) in on_current:
             continue  # not a leaf, or the current leaf
         path = conversation.path_to(message)
         fork = next(i for i, m in enumerate(path) if i >= len(current) or m is not current[i])

@@ -140,3 +140,14 @@ def test_while_a_prompt_is_edited_the_meter_counts_only_the_messages_above_it():
     meter.count_draft("q2 but better", "m")
     assert meter.total(conversation) == 12 + len("q2 but better")
     assert meter.total(conversation, before=conversation.messages[2]) == 4 + len("q2 but better")
+
+
+def test_alternative_position_counts_siblings_and_follows_a_forgotten_one():
+    conversation = linear("q1", "a1")
+    q1, a1 = conversation.messages
+    assert conversation.alternative_position(a1) is None
+    a2 = conversation.add(ChatMessage("assistant", "a2"), parent=q1)
+    a3 = conversation.add(ChatMessage("assistant", "a3"), parent=q1)
+    assert [conversation.alternative_position(m) for m in (a1, a2, a3)] == [(1, 3), (2, 3), (3, 3)]
+    conversation.forget(a2)  # a reply that got nothing
+    assert [conversation.alternative_position(m) for m in (a1, a3)] == [(1, 2), (2, 2)]

@@ -23,21 +23,13 @@ def owner_index(widget: Widget) -> int | None:
     return getattr(widget, "message_index", None)
 
 
-def branch_of(conversation: Conversation, message: ChatMessage) -> tuple[int, int] | None:
-    """(position from 1, count) of ``message`` among its alternatives; None when it has none."""
-    siblings = conversation.siblings(message)
-    if len(siblings) < 2:
-        return None
-    return next(i for i, m in enumerate(siblings, 1) if m is message), len(siblings)
-
-
 def build_blocks(conversation: Conversation, start: int, end: int) -> list[Widget]:
     """Widgets for messages ``[start, end)`` of the current branch, with a marker wherever the
     replying model changed."""
     blocks: list[Widget] = []
     last_model = last_reply_model(conversation.messages[:start])
     for index, message in enumerate(conversation.messages[start:end], start=start):
-        branch = branch_of(conversation, message)
+        branch = conversation.alternative_position(message)
         if message.role == "user":
             blocks.append(tag_owner(UserMessage(message, branch=branch), index))
         elif message.role == "assistant":

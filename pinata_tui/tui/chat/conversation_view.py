@@ -27,7 +27,7 @@ from textual.widget import Widget
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-from pinata_tui.tui.chat.block_builder import branch_of, build_blocks, owner_index, tag_owner
+from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, tag_owner
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
@@ -238,7 +238,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
     def refresh_branches(self) -> None:
         """Update each mounted message's ``◀ n/m ▶`` (a new alternative was added, or one chosen)."""
         for block in self.query_children(MessageBlock):
-            block.set_branch(branch_of(self._conversation, block.message))
+            block.set_branch(self._conversation.alternative_position(block.message))
 
     async def _add_message_block(self, message: ChatMessage, block: BlockT) -> BlockT:
         async with self._changing():
