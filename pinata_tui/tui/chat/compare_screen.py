@@ -4,10 +4,11 @@ scrolling together. Enter (or the column's button) makes the chosen one the curr
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -158,9 +159,9 @@ class CompareScreen(ModalScreen[ChatMessage | None]):
         if isinstance(column, CompareColumn) and column.message is not None:
             self.dismiss(column.message)
 
-    def on_click(self, event: object) -> None:
+    def on_click(self, event: events.Click) -> None:
         """A click in a column makes it the side that [ ] and Enter act on."""
-        widget = getattr(event, "widget", None)
+        widget: DOMNode | None = event.widget
         while widget is not None and not isinstance(widget, CompareColumn):
             widget = widget.parent
         if isinstance(widget, CompareColumn):
