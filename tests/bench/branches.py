@@ -20,7 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench.common import Check, Series, child_report, collect, now, peak_rss_mb, report, run_child
+from tests.bench.common import (
+    Check,
+    Series,
+    StallProbe,
+    child_report,
+    collect,
+    now,
+    peak_rss_mb,
+    report,
+    run_child,
+)
 from tests.bench.workload import markdown_document
 
 MESSAGES = 1000
@@ -63,16 +73,7 @@ async def measure(url: str, home: str, conversation_id: int, switch: bool) -> di
     from pinata_tui.tui.app import PinataChatApp
     from pinata_tui.tui.chat.assistant_message import AssistantMessage
 
-    worst = 0.0
-    probing = True
-
-    async def probe() -> None:
-        nonlocal worst
-        while probing:
-            before = now()
-            await asyncio.sleep(0.005)
-            worst = max(worst, now() - before - 0.005)
-
+    probe = StallProbe()
     app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)),
                         open_conversation=conversation_id)
     figures: dict[str, float] = {}
@@ -92,9 +93,9 @@ async def measure(url: str, home: str, conversation_id: int, switch: bool) -> di
             other = next(m for m in screen.conversation.siblings(third) if m is not third)
             screen.view.block_for(third).focus()  # type: ignore[union-attr]
             await pilot.pause()
-            probe_task = asyncio.create_task(probe())
+            probe.start()
             await asyncio.sleep(0.05)
-            worst = 0.0
+            probe.take()
             started = now()
             # The key as a terminal delivers it (no wait for the app to go idle, as Pilot.press does).
             app.post_message(events.Key("left" if screen.conversation.siblings(third)[0] is other else "right", None))
@@ -106,9 +107,7 @@ async def measure(url: str, home: str, conversation_id: int, switch: bool) -> di
                 await asyncio.sleep(0.001)
             figures["switch_ms"] = (now() - started) * 1000
             await asyncio.sleep(0.05)
-            probing = False
-            await probe_task
-            figures["worst_switch_ms"] = worst * 1000
+            figures["worst_switch_ms"] = await probe.stop() * 1000
         figures["peak_mb"] = peak_rss_mb()
     return figures
 

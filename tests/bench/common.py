@@ -105,3 +105,38 @@ def report(title: str, rows: list[tuple[str, Series]], checks: list[Check]) -> b
 
 def now() -> float:
     return time.perf_counter()
+
+
+class StallProbe:
+    """The longest the event loop was blocked: a task asks to wake every 5 ms and records how late it
+    wakes. ``start()`` inside the loop, ``take()`` for the worst so far (and reset), ``stop()`` at the end."""
+
+    TICK = 0.005
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._running = False
+        self._task: Any = None
+
+    async def _run(self) -> None:
+        import asyncio
+
+        while self._running:
+            before = now()
+            await asyncio.sleep(self.TICK)
+            self.worst = max(self.worst, now() - before - self.TICK)
+
+    def start(self) -> None:
+        import asyncio
+
+        self._running = True
+        self._task = asyncio.create_task(self._run())
+
+    def take(self) -> float:
+        worst, self.worst = self.worst, 0.0
+        return worst
+
+    async def stop(self) -> float:
+        self._running = False
+        await self._task
+        return self.take()

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench.common import (
     Check,
     Series,
+    StallProbe,
     child_report,
     collect,
     now,
@@ -61,20 +62,11 @@ async def measure(url: str, home: str, conversation_id: int) -> dict[str, float]
     from pinata_tui.tui.chat.assistant_message import AssistantMessage
     from pinata_tui.tui.chat.page_loader import LoadEarlier
 
-    worst = 0.0
-    probing = True
-
-    async def probe() -> None:
-        nonlocal worst
-        while probing:
-            before = now()
-            await asyncio.sleep(0.005)
-            worst = max(worst, now() - before - 0.005)
-
+    probe = StallProbe()
     app = PinataChatApp(Settings(base_url=url, llm_key=DEV_LLM_KEY), AppPaths.under(Path(home)),
                         open_conversation=conversation_id)
     async with app.run_test(size=(120, 40)) as pilot:
-        probe_task = asyncio.create_task(probe())
+        probe.start()
         while True:
             screen = app.chat
             replies = screen.view.query(AssistantMessage) if screen else []
@@ -86,7 +78,7 @@ async def measure(url: str, home: str, conversation_id: int) -> dict[str, float]
             await asyncio.sleep(0.002)
         opened = now() - t_start
         await pilot.pause()
-        worst_while_opening, worst = worst, 0.0
+        worst_while_opening = probe.take()
         view = screen.view
         view.focus()
         presses = 0
@@ -97,8 +89,7 @@ async def measure(url: str, home: str, conversation_id: int) -> dict[str, float]
             presses += 1
             await asyncio.sleep(KEY_REPEAT_SECONDS)
         scrolled = now() - t_start - opened
-        probing = False
-        await probe_task
+        worst = await probe.stop()
         first = view.query(AssistantMessage).first()
         assert first.message is screen.conversation.messages[1], "scrolled all the way to the first reply"
         while not first.rendered:
