@@ -14,7 +14,9 @@ the load average beside each run says how busy the machine was.
 
 Scenarios: paced (CPU of a paced reply vs bare httpx), echo (key echo while streaming),
 long_reply, cold_start, history (10,000 messages), search (F2 over 10,000 conversations),
-soak (200 replies in one process).
+soak (200 replies in one process). Paced, long_reply and history also run at a tenth of their
+size, and report the full-size figure over the tenth's (``*_10x_over_1x``): no figure may get
+worse as a reply or a conversation grows.
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ GOALS = {  # figure: (goal, "max" or "min")
     "soak_enter_200_over_10": (1.2, "max"),
     "soak_kb_per_reply": (20.0, "max"),
     "soak_settled_cpu": (0.05, "max"),
+    "paced_cpu_per_token_10x_over_1x": (1.2, "max"),
+    "long_reply_s_per_token_10x_over_1x": (1.2, "max"),
+    "long_reply_cpu_per_token_10x_over_1x": (1.2, "max"),
+    "history_open_10x_over_1x": (1.2, "max"),
+    "history_worst_gap_10x_over_1x": (1.2, "max"),
 }
 
 
@@ -158,21 +165,21 @@ async def bare_client(url: str) -> dict[str, float]:
     return {"cpu": usage.ru_utime + usage.ru_stime - cpu0, "chunks": received}
 
 
-def run_bare(url: str) -> float:
+def run_bare(url: str, tokens: int = PACED_TOKENS) -> float:
     done = subprocess.run([sys.executable, str(HERE), "--bare", url], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["chunks"] >= PACED_TOKENS * 0.9, result
+    assert result["chunks"] >= tokens * 0.9, result
     return float(result["cpu"])
 
 
 # ------------------------------------------------------------------------------- scenarios
 
-def paced(term: Terminal, server: Any) -> dict[str, float]:
-    """1,500 tokens at 100 tok/s: the app's CPU over the reply, against a bare httpx client's."""
+def paced(term: Terminal, server: Any, tokens: int = PACED_TOKENS) -> dict[str, float]:
+    """``tokens`` tokens at 100 tok/s: the app's CPU over the reply, against a bare httpx client's."""
     from tests.bench.workload import one_long_paragraph
 
-    reply = one_long_paragraph(PACED_TOKENS)
+    reply = one_long_paragraph(tokens)
     server.state.reply_override, server.state.tokens_per_second = reply, PACED_RATE
     ending = reply.rsplit(" ", 1)[1].encode()
     load = load_average()
@@ -192,7 +199,7 @@ def paced(term: Terminal, server: Any) -> dict[str, float]:
         settled = cpu_seconds(pid) - cpu1
         settled_bytes = sum(len(d) for _, d in term.output_since(mark))
         rss = memory_mb(pid)
-    bare = run_bare(server.url)
+    bare = run_bare(server.url, tokens)
     return {"paced_cpu": cpu, "bare_cpu": bare, "paced_cpu_ratio": cpu / bare, "paced_enter_to_last_s": shown - entered,
             "paced_settled_cpu_3s": settled, "paced_settled_bytes_3s": settled_bytes, "paced_rss_mb": rss["VmRSS"],
             "load": load}
@@ -224,13 +231,13 @@ def echo(term: Terminal, server: Any, keys: int = 60) -> dict[str, float]:
             "echo_max_ms": max(latencies) * 1000, "load": load}
 
 
-def long_reply(term: Terminal, server: Any) -> dict[str, float]:
-    """4,000 Markdown-dense tokens at full speed: Enter → the last line on screen; CPU; peak memory."""
+def long_reply(term: Terminal, server: Any, tokens: int = LONG_TOKENS) -> dict[str, float]:
+    """``tokens`` Markdown-dense tokens at full speed: Enter → the last line on screen; CPU; peak memory."""
     from tests.bench.workload import markdown_document
 
-    document = markdown_document(LONG_TOKENS)
+    last_line = f"End{tokens:05d}."  # a plain last line: the cut may leave the document's last line in markup
+    document = f"{markdown_document(tokens)}\n\n{last_line}"
     server.state.reply_override, server.state.tokens_per_second = document, None
-    last_line = document.rstrip().splitlines()[-1].strip()
     load = load_average()
     with tempfile.TemporaryDirectory() as home:
         _, pid = launch(term, server.url, home)
@@ -275,13 +282,13 @@ def shows_text(screen: list[str], rows: int) -> bool:
     return worded >= 3
 
 
-def history(term: Terminal, server: Any, source: Path, conversation_id: int, hold: float = 5.0
-            ) -> dict[str, float]:
-    """Open a 10,000-message conversation; hold Page Up (30 repeats a second) for ``hold`` seconds."""
+def history(term: Terminal, server: Any, source: Path, conversation_id: int, hold: float = 5.0,
+            messages: int = HISTORY_MESSAGES) -> dict[str, float]:
+    """Open a ``messages``-message conversation; hold Page Up (30 repeats a second) for ``hold`` seconds."""
     from tests.bench.gen_data import marker
 
     load = load_average()
-    newest = marker(HISTORY_MESSAGES - 1)
+    newest = marker(messages - 1)
     with tempfile.TemporaryDirectory() as home:
         shutil.copytree(source, home, dirs_exist_ok=True)
         started = term.start([*app_command(), "--conversation", str(conversation_id)], app_env(home, server.url))
@@ -403,6 +410,24 @@ def soak(term: Terminal, server: Any, replies: int = 200, checkpoints: tuple[int
     return figures
 
 
+# ------------------------------------------------------------------------------- growth
+
+# "No figure gets worse as a reply or a conversation grows": each scenario below also runs at a
+# tenth of its size, and the figure at full size over the figure at a tenth is reported (for
+# times that grow with the work, the time per unit of work). Goal: at most 1.2 (as the soak's).
+
+
+def at_two_sizes(full: Callable[[], dict[str, float]], tenth: Callable[[], dict[str, float]],
+                 ratios: dict[str, tuple[str, float]]) -> dict[str, float]:
+    """Run ``tenth`` then ``full``; add ``<name>_10x_over_1x`` = full[key] / tenth[key] / divisor."""
+    small = tenth()
+    figures = full()
+    for name, (key, divisor) in ratios.items():
+        figures[f"{key}_1x"] = small[key]
+        figures[f"{name}_10x_over_1x"] = figures[key] / small[key] / divisor
+    return figures
+
+
 # ------------------------------------------------------------------------------- reporting
 
 def summarise(name: str, runs: list[dict[str, float]]) -> list[str]:
@@ -419,7 +444,7 @@ def summarise(name: str, runs: list[dict[str, float]]) -> list[str]:
             goal, sense = GOALS[key]
             ok = med <= goal if sense == "max" else med >= goal
             verdict = f"   goal {'≤' if sense == 'max' else '≥'} {goal:g}: {'ok' if ok else 'MISSED'}"
-        lines.append(f"  {key:<28} {med:10.3f}{spread}{verdict}")
+        lines.append(f"  {key:<40} {med:10.3f}{spread}{verdict}")
     return lines
 
 
@@ -461,14 +486,26 @@ def main() -> int:
     with PinataDevServer() as server, Terminal() as term, tempfile.TemporaryDirectory() as data:
         server.state.balance_micro = 10**12
         history_home, search_home = Path(data, "history"), Path(data, "search")
+        small_history_home = Path(data, "history-1x")
         jobs: dict[str, Callable[[], dict[str, float]]] = {
-            "paced": lambda: paced(term, server), "echo": lambda: echo(term, server),
-            "long_reply": lambda: long_reply(term, server), "cold_start": lambda: cold_start(term, server),
+            "paced": lambda: at_two_sizes(lambda: paced(term, server),
+                                          lambda: paced(term, server, PACED_TOKENS // 10),
+                                          {"paced_cpu_per_token": ("paced_cpu", 10)}),
+            "echo": lambda: echo(term, server),
+            "long_reply": lambda: at_two_sizes(lambda: long_reply(term, server),
+                                               lambda: long_reply(term, server, LONG_TOKENS // 10),
+                                               {"long_reply_s_per_token": ("long_reply_s", 10),
+                                                "long_reply_cpu_per_token": ("long_reply_cpu", 10)}),
+            "cold_start": lambda: cold_start(term, server),
             "soak": lambda: soak(term, server),
         }
         if "history" in chosen:
             conversation_id = build_history(history_home, HISTORY_MESSAGES)
-            jobs["history"] = lambda: history(term, server, history_home, conversation_id)
+            small_id = build_history(small_history_home, HISTORY_MESSAGES // 10)
+            jobs["history"] = lambda: at_two_sizes(
+                lambda: history(term, server, history_home, conversation_id),
+                lambda: history(term, server, small_history_home, small_id, messages=HISTORY_MESSAGES // 10),
+                {"history_open": ("history_open_s", 1), "history_worst_gap": ("history_worst_gap_ms", 1)})
         if "search" in chosen:
             build_search(search_home, SEARCH_CONVERSATIONS)
             jobs["search"] = lambda: search(term, server, search_home)

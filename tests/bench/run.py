@@ -2,6 +2,10 @@
 
     python tests/bench/run.py            # the default number of runs for each
     python tests/bench/run.py --quick    # fewer runs, for a quick look
+    python tests/bench/run.py real_terminal   # only the installed app in tmux (#17's figures)
+
+The headless benchmarks come first, then ``real_terminal.py`` (the installed app in tmux, with its
+soak): the same figures side by side, so what the terminal itself costs is visible.
 Exit status 0 when every target holds, 1 otherwise.
 """
 
@@ -18,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench.common import machine
 
 BENCHMARKS = [("long_reply", 5, 2), ("paced_reply", 3, 1), ("cold_start", 7, 3), ("long_history", 3, 1),
-              ("token_meter", 5, 2)]
+              ("token_meter", 5, 2), ("real_terminal", 3, 1)]
 
 
 def main() -> int:
