@@ -47,10 +47,12 @@ HERE = Path(__file__).resolve()
 READY = "Enter to send"
 PACED_TOKENS, PACED_RATE = 1500, 100.0
 LONG_TOKENS = 4000
+SOAK_ECHO_KEYS = 24  # keys timed at each soak checkpoint (12 gave ratios of 1.0-1.4 from noise alone)
 HISTORY_MESSAGES, SEARCH_CONVERSATIONS = 10_000, 10_000
 # Keys typed to time their echo: each one never typed before in the run and absent from every
 # reply and from the app's own text, so its first appearance in the output is its echo.
-UNIQUE = [chr(c) for c in (*range(0x3B1, 0x3CA), *range(0x391, 0x3AA), *range(0x430, 0x450), *range(0x410, 0x430))
+UNIQUE = [chr(c) for c in (*range(0x3B1, 0x3CA), *range(0x391, 0x3AA), *range(0x430, 0x450), *range(0x410, 0x430),
+                            *range(0x531, 0x557), *range(0x561, 0x587))  # Greek, Cyrillic, Armenian
           if unicodedata.category(chr(c)) in ("Lu", "Ll") and chr(c) not in "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧАВЕКМНОРСТХасеорух"]
 HELLO = """
 from textual.app import App
@@ -357,6 +359,7 @@ def soak(term: Terminal, server: Any, replies: int = 200, checkpoints: tuple[int
     figures: dict[str, float] = {}
     per_reply: dict[int, tuple[float, float]] = {}  # reply → (CPU, Enter → last token)
     unique = iter(UNIQUE)
+    rng = random.Random(2)
     with tempfile.TemporaryDirectory() as home:
         _, pid = launch(term, server.url, home)
         rss_start = memory_mb(pid)["VmRSS"]
@@ -385,9 +388,9 @@ def soak(term: Terminal, server: Any, replies: int = 200, checkpoints: tuple[int
                 time.sleep(2.0)
                 figures[f"soak_settled_cpu_{n}"] = cpu_seconds(pid) - cpu1
                 latencies = []
-                for _ in range(12):
+                for _ in range(SOAK_ECHO_KEYS):
                     char = next(unique)
-                    time.sleep(0.1)
+                    time.sleep(rng.uniform(0.08, 0.2))
                     mark = term.mark()
                     sent = term.keys(char, literal=True)
                     latencies.append(term.wait_output(char.encode(), mark) - sent)
