@@ -197,3 +197,25 @@ async def test_retry_while_reading_far_above_regenerates_the_last_reply(server, 
         assert replies[-1].message is screen.conversation.messages[-1]
         assert all(b.message is not old_last for b in replies)
         assert len(screen.conversation.messages) == MESSAGES
+
+
+async def test_a_long_conversations_replies_are_laid_out_and_rendered_at_one_width(server, tmp_path, monkeypatch):
+    """Room for the scrollbar from the first layout: its appearing does not narrow the replies (one
+    more layout, and every long reply rendered again, while the conversation opens)."""
+    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
+
+    widths: dict[int, set[int]] = {}
+    submit = BackgroundRenderer.submit
+
+    def recording_submit(self, job):
+        widths.setdefault(job.widget.message_index, set()).add(job.width)
+        return submit(self, job)
+
+    monkeypatch.setattr(BackgroundRenderer, "submit", recording_submit)
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)), what="background rendering")
+        assert view.show_vertical_scrollbar
+        assert widths and all(len(each) == 1 for each in widths.values()), widths
+
