@@ -68,6 +68,13 @@ class BackgroundRenderer:
     """
 
     BATCH_SECONDS = 0.05
+    """Rendered lines go to the event loop in batches of about this much work (one layout per batch);
+    a job whose blank lines are on screen goes at once, alone."""
+    GATHER_SECONDS = 0.005
+    GATHER_MAX_SECONDS = 0.03
+    """Before a batch, the thread waits until no job has come for GATHER_SECONDS (at most
+    GATHER_MAX_SECONDS): a page being laid out submits its replies top first, and the newest (the
+    one at the bottom, on screen when a conversation opens) should go first, not the first to come."""
     HOLD_OFF_SECONDS = 0.0
     """After the reader scrolls, how long the renderer waits before its next job (Rich holds the
     GIL while it renders, and a frame drawn meanwhile takes longer). None now: measured in a real
@@ -89,6 +96,7 @@ class BackgroundRenderer:
         self._ending: set[int] = set()
         """Threads told to end (by id): a thread that has let go of ``_thread`` takes no more jobs."""
         self._quiet_from = 0.0
+        self._submitted_at = 0.0
         self._urgent: set[int] = set()
         """Waiting jobs (by id of their widget) whose blank lines are on screen now: no holding off for them."""
 
@@ -135,6 +143,7 @@ class BackgroundRenderer:
         with self._wake:
             self._pending.pop(id(job.widget), None)  # a newer width or theme replaces the old job
             self._pending[id(job.widget)] = job
+            self._submitted_at = time.monotonic()
             self._stopping = False
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
@@ -162,12 +171,17 @@ class BackgroundRenderer:
         if thread is not None and wait > 0:
             thread.join(wait)
 
-    def _next(self, timeout: float, idle_since: float) -> tuple[RenderJob, bool] | None:
+    def _next(self, timeout: float, idle_since: float, gather: bool) -> tuple[RenderJob, bool] | None:
         """The newest job (one for lines on screen first) and whether it is one; None if none came
-        within ``timeout`` or the thread is to end (``_ending``)."""
+        within ``timeout`` or the thread is to end (``_ending``). ``gather``: let a burst of jobs end first."""
         with self._wake:
             if not self._pending and not self._stopping:
                 self._wake.wait(timeout)
+            gather_until = time.monotonic() + self.GATHER_MAX_SECONDS
+            while (gather and self._pending and not self._urgent and not self._stopping
+                   and (now := time.monotonic()) < gather_until
+                   and now - self._submitted_at < self.GATHER_SECONDS):
+                self._wake.wait(self.GATHER_SECONDS)  # more of the burst may come (submit notifies)
             if self._stopping or (not self._pending and time.monotonic() - idle_since > self.IDLE_SECONDS):
                 self._thread = None  # under the lock: a job submitted from now on starts a new thread
                 self._ending.add(threading.get_ident())
@@ -200,7 +214,7 @@ class BackgroundRenderer:
         deadline = time.monotonic() + self.BATCH_SECONDS
         me = threading.get_ident()
         while (time.monotonic() < deadline or not batch) and me not in self._ending:
-            taken = self._next(0.5 if not batch else 0.01, idle_since)
+            taken = self._next(0.5 if not batch else 0.01, idle_since, gather=not batch)
             if taken is None:
                 if batch:
                     break
@@ -222,6 +236,8 @@ class BackgroundRenderer:
             context = RenderContext(console, job.width, job.theme, job.dark, job.style)
             piece = render_piece(context, job.text, {})
             batch.append((job, Rendered(PackedLines(piece.lines), piece.lead, piece.definitions, piece.asked)))
+            if urgent:
+                break  # the reader is looking at its blank lines: deliver now, not after more jobs
         return batch
 
     @staticmethod

@@ -1,0 +1,72 @@
+"""The background renderer's order of work: what the reader is looking at goes first, and at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+from rich.style import Style
+from rich.theme import Theme
+
+from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, RenderJob
+
+
+class Recorder:
+    """Stands in for the app: records each batch's jobs (by name), in the order they came."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.arrived = threading.Event()
+
+    def call_from_thread(self, callback, batch) -> None:
+        self.batches.append([job.widget.name for job, _ in batch])
+        self.arrived.set()
+
+    def delivered(self) -> list[str]:
+        return [name for batch in self.batches for name in batch]
+
+
+def job(app: Recorder, name: str) -> RenderJob:
+    widget = SimpleNamespace(name=name, unmounted=False)
+    return RenderJob(widget, app, f"# {name}\n\nSome text.", 40, Theme(), True, Style())  # type: ignore[arg-type]
+
+
+def wait_for_all(app: Recorder, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(app.delivered()) < count and time.monotonic() < deadline:
+        app.arrived.wait(0.05)
+        app.arrived.clear()
+    assert len(app.delivered()) == count
+
+
+def test_of_a_burst_of_jobs_the_newest_renders_first():
+    """A page laid out submits its replies top first; the one at the bottom (on screen when a
+    conversation opens) goes first, not whichever came first to a thread that was idle."""
+    renderer = BackgroundRenderer()
+    renderer.GATHER_SECONDS, renderer.GATHER_MAX_SECONDS = 0.3, 5.0  # a generous gap between submits
+    app = Recorder()
+    try:
+        for name in ("top", "middle", "bottom"):
+            renderer.submit(job(app, name))
+            time.sleep(0.02)
+        wait_for_all(app, 3)
+        assert app.delivered()[0] == "bottom"
+    finally:
+        renderer.stop()
+
+
+def test_a_job_on_screen_is_delivered_at_once_not_with_a_batch():
+    renderer = BackgroundRenderer()
+    renderer.BATCH_SECONDS = 30.0  # without the rule, everything would come in one batch
+    app = Recorder()
+    try:
+        jobs = [job(app, f"reply {n}") for n in range(4)]
+        with renderer._wake:  # all queued before the thread looks
+            for queued in jobs:
+                renderer.submit(queued)
+            renderer.expedite(jobs[1].widget)
+        wait_for_all(app, 1)
+        assert app.batches[0] == ["reply 1"]
+    finally:
+        renderer.stop()
