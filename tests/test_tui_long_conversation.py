@@ -219,3 +219,38 @@ async def test_a_long_conversations_replies_are_laid_out_and_rendered_at_one_wid
         assert view.show_vertical_scrollbar
         assert widths and all(len(each) == 1 for each in widths.values()), widths
 
+
+async def test_the_collector_and_the_tokenizer_wait_for_the_opened_conversations_first_screen(
+        server, tmp_path, monkeypatch):
+    """Paused by the command line for start-up, the garbage collector resumes (and the tokenizer loads)
+    only once the conversation asked for is drawn with its replies' real lines: neither a full
+    collection nor the tokenizer's parsing competes with that first screen."""
+    import gc
+
+    from pinata_tui.tui.app import PinataChatApp
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the app freezes what start-up built: not the test run's
+    seen: list[tuple[str, bool, bool]] = []
+    drawn = ConversationView.first_screen_drawn
+
+    async def first_screen_drawn(self, timeout=3.0):
+        seen.append(("opening", gc.isenabled(), False))
+        await drawn(self, timeout)
+
+    load_tokenizer = PinataChatApp.load_tokenizer
+
+    def tokenizer(self):
+        replies = self.chat.view.query(AssistantMessage)
+        seen.append(("tokenizer", gc.isenabled(), bool(replies) and all(r.rendered for r in replies)))
+        return load_tokenizer(self)
+
+    monkeypatch.setattr(ConversationView, "first_screen_drawn", first_screen_drawn)
+    monkeypatch.setattr(PinataChatApp, "load_tokenizer", tokenizer)
+    app, running = await open_long(server, tmp_path)
+    gc.disable()  # as cli.run_tui does
+    try:
+        async with running as pilot:
+            await opened(pilot)
+    finally:
+        gc.enable()
+    assert seen == [("opening", False, False), ("tokenizer", True, True)]

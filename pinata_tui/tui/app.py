@@ -140,9 +140,8 @@ class PinataChatApp(App[None]):
         self.exit()
 
     def _load_in_background(self) -> None:
-        if not gc.isenabled():  # paused by the command line for start-up: see cli.run_tui
-            gc.freeze()
-            gc.enable()
+        if self._open_on_start is None and not self._continue_last:
+            _resume_collector()  # else once that conversation's first screen is drawn (``open_store``)
         self.tell_theme_problems()
         self.open_store()
         self.load_catalog()
@@ -177,10 +176,16 @@ class PinataChatApp(App[None]):
     @work(group="store")
     async def open_store(self) -> None:
         """Open the database; then show the conversation asked for (``--conversation``, ``--continue``);
-        then load the tokenizer (its 0.4 s of parsing held up the first paint of a long conversation)."""
+        once its first screen is drawn, resume the garbage collector (paused since start-up: a full
+        collection took 60-120 ms of the 10,000-message open) and load the tokenizer (0.4 s of parsing
+        in a thread: it held up that screen too)."""
         try:
             await self._open_store()
+            chat = self.chat
+            if chat is not None:  # neither a full collection nor the tokenizer's parsing slows that screen
+                await chat.view.first_screen_drawn()
         finally:
+            _resume_collector()
             self.set_timer(0.3, self.load_tokenizer)
 
     async def _open_store(self) -> None:
@@ -418,3 +423,11 @@ class PinataChatApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from app_commands(self)
+
+
+def _resume_collector() -> None:
+    """Resume the cyclic garbage collector if the command line paused it for start-up (``cli.run_tui``),
+    freezing what start-up built (modules, styles, an opened conversation) out of its walks."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

@@ -283,6 +283,21 @@ class ConversationView(AnchoredScroll, can_focus=True):
             await self._mount_tail(len(conversation.messages))
         self.jump_to_end()
 
+    async def first_screen_drawn(self, timeout: float = 3.0) -> None:
+        """Until every mounted reply has its real lines (the background renderer's are in) and they
+        have been drawn, or ``timeout`` seconds have passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for _ in range(int(timeout / 0.02)):  # polled: the renderer's lines arrive without an event to wait on
+            if loop.time() > deadline or (
+                    self.is_attached and all(reply.rendered for reply in self.query_children(AssistantMessage))):
+                break
+            await asyncio.sleep(0.02)
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(drawn.wait(), max(0.1, deadline - loop.time()))
+
     async def _mount_tail(self, end: int) -> None:
         """Replace everything mounted with the page of messages that ends at ``end``, and follow it."""
         await self._mount_page(max(0, end - PAGE_SIZE), end)
