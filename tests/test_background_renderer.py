@@ -44,7 +44,7 @@ def test_of_a_burst_of_jobs_the_newest_renders_first():
     """A page laid out submits its replies top first; the one at the bottom (on screen when a
     conversation opens) goes first, not whichever came first to a thread that was idle."""
     renderer = BackgroundRenderer()
-    renderer.GATHER_SECONDS, renderer.GATHER_MAX_SECONDS = 0.3, 5.0  # a generous gap between submits
+    renderer.GATHER_SECONDS, renderer.GATHER_MAX_SECONDS = 1.0, 10.0  # far more than the gaps between submits
     app = Recorder()
     try:
         for name in ("top", "middle", "bottom"):
