@@ -226,7 +226,8 @@ def run_tui(args: argparse.Namespace, paths: AppPaths) -> int:
     # Start-up allocates a few hundred thousand objects that live as long as the app (modules,
     # classes, styles); the cyclic collector would walk them ~100 times before the first frame
     # (~25 ms). Paused until the first frame, when the app freezes them and resumes it (the
-    # pattern the gc module's documentation gives for gc.freeze).
+    # pattern the gc module's documentation gives for gc.freeze); with a conversation to open,
+    # until that conversation's first screen is drawn (PinataChatApp.open_store).
     gc.disable()
     try:
         return _run_tui(args, paths)
