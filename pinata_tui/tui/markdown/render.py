@@ -71,9 +71,9 @@ def reply_markdown_class() -> type[Markdown]:
     return ReplyMarkdown
 
 
-def markdown_from_tokens(tokens: list[Token], code_theme: str) -> Markdown:
-    """A reply Markdown for ``tokens`` parsed already, set up as ``Markdown(text)`` sets itself up."""
-    cls = reply_markdown_class()
+def markdown_from_tokens(tokens: list[Token], code_theme: str, cls: type[Markdown] | None = None) -> Markdown:
+    """A reply Markdown (or ``cls``) for ``tokens`` parsed already, set up as ``Markdown(text)`` sets itself up."""
+    cls = cls or reply_markdown_class()
     markdown = cls.__new__(cls)
     markdown.markup = ""
     markdown.parsed = tokens

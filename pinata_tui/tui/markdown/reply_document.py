@@ -23,6 +23,7 @@ from rich.segment import Segment
 
 from pinata_tui.tui.markdown import blocks
 from pinata_tui.tui.markdown.blocks import Definitions
+from pinata_tui.tui.markdown.open_paragraph import OpenParagraph
 from pinata_tui.tui.markdown.packed_lines import PackedLines
 from pinata_tui.tui.markdown.render import START, Lead, Piece, References, RenderContext, render_piece
 
@@ -67,6 +68,8 @@ class ReplyDocument:
         self._any_stale = False
         """Some rendered chunk is stale."""
         self._estimate: tuple[int, int, int] | None = None
+        self._open = OpenParagraph()
+        """The tail's lines, kept from frame to frame while it is one growing paragraph."""
         if text:
             self.finish(text)
 
@@ -224,7 +227,12 @@ class ReplyDocument:
         if not tail.strip():
             return []
         lead = self.chunks[-1].lead if self.chunks else START
-        return render_piece(context, tail, self._references, lead).lines
+        return self._open.render(context, tail, self._references, lead)
+
+    @property
+    def tail_rewrapped(self) -> int:
+        """How much of the tail the last ``render_tail`` wrapped again (the rest kept its lines)."""
+        return len(self.text) - self.settled_upto - self._open.reused_chars
 
     def adopt(self, key: object, lines: PackedLines, piece_lead: Lead, definitions: References,
               asked: frozenset[str]) -> None:
@@ -245,6 +253,7 @@ class ReplyDocument:
         self.lines = PackedLines()
         self._rendered = 0
         self._key = None
+        self._open = OpenParagraph()
 
     def plain_lines(self) -> list[str]:
         """The text of each settled line (the tail's are the widget's)."""

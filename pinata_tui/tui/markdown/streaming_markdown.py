@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
@@ -30,7 +31,8 @@ HEIGHT_STEP = 8
 """While streaming, the height grows in steps of this many lines: each change of height means a
 layout and a repaint of the whole screen, so one step per 8 new lines instead of one per line."""
 LONG_TAIL = 4_000
-"""A tail longer than this (one huge paragraph) is redrawn less often: its cost grows with it."""
+"""A tail that renders again more than this much of itself each frame (a huge table, say) is redrawn
+less often: its cost grows with it. (A growing paragraph wraps again only its last lines.)"""
 
 
 class StreamingMarkdown(Widget):
@@ -55,6 +57,8 @@ class StreamingMarkdown(Widget):
         self._blank_strip: tuple[tuple[object, ...], Strip] | None = None
         self._document = ReplyDocument(markdown)
         self._tail_lines: list[Strip] = []
+        self._tail_segments: list[list[Segment]] = []
+        """The lines ``_tail_lines`` were made from (the open paragraph keeps the same lists for lines that stay)."""
         self._width = 0
         self._theme_key: tuple[object, ...] = ()
         self._unflushed: list[str] = []
@@ -105,7 +109,7 @@ class StreamingMarkdown(Widget):
             self._width = 0
         if not self._flush_pending:
             self._flush_pending = True
-            frame = FRAME_SECONDS * (1 + len(self._document.tail) // LONG_TAIL)
+            frame = FRAME_SECONDS * (1 + self._document.tail_rewrapped // LONG_TAIL)
             delay = self._last_flush + frame - time.monotonic()
             if delay > 0:
                 self._flush_timer = self.set_timer(delay, self._flush, name="markdown-flush")
@@ -147,7 +151,9 @@ class StreamingMarkdown(Widget):
     def _render_tail(self, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
         """Render the tail to Strips; lines equal to the same line in ``reuse`` keep that Strip."""
         lines = self._document.render_tail(self._render_context(width)) if self._document.tail else []
-        return to_strips(lines, width, reuse or [])
+        strips = to_strips(lines, width, reuse or [], self._tail_segments if reuse else None)
+        self._tail_segments = lines
+        return strips
 
     def _ensure_rendered(self, width: int) -> int | None:
         """Bring the cached lines up to date with the text, the width and the theme.

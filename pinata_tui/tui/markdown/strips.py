@@ -12,10 +12,14 @@ from textual.strip import Strip
 from pinata_tui.sanitize import make_displayable
 
 
-def to_strips(lines: list[list[Segment]], width: int, reuse: list[Strip]) -> list[Strip]:
+def to_strips(lines: list[list[Segment]], width: int, reuse: list[Strip],
+              reused_lines: list[list[Segment]] | None = None) -> list[Strip]:
     """``lines`` as Strips; a line equal to the same line in ``reuse`` keeps that Strip (and Textual
-    sees it unchanged: only the rows that differ are repainted)."""
-    return [reuse[i] if i < len(reuse) and reuse[i].cell_length == width and list(reuse[i]) == line
+    sees it unchanged: only the rows that differ are repainted). ``reused_lines``, if given, are
+    the lines ``reuse`` was made from: a line that is the very same list needs no comparing."""
+    known = reused_lines or []
+    return [reuse[i] if i < len(reuse) and reuse[i].cell_length == width
+            and ((i < len(known) and known[i] is line) or list(reuse[i]) == line)
             else Strip(line, width) for i, line in enumerate(lines)]
 
 
