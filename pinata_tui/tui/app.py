@@ -32,6 +32,7 @@ from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
 from pinata_tui.tui.markdown.background_renderer import stop_renderer
+from pinata_tui.tui.markdown.render import warm_up as warm_up_markdown
 from pinata_tui.tui.services import AppServices
 from pinata_tui.tui.textual_fixes import apply_textual_fixes
 from pinata_tui.tui.themes import register_themes, set_first_theme
@@ -246,13 +247,16 @@ class PinataChatApp(App[None]):
 
     @work(thread=True, group="tokenizer")
     def load_tokenizer(self) -> None:
+        """The tokenizer, then what the first reply's Markdown needs (``render.warm_up``)."""
         try:
             self.services.token_counter.load()
         except Exception as exc:
             self.call_from_thread(self.notify, make_displayable(f"Token counting is unavailable: {exc}"),
                                   severity="warning", markup=False)
-            return
-        self.call_from_thread(setattr, self, "tokens_ready", True)
+        else:
+            self.call_from_thread(setattr, self, "tokens_ready", True)
+        warm_up_markdown()
+        gc.freeze()  # as at ``tokens_ready``: what it loaded stays out of the cyclic GC's way
 
     def watch_tokens_ready(self, ready: bool) -> None:
         chat = self.chat
