@@ -12,7 +12,8 @@ the load average beside each run says how busy the machine was.
     python tests/bench/real_terminal.py paced echo      # only these
     python tests/bench/real_terminal.py --runs 5 --json results.json
 
-Scenarios: paced (CPU of a paced reply vs bare httpx), echo (key echo while streaming),
+Scenarios: paced (CPU of a paced reply vs bare httpx), echo (key echo while streaming), echo_scale
+(key echo over the first and the last 300 tokens of a 3,000-token paragraph: the ratio, 10× / 1×),
 long_reply, cold_start, history (10,000 messages), search (F2 over 10,000 conversations),
 soak (200 replies in one process). Paced, long_reply and history also run at a tenth of their
 size, and report the full-size figure over the tenth's (``*_10x_over_1x``): no figure may get
@@ -69,6 +70,7 @@ GOALS = {  # figure: (goal, "max" or "min")
     "paced_cpu_ratio": (3.0, "max"),
     "echo_median_ms": (16.0, "max"),
     "echo_p95_ms": (33.0, "max"),
+    "echo_p95_10x_over_1x": (1.2, "max"),
     "long_reply_s": (0.3, "max"),
     "long_reply_cpu": (0.3, "max"),
     "long_reply_peak_mb": (100.0, "max"),
@@ -231,6 +233,40 @@ def echo(term: Terminal, server: Any, keys: int = 60) -> dict[str, float]:
     assert still_streaming, "the reply ended before every key was typed: the echo was not timed while streaming"
     return {"echo_median_ms": statistics.median(latencies) * 1000, "echo_p95_ms": percentile(latencies, 95) * 1000,
             "echo_max_ms": max(latencies) * 1000, "load": load}
+
+
+def echo_scale(term: Terminal, server: Any, window: float = 3.0) -> dict[str, float]:
+    """Key echo while one paragraph streams (3,000 tokens at 100 tok/s), at 1× and 10× its size:
+    keys typed over its first 300 tokens and over its last 300 (the same process, the same reply)."""
+    from tests.bench.workload import one_long_paragraph
+
+    tokens = 10 * round(window * PACED_RATE)
+    server.state.reply_override, server.state.tokens_per_second = one_long_paragraph(tokens), PACED_RATE
+    load = load_average()
+    rng = random.Random(2)
+    chars = iter(UNIQUE)
+    windows: list[list[float]] = [[], []]
+    with tempfile.TemporaryDirectory() as home:
+        launch(term, server.url, home)
+        type_prompt(term, "Tell me a long story")
+        mark = term.mark()
+        term.keys("Enter")
+        first = term.wait_output(b"quick brown", mark, timeout=20)
+        term.keys("C-u")
+        for latencies, (start, end) in zip(windows, [(0.0, window), (9 * window, 10 * window - 0.3)], strict=True):
+            time.sleep(max(0.0, first + start - time.perf_counter()))
+            while time.perf_counter() < first + end:
+                mark = term.mark()
+                char = next(chars)
+                sent = term.keys(char, literal=True)
+                latencies.append(term.wait_output(char.encode(), mark) - sent)
+                time.sleep(rng.uniform(0.08, 0.2))
+        still_streaming = "streaming" in status_line(term.text())
+    assert still_streaming, "the reply ended before every key was typed: the echo was not timed while streaming"
+    p95_1x, p95_10x = (percentile(latencies, 95) * 1000 for latencies in windows)
+    return {"echo_p95_1x_ms": p95_1x, "echo_p95_10x_ms": p95_10x, "echo_p95_10x_over_1x": p95_10x / p95_1x,
+            "echo_median_10x_over_1x": statistics.median(windows[1]) / statistics.median(windows[0]),
+            "echo_keys_per_window": min(len(w) for w in windows), "load": load}
 
 
 def long_reply(term: Terminal, server: Any, tokens: int = LONG_TOKENS) -> dict[str, float]:
@@ -461,7 +497,7 @@ def missed(runs: list[dict[str, float]]) -> list[str]:
     return out
 
 
-SCENARIOS = ("paced", "echo", "long_reply", "cold_start", "history", "search", "soak")
+SCENARIOS = ("paced", "echo", "echo_scale", "long_reply", "cold_start", "history", "search", "soak")
 
 
 def main() -> int:
@@ -495,6 +531,7 @@ def main() -> int:
                                           lambda: paced(term, server, PACED_TOKENS // 10),
                                           {"paced_cpu_per_token": ("paced_cpu", 10)}),
             "echo": lambda: echo(term, server),
+            "echo_scale": lambda: echo_scale(term, server),
             "long_reply": lambda: at_two_sizes(lambda: long_reply(term, server),
                                                lambda: long_reply(term, server, LONG_TOKENS // 10),
                                                {"long_reply_s_per_token": ("long_reply_s", 10),
