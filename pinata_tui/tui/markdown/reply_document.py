@@ -125,6 +125,7 @@ class ReplyDocument:
         self._checked_upto = len(full_text)
         self._tail_definitions = {}
         self._finished = bool(self.chunks)
+        self._open = OpenParagraph()  # no tail any more: its kept lines would only hold memory
         self._update_references()
 
     def estimate_height(self, width: int) -> int:
