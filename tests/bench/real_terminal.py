@@ -256,11 +256,11 @@ def echo_scale(term: Terminal, server: Any, window: float = 3.0) -> dict[str, fl
         for latencies, (start, end) in zip(windows, [(0.0, window), (9 * window, 10 * window - 0.3)], strict=True):
             time.sleep(max(0.0, first + start - time.perf_counter()))
             while time.perf_counter() < first + end:
+                time.sleep(rng.uniform(0.08, 0.2))
                 mark = term.mark()
                 char = next(chars)
                 sent = term.keys(char, literal=True)
                 latencies.append(term.wait_output(char.encode(), mark) - sent)
-                time.sleep(rng.uniform(0.08, 0.2))
         still_streaming = "streaming" in status_line(term.text())
     assert still_streaming, "the reply ended before every key was typed: the echo was not timed while streaming"
     p95_1x, p95_10x = (percentile(latencies, 95) * 1000 for latencies in windows)
