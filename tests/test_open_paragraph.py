@@ -128,4 +128,3 @@ def test_a_growing_paragraph_wraps_only_its_last_lines_again(monkeypatch):
     assert len(lines) > 150
     # After the first frames, each frame wraps the last line or two, not the paragraph.
     assert max(wrapped[10:]) < 3 * WIDTH
-    assert document.tail_rewrapped < 3 * WIDTH

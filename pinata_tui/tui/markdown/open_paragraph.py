@@ -152,12 +152,9 @@ class OpenParagraph:
     def __init__(self) -> None:
         self._last: _Wrapped | None = None
         self._before: tuple[tuple[object, ...], References, list[list[Segment]]] | None = None
-        self.reused_chars = 0
-        """How much of the paragraph the last render did not wrap again."""
 
     def render(self, context: RenderContext, source: str, references: References, lead: Lead) -> list[list[Segment]]:
         """The lines of ``source`` rendered after ``lead``: as ``render_piece`` renders them."""
-        self.reused_chars = 0
         try:
             lines = self._render_paragraph(context, source, references, lead)
         except Exception:  # anything unexpected: the full render (which has its own fallback)
@@ -207,7 +204,6 @@ class OpenParagraph:
         kept = old.lines[:keep] if old is not None else []
         lines = kept + rendered
         self._last = _Wrapped(key, text, plain, (old.starts[:keep] if old is not None else []) + starts, lines)
-        self.reused_chars = start
         return before_lines + lead_lines + lines
 
     def _blocks_before(self, context: RenderContext, options: ConsoleOptions, tokens: list[Token], lead: Lead,

@@ -231,9 +231,8 @@ class ReplyDocument:
         return self._open.render(context, tail, self._references, lead)
 
     @property
-    def tail_rewrapped(self) -> int:
-        """How much of the tail the last ``render_tail`` wrapped again (the rest kept its lines)."""
-        return len(self.text) - self.settled_upto - self._open.reused_chars
+    def tail_length(self) -> int:
+        return len(self.text) - self.settled_upto
 
     def adopt(self, key: object, lines: PackedLines, piece_lead: Lead, definitions: References,
               asked: frozenset[str]) -> None:

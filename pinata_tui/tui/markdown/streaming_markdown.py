@@ -31,8 +31,10 @@ HEIGHT_STEP = 8
 """While streaming, the height grows in steps of this many lines: each change of height means a
 layout and a repaint of the whole screen, so one step per 8 new lines instead of one per line."""
 LONG_TAIL = 4_000
-"""A tail that renders again more than this much of itself each frame (a huge table, say) is redrawn
-less often: its cost grows with it. (A growing paragraph wraps again only its last lines.)"""
+"""A tail longer than this (one huge paragraph, table or code block) is redrawn less often. A growing
+paragraph now costs about the same each frame whatever its length, but every frame also composes
+the whole screen again (Textual asks each visible widget for its lines): at 15 frames a second
+instead of 30, a 1,500-token paragraph streamed at 100 tok/s cost 2.4-2.7 CPU-s instead of 2.8."""
 
 
 class StreamingMarkdown(Widget):
@@ -109,7 +111,7 @@ class StreamingMarkdown(Widget):
             self._width = 0
         if not self._flush_pending:
             self._flush_pending = True
-            frame = FRAME_SECONDS * (1 + self._document.tail_rewrapped // LONG_TAIL)
+            frame = FRAME_SECONDS * (1 + self._document.tail_length // LONG_TAIL)
             delay = self._last_flush + frame - time.monotonic()
             if delay > 0:
                 self._flush_timer = self.set_timer(delay, self._flush, name="markdown-flush")
