@@ -108,3 +108,62 @@ async def test_an_animation_stopped_by_a_watcher_during_its_own_step_does_not_en
         scroll.scroll_to(y=20, animate=True, duration=0.1)
         await pilot.pause(0.3)
         assert app.is_running and scroll.scroll_y == scroll.max_scroll_y
+
+
+class GoneTerminal:
+    """A terminal that has hung up: every write fails as a closed pty's does (EIO)."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        raise OSError(5, "Input/output error")
+
+    def flush(self) -> None:
+        raise OSError(5, "Input/output error")
+
+    def fileno(self) -> int:
+        return 1
+
+
+def test_the_output_thread_outlives_a_closed_terminal_so_the_exit_does_not_hang():
+    import threading
+
+    from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
+
+    apply_textual_fixes()
+    terminal = GoneTerminal()
+    writer = WriterThread(terminal)  # type: ignore[arg-type]
+    writer.start()
+
+    def a_frame_too_many_then_exit() -> None:
+        for _ in range(MAX_QUEUED_WRITES * 3):  # without the fix the thread is dead and this blocks
+            writer.write("\x1b[1;1Hframe")
+        writer.stop()
+
+    exiting = threading.Thread(target=a_frame_too_many_then_exit, daemon=True)
+    exiting.start()
+    exiting.join(timeout=30)  # a deadlock guard, not a speed check: it takes milliseconds
+    assert not exiting.is_alive(), "the exit waits forever for the output thread"
+    assert not writer.is_alive()
+    assert terminal.writes == 1  # one failed write, then the output is dropped
+
+
+def test_the_sigcont_of_a_hang_up_does_not_restart_the_display_but_one_after_ctrl_z_does(monkeypatch):
+    from textual.drivers import linux_driver
+    from textual.drivers.linux_driver import LinuxDriver
+
+    apply_textual_fixes()
+    calls: list[str] = []
+    driver = types.SimpleNamespace(_auto_restart=True,
+                                   suspend_application_mode=lambda: calls.append("suspend"),
+                                   resume_application_mode=lambda: calls.append("resume"))
+    monkeypatch.setattr(linux_driver.os, "kill", lambda pid, number: calls.append(f"signal {number}"))
+    LinuxDriver._sigcont_application(driver)  # type: ignore[arg-type]  # the terminal closed: SIGHUP + SIGCONT
+    assert calls == []
+    LinuxDriver._sigtstp_application(driver)  # type: ignore[arg-type]  # Ctrl+Z in the shell
+    LinuxDriver._sigcont_application(driver)  # type: ignore[arg-type]  # fg
+    assert calls == ["suspend", f"signal {linux_driver.signal.SIGSTOP}", "resume"]
+    LinuxDriver._sigcont_application(driver)  # type: ignore[arg-type]  # a stray SIGCONT later
+    assert calls[-1] == "resume" and calls.count("resume") == 1

@@ -55,7 +55,15 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    focused, scrolling it into view, as the pane reached its end). The tick now skips an animation
    that is gone and leaves one that was replaced. Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's (but for 5, 6 and 7, on purpose). ``apply_textual_fixes()`` is idempotent.
+9. A closed terminal (the window shut, tmux killed) sends the app SIGHUP, and the kernel a SIGCONT
+   with it. Textual's SIGCONT handler resumed "application mode" as if after Ctrl+Z: a second
+   output thread, whose first write to the gone terminal raised (EIO) and ended it; its queue
+   filled, and the exit then waited forever to hand it its stop (a process left behind, found
+   while a reply streamed). SIGCONT now resumes only after Textual's own SIGTSTP suspended the app,
+   and the output thread drops what it cannot write instead of dying, so the exit always ends.
+   Upstream: no issue filed yet; worth proposing.
+
+Results are exactly Textual's (but for 5, 6, 7 and 9, on purpose). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -103,6 +111,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _keyboard_in_the_terminals_charset()
     _input_draws_control_characters_inert()
     _animations_stopped_during_a_tick()
+    _survive_a_closed_terminal()
     return True
 
 
@@ -268,3 +277,44 @@ def _animations_stopped_during_a_tick() -> None:
                         animation.on_complete()
 
     Animator.__call__ = tick  # type: ignore[method-assign]
+
+
+def _survive_a_closed_terminal() -> None:
+    from textual.drivers._writer_thread import WriterThread
+    from textual.drivers.linux_driver import LinuxDriver
+
+    def run(self: WriterThread) -> None:
+        # Textual 8.2.8's WriterThread.run, but a write that fails (the terminal is gone) drops
+        # the output from then on instead of ending the thread (which left its queue to fill up).
+        get, qsize = self._queue.get, self._queue.qsize
+        lost = False
+        while (text := get()) is not None:
+            if lost:
+                continue
+            try:
+                self._file.write(text)
+                if qsize() == 0:
+                    self._file.flush()
+            except (OSError, ValueError):
+                lost = True
+        if not lost:
+            try:
+                self._file.flush()
+            except (OSError, ValueError):
+                pass
+
+    WriterThread.run = run  # type: ignore[method-assign]
+
+    suspend, resume = LinuxDriver._sigtstp_application, LinuxDriver._sigcont_application
+
+    def on_sigtstp(self: LinuxDriver, *args: Any) -> None:
+        self._pinata_suspended = True  # type: ignore[attr-defined]
+        suspend(self, *args)
+
+    def on_sigcont(self: LinuxDriver, *args: Any) -> None:
+        if getattr(self, "_pinata_suspended", False):  # not the SIGCONT that comes with a hang-up
+            self._pinata_suspended = False  # type: ignore[attr-defined]
+            resume(self, *args)
+
+    LinuxDriver._sigtstp_application = on_sigtstp  # type: ignore[method-assign]
+    LinuxDriver._sigcont_application = on_sigcont  # type: ignore[method-assign]
