@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -17,16 +16,16 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from pinata_tui.pricing import format_usd
 from pinata_tui.sanitize import make_displayable
-from pinata_tui.store import ConversationStore, ConversationSummary, SearchHit
+from pinata_tui.store import ConversationStore
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 from pinata_tui.tui.common.text_dialog import TextDialog
+from pinata_tui.tui.history.rows import OneLine, group_hits, hit_row, summary_row
 
 ROWS_AT_ONCE = 100
-"""Rows put in the list at a time: a search over 10,000 conversations finds hundreds, and the
-``OptionList`` costs about 0.25 ms a row to fill (500 rows: as long as the query); the rest
-follow when the highlight reaches the "more" row at the end."""
+"""Rows put in the list at a time: a search over 10,000 conversations finds hundreds; the rest
+follow when the highlight reaches the "more" row at the end. (Rows are ``OneLine``s: adding one
+costs next to nothing, and only those drawn are ever formatted.)"""
 MORE = "more"
 
 
@@ -36,44 +35,6 @@ class HistoryChoice:
 
     conversation_id: int | None
     message_id: int | None = None
-
-
-def when(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp)
-    if time.time() - timestamp < 20 * 3600:
-        return moment.strftime("today %H:%M") if moment.date() == datetime.now().date() else moment.strftime("%a %H:%M")
-    return moment.strftime("%Y-%m-%d")
-
-
-def summary_row(item: ConversationSummary, current: bool) -> Text:
-    row = Text(no_wrap=True, overflow="ellipsis")
-    row.append("● " if current else "  ", style="bold green")
-    row.append(f"{make_displayable(item.title)[:40]:<42}", style="bold" if current else ("" if item.replied else "dim"))
-    row.append(f"{when(item.updated_at):<12}", style="dim")
-    row.append(f"{make_displayable(item.model)[:28]:<29}", style="cyan")
-    if item.replied:
-        row.append(f"{format_usd(item.cost):>8}")
-    else:  # every request failed: nothing was billed, and nothing came back
-        row.append(f"{'no reply':>8}", style="italic dim")
-    return row
-
-
-def hit_row(hit: SearchHit, matches: int) -> Text:
-    row = Text(no_wrap=True, overflow="ellipsis")
-    row.append(f"{make_displayable(hit.title)[:40]:<42}", style="bold")
-    row.append(f"{matches:>3} × ", style="cyan")
-    row.append(make_displayable(hit.snippet), style="dim")
-    return row
-
-
-def group_hits(hits: list[SearchHit]) -> list[tuple[SearchHit, int]]:
-    """One row per conversation (its newest matching message), with how many messages matched."""
-    first: dict[int, SearchHit] = {}
-    counts: dict[int, int] = {}
-    for hit in hits:
-        first.setdefault(hit.conversation_id, hit)
-        counts[hit.conversation_id] = counts.get(hit.conversation_id, 0) + 1
-    return [(hit, counts[cid]) for cid, hit in first.items()]
 
 
 class HistoryScreen(ModalScreen[HistoryChoice | None]):
@@ -114,12 +75,13 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         if query.strip():
             grouped = group_hits(self.store.search(query, limit=500))
             titles = {h.conversation_id: h.title for h, _ in grouped}
-            options = [Option(hit_row(h, n), id=f"{h.conversation_id}:{h.message_id}") for h, n in grouped]
+            options = [Option(OneLine(partial(hit_row, h, n)), id=f"{h.conversation_id}:{h.message_id}")
+                       for h, n in grouped]
             empty = "No message matches."
         else:
             items = self.store.list_conversations()
             titles = {c.id: c.title for c in items}
-            options = [Option(summary_row(c, c.id == self.current_id), id=str(c.id)) for c in items]
+            options = [Option(OneLine(partial(summary_row, c, c.id == self.current_id)), id=str(c.id)) for c in items]
             empty = "No saved conversations yet."
         if get_current_worker().is_cancelled:
             return  # a newer query replaced this one: its rows must not overwrite the newer ones
