@@ -139,6 +139,19 @@ def test_full_text_search(tmp_path):
         assert store.search("   ") == []
 
 
+@pytest.mark.parametrize("fts", [True, False], ids=["fts5", "like"])
+def test_search_gives_the_newest_matches_first_up_to_the_limit(tmp_path, fts):
+    with ConversationStore(tmp_path / "c.db") as store:
+        store.has_fts = fts and store.has_fts  # SQLite without FTS5 falls back to LIKE
+        older, newer = sample(store, "wombat one"), sample(store, "wombat two")
+        store.save_message(older, older.add(ChatMessage("user", "wombat three")))  # the older one's match is newest
+        discarded = older.add(ChatMessage("assistant", "wombat four", status=MessageStatus.DISCARDED))
+        store.save_message(older, discarded)
+        hits = store.search("wombat", limit=10)
+        assert [h.message_id for h in hits] == [older.messages[2].id, newer.messages[0].id, older.messages[0].id]
+        assert [h.conversation_id for h in store.search("wombat", limit=2)] == [older.id, newer.id]
+
+
 def test_an_alternative_reply_is_kept_in_the_tree_and_the_current_branch_reopens(tmp_path):
     with ConversationStore(tmp_path / "c.db") as store:
         conv = sample(store)

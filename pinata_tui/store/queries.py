@@ -127,18 +127,19 @@ class ConversationQueries:
         return "snippet(messages_fts, 0, '«', '»', '…', 12)" if self.has_fts else "substr(m.content, 1, 80)"
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over every message (FTS5 where available), newest conversations first."""
+        """Full-text search over every message (FTS5 where available): the newest ``limit`` matches, newest first."""
         matching = self._matching(query)
         if matching is None:
             return []
         source, params = matching
-        # The newest ``limit`` matches are chosen first, so the snippets are made for those rows
-        # only: sorting the whole result made a snippet for every match (a one-letter query over
-        # 10,000 conversations: 25,000 snippets, 0.35 s, for 500 rows shown; 0.06 s now).
-        order = "ORDER BY c.updated_at DESC, m.id DESC"
+        # Newest matching messages first: FTS5 hands its matches over in rowid (message id) order, so the
+        # query stops after ``limit`` rows and makes snippets for those only, however many messages match.
+        # Sorting by the conversations' update time instead joined and sorted every match: a one-letter
+        # query over 10,000 conversations is 25,000 matches, 25-55 ms; about 5 ms this way, as over 1,000.
+        order = "ORDER BY messages_fts.rowid DESC" if self.has_fts else "ORDER BY m.id DESC"
         rows = self._read(
             f"SELECT m.id AS message_id, m.conversation_id, c.title, c.updated_at, {self._snippet()} AS snippet"
-            f" {source} AND m.id IN (SELECT m.id {source} {order} LIMIT ?) {order}", (*params, *params, limit))
+            f" {source} {order} LIMIT ?", (*params, limit))
         return [SearchHit(r["conversation_id"], r["title"] or "(untitled)", r["message_id"],
                           " ".join((r["snippet"] or "").split()), r["updated_at"]) for r in rows]
 
