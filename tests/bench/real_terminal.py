@@ -15,8 +15,8 @@ the load average beside each run says how busy the machine was.
 Scenarios: paced (CPU of a paced reply vs bare httpx), echo (key echo while streaming), echo_scale
 (key echo over the first and the last 300 tokens of a 3,000-token paragraph: the ratio, 10× / 1×),
 long_reply, cold_start, history (10,000 messages), search (F2 over 10,000 conversations),
-soak (200 replies in one process). Paced, long_reply and history also run at a tenth of their
-size, and report the full-size figure over the tenth's (``*_10x_over_1x``): no figure may get
+soak (200 replies in one process). Paced, long_reply, history and search also run at a tenth of
+their size, and report the full-size figure over the tenth's (``*_10x_over_1x``): no figure may get
 worse as a reply or a conversation grows.
 """
 
@@ -90,6 +90,7 @@ GOALS = {  # figure: (goal, "max" or "min")
     "long_reply_cpu_per_token_10x_over_1x": (1.2, "max"),
     "history_open_10x_over_1x": (1.2, "max"),
     "history_worst_gap_10x_over_1x": (1.2, "max"),
+    "search_key_10x_over_1x": (1.2, "max"),
 }
 
 
@@ -358,7 +359,7 @@ def history(term: Terminal, server: Any, source: Path, conversation_id: int, hol
             "history_peak_mb": peak, "history_polls": polls, "load": load}
 
 
-def search(term: Terminal, server: Any, source: Path) -> dict[str, float]:
+def search(term: Terminal, server: Any, source: Path, conversations: int = SEARCH_CONVERSATIONS) -> dict[str, float]:
     """F2, then the query typed a key at a time: key → the matches for the new query on screen."""
     from tests.bench.gen_data import SEARCH_QUERY
 
@@ -368,7 +369,7 @@ def search(term: Terminal, server: Any, source: Path) -> dict[str, float]:
         shutil.copytree(source, home, dirs_exist_ok=True)
         launch(term, server.url, home)
         term.keys("F2")
-        term.wait_screen(lambda s: "Conversation 9999" in s, timeout=20, what="the F2 list")
+        term.wait_screen(lambda s: f"Conversation {conversations - 1}" in s, timeout=20, what="the F2 list")
         typed = ""
         for char in SEARCH_QUERY:
             typed += char
@@ -525,7 +526,7 @@ def main() -> int:
     with PinataDevServer() as server, Terminal() as term, tempfile.TemporaryDirectory() as data:
         server.state.balance_micro = 10**12
         history_home, search_home = Path(data, "history"), Path(data, "search")
-        small_history_home = Path(data, "history-1x")
+        small_history_home, small_search_home = Path(data, "history-1x"), Path(data, "search-1x")
         jobs: dict[str, Callable[[], dict[str, float]]] = {
             "paced": lambda: at_two_sizes(lambda: paced(term, server),
                                           lambda: paced(term, server, PACED_TOKENS // 10),
@@ -548,7 +549,11 @@ def main() -> int:
                 {"history_open": ("history_open_s", 1), "history_worst_gap": ("history_worst_gap_ms", 1)})
         if "search" in chosen:
             build_search(search_home, SEARCH_CONVERSATIONS)
-            jobs["search"] = lambda: search(term, server, search_home)
+            build_search(small_search_home, SEARCH_CONVERSATIONS // 10)
+            jobs["search"] = lambda: at_two_sizes(
+                lambda: search(term, server, search_home),
+                lambda: search(term, server, small_search_home, SEARCH_CONVERSATIONS // 10),
+                {"search_key": ("search_key_ms", 1)})
         if "cold_start" in chosen:
             cold_start(term, server)  # warm-up: the disk cache and the bytecode cache
         for name in chosen:
