@@ -47,3 +47,10 @@ def test_a_row_is_made_from_text_never_markup():
     assert str(row).startswith("[bold]Not markup[/bold] ␛[2J and a long")
     assert "[bold]Not markup[/bold]" in drawn(row, 112)
     assert isinstance(hit_row(HIT, 1), Text)
+
+
+def test_wide_characters_are_cut_by_the_cells_they_take():
+    wide = SearchHit(7, "会話のタイトルはとても長い", 12, "…«検索»した言葉がここにあります。" * 4, time.time())
+    for width in (21, 40, 112):
+        line = drawn(OneLine(lambda width: hit_row(wide, 2, width)), width)
+        assert Content(line).cell_length <= width and line.rstrip().endswith("…")

@@ -28,6 +28,31 @@ WIDE = 200
 """The width a row is laid out for when no screen asks (its plain text, ``str(row)``)."""
 
 
+NARROW = "\u1100"
+"""Below this code point every character takes one cell or none (East Asian wide ones start here)."""
+MARKS = ("…", "●")
+"""Characters above ``NARROW`` that the rows themselves use, one cell each (the snippets' ellipses)."""
+
+
+def fit(text: Text, width: int) -> Text:
+    """``text`` cut to ``width`` cells, with an ellipsis when cut.
+
+    When every character is narrow (the usual case) it is cut by characters: measuring cells,
+    as Rich does for any text beyond ASCII (a snippet's «» and …), costs more than the rest of
+    drawing the row."""
+    plain = text.plain
+    for mark in MARKS:
+        plain = plain.replace(mark, "")
+    if not plain or max(plain) < NARROW:
+        plain = text.plain
+        if len(plain) > width:  # (a character under NARROW may take no cell: then the row is a bit short)
+            text.right_crop(len(plain) - max(0, width - 1))
+            text.append("…")
+        return text
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
 class OneLine(Visual):
     """One row of a list: always one line (cut with an ellipsis), laid out for the width it is drawn at.
 
@@ -41,7 +66,7 @@ class OneLine(Visual):
 
     def _at(self, width: int) -> Content:
         if self._content is None or width != self._width:
-            self._content = Content.from_rich_text(self._make(width))  # a Text: never parsed as markup
+            self._content = Content.from_rich_text(fit(self._make(width), width))  # a Text: never parsed as markup
             self._width = width
         return self._content
 
@@ -55,7 +80,8 @@ class OneLine(Visual):
         return self._at(container_width).cell_length
 
     def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        return self._at(width).truncate(width, ellipsis=True).render_strips(width, 1, style, options)
+        content = self._at(width)  # one line that fits: nothing to wrap, and no offsets (OptionList selects no text)
+        return [Strip(content.render_segments(style), content.cell_length)]
 
 
 def when(timestamp: float) -> str:
