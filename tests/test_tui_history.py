@@ -187,6 +187,32 @@ async def test_history_rows_come_a_hundred_at_a_time(server, tmp_path):
         await until(pilot, lambda: chat(app).conversation.title == "Walrus talk 49")
 
 
+async def test_a_search_swaps_the_rows_in_one_step(server, tmp_path):
+    with stored(tmp_path) as store:
+        for i in range(60):
+            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
+            conversation.add(ChatMessage("user", f"walrus number {i} with tusks" if i % 2 else f"walrus number {i}"))
+            store.save_conversation(conversation)
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 60)
+        screen, options = app.screen, app.screen.query_one(OptionList)
+        scrollbar_changes: list[bool] = []
+
+        def scrollbar_changed(shown: bool) -> None:
+            scrollbar_changes.append(shown)
+
+        screen.watch(options, "show_vertical_scrollbar", scrollbar_changed, init=False)
+        screen.query_one(Input).value = "walrus"
+        await until(pilot, lambda: len(history_rows(app)) == 60 and "«walrus»" in history_rows(app)[0])
+        screen.query_one(Input).value = "tusks"
+        await until(pilot, lambda: len(history_rows(app)) == 30 and "«tusks»" in history_rows(app)[0])
+        assert options.virtual_size.height == 30  # one line a row
+        assert scrollbar_changes == []  # the rows were replaced, never emptied first (each flip: a layout)
+
+
 async def test_continue_reopens_the_last_conversation(server, tmp_path):
     with stored(tmp_path) as store:
         old = Conversation(model="openai/gpt-5-mini")

@@ -91,28 +91,26 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         if not self.is_attached:
             return  # the screen closed while the query ran
         self._titles = titles
-        self.options.clear_options()
+        self._rest = options
+        # Replaced in one step (not cleared, then filled): an empty list in between hides the scrollbar
+        # and the full one shows it again, and each costs a layout of the whole screen.
+        self.options.set_options(self._next_rows() or [Option(Text(empty, style="dim"), disabled=True)])
         if options:
-            self._rest = options
-            self._add_rows()
             self.options.highlighted = 0
-        else:
-            self._rest = []
-            self.options.add_option(Option(Text(empty, style="dim"), disabled=True))
 
-    def _add_rows(self) -> None:
+    def _next_rows(self) -> list[Option]:
         """The next ``ROWS_AT_ONCE`` rows, then a "more" row while some are left."""
         rows, self._rest = self._rest[:ROWS_AT_ONCE], self._rest[ROWS_AT_ONCE:]
         if self._rest:
             more = Text(f"  … {len(self._rest)} more (↓ or Enter shows them)", style="dim italic")
             rows = [*rows, Option(more, id=MORE)]
-        self.options.add_options(rows)
+        return rows
 
     def _show_more(self) -> None:
         """Replace the "more" row with the next rows; the highlight goes to the first of them."""
         index = self.options.get_option_index(MORE)
         self.options.remove_option(MORE)
-        self._add_rows()
+        self.options.add_options(self._next_rows())
         self.options.highlighted = index
 
     @on(OptionList.OptionHighlighted, "#history-list")
