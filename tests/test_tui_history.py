@@ -187,7 +187,7 @@ async def test_history_rows_come_a_hundred_at_a_time(server, tmp_path):
         await until(pilot, lambda: chat(app).conversation.title == "Walrus talk 49")
 
 
-async def test_a_search_swaps_the_rows_in_one_step(server, tmp_path):
+async def test_a_search_starts_as_the_key_is_typed_and_swaps_the_rows_in_one_step(server, tmp_path):
     with stored(tmp_path) as store:
         for i in range(60):
             conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
@@ -206,6 +206,8 @@ async def test_a_search_swaps_the_rows_in_one_step(server, tmp_path):
 
         screen.watch(options, "show_vertical_scrollbar", scrollbar_changed, init=False)
         screen.query_one(Input).value = "walrus"
+        # The query is under way before any message is handled (not after the frame drawing the key).
+        assert [w.name for w in screen.workers if w.group == "history-query" and not w.is_finished] == ["refresh_list"]
         await until(pilot, lambda: len(history_rows(app)) == 60 and "«walrus»" in history_rows(app)[0])
         screen.query_one(Input).value = "tusks"
         await until(pilot, lambda: len(history_rows(app)) == 30 and "«tusks»" in history_rows(app)[0])

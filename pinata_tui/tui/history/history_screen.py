@@ -63,7 +63,12 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
                               style="dim"))
 
     def on_mount(self) -> None:
-        self.query_one("#history-search", Input).focus()
+        search = self.query_one("#history-search", Input)
+        search.focus()
+        # Watched rather than waiting for ``Input.Changed``: that message comes after the frame that
+        # draws the typed key (a layout of the whole screen: the Input's width changed), and the query
+        # can run while that frame is drawn.
+        self.watch(search, "value", self._search, init=False)
         self.refresh_list("")
 
     @property
@@ -133,9 +138,8 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         choice = self._highlighted()
         return choice.conversation_id if choice is not None else None
 
-    @on(Input.Changed, "#history-search")
-    def _search(self, event: Input.Changed) -> None:
-        self.refresh_list(event.value)
+    def _search(self, value: str) -> None:
+        self.refresh_list(value)
 
     @on(Input.Submitted, "#history-search")
     @on(OptionList.OptionSelected, "#history-list")
