@@ -150,6 +150,12 @@ def test_search_gives_the_newest_matches_first_up_to_the_limit(tmp_path, fts):
         hits = store.search("wombat", limit=10)
         assert [h.message_id for h in hits] == [older.messages[2].id, newer.messages[0].id, older.messages[0].id]
         assert [h.conversation_id for h in store.search("wombat", limit=2)] == [older.id, newer.id]
+        bare = store.search("wombat", limit=10, snippets=False)
+        assert [h.message_id for h in bare] == [h.message_id for h in hits] and {h.snippet for h in bare} == {""}
+        wanted = [hits[0].message_id, hits[2].message_id]
+        assert store.snippets("wombat", wanted) == {h.message_id: h.snippet for h in hits if h.message_id in wanted}
+        assert "wombat" in store.snippets("wombat", wanted)[hits[0].message_id]
+        assert store.snippets("  ", wanted) == {} and store.snippets("wombat", []) == {}
 
 
 def test_an_alternative_reply_is_kept_in_the_tree_and_the_current_branch_reopens(tmp_path):

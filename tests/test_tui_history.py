@@ -187,6 +187,28 @@ async def test_history_rows_come_a_hundred_at_a_time(server, tmp_path):
         await until(pilot, lambda: chat(app).conversation.title == "Walrus talk 49")
 
 
+async def test_search_hits_past_the_first_hundred_have_their_snippets_too(server, tmp_path):
+    with stored(tmp_path) as store:
+        for i in range(150):
+            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
+            conversation.add(ChatMessage("user", f"the walrus number {i}"))
+            store.save_conversation(conversation)
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 101)
+        app.screen.query_one(Input).value = "walrus"
+        await until(pilot, lambda: len(history_rows(app)) == 101 and "«walrus»" in history_rows(app)[0])
+        assert "Walrus talk 149" in history_rows(app)[0] and "the «walrus» number 149" in history_rows(app)[0]
+        await until(pilot, lambda: not [w for w in app.screen.workers if w.group == "history-query"
+                                        and not w.is_finished], what="the other rows' snippets")
+        app.screen.query_one(OptionList).focus()
+        await pilot.press("end")
+        await until(pilot, lambda: len(history_rows(app)) == 150)
+        assert "Walrus talk 49" in history_rows(app)[100] and "the «walrus» number 49" in history_rows(app)[100]
+
+
 async def test_a_search_starts_as_the_key_is_typed_and_swaps_the_rows_in_one_step(server, tmp_path):
     with stored(tmp_path) as store:
         for i in range(60):

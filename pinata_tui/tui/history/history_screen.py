@@ -37,6 +37,11 @@ class HistoryChoice:
     message_id: int | None = None
 
 
+def _merge(into: dict[int, str], more: dict[int, str]) -> None:
+    """(On the event loop, which draws the rows that read ``into``.)"""
+    into.update(more)
+
+
 class HistoryScreen(ModalScreen[HistoryChoice | None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="history.close"),
@@ -77,10 +82,16 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
 
     @work(thread=True, exclusive=True, group="history-query")
     def refresh_list(self, query: str) -> None:
+        worker = get_current_worker()
+        snippets: dict[int, str] = {}
+        later: list[int] = []
         if query.strip():
-            grouped = group_hits(self.store.search(query, limit=500))
+            grouped = group_hits(self.store.search(query, limit=500, snippets=False))
             titles = {h.conversation_id: h.title for h, _ in grouped}
-            options = [Option(OneLine(partial(hit_row, h, n)), id=f"{h.conversation_id}:{h.message_id}")
+            # Snippets (most of a query's cost) for the rows shown first; the others' once those are shown.
+            snippets.update(self.store.snippets(query, [h.message_id for h, _ in grouped[:ROWS_AT_ONCE]]))
+            later = [h.message_id for h, _ in grouped[ROWS_AT_ONCE:]]
+            options = [Option(OneLine(partial(hit_row, h, n, snippets=snippets)), id=f"{h.conversation_id}:{h.message_id}")
                        for h, n in grouped]
             empty = "No message matches."
         else:
@@ -88,9 +99,11 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
             titles = {c.id: c.title for c in items}
             options = [Option(OneLine(partial(summary_row, c, c.id == self.current_id)), id=str(c.id)) for c in items]
             empty = "No saved conversations yet."
-        if get_current_worker().is_cancelled:
+        if worker.is_cancelled:
             return  # a newer query replaced this one: its rows must not overwrite the newer ones
         self.app.call_from_thread(self._show, options, empty, titles)
+        if later and not worker.is_cancelled:
+            self.app.call_from_thread(_merge, snippets, self.store.snippets(query, later))
 
     def _show(self, options: list[Option], empty: str, titles: dict[int, str]) -> None:
         if not self.is_attached:

@@ -10,7 +10,7 @@ data (titles, snippets, model names: hostile text) and goes into ``Text`` object
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -113,12 +113,14 @@ def summary_row(item: ConversationSummary, current: bool, width: int = WIDE) -> 
     return row
 
 
-def hit_row(hit: SearchHit, matches: int, width: int = WIDE) -> Text:
-    """Title, how many messages matched, the newest match's snippet (the title takes at most a third)."""
+def hit_row(hit: SearchHit, matches: int, width: int = WIDE, snippets: Mapping[int, str] | None = None) -> Text:
+    """Title, how many messages matched, the newest match's snippet (from ``snippets`` when given;
+    the title takes at most a third)."""
+    snippet = hit.snippet if snippets is None else snippets.get(hit.message_id, hit.snippet)
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append(_cut(make_displayable(hit.title), min(42, max(12, width // 3))), style="bold")
     row.append(f"{matches:>3} × ", style="cyan")
-    row.append(make_displayable(hit.snippet), style="dim")
+    row.append(make_displayable(snippet), style="dim")
     return row
 
 
