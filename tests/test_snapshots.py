@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from pinata_tui.devserver import Fault
 from tests.tui_helpers import chat, make_app, ready, send_and_wait
@@ -18,10 +19,19 @@ REPLY = (
 )
 
 
+def steady_cursor(area: TextArea) -> None:
+    """A cursor that stays drawn. TextArea caches each line under a key that does not tell "blink
+    off" from "blinking, in its off phase", so a line drawn in that phase would keep its cursor
+    hidden (under load, the snapshot caught one): the cache is emptied and the lines drawn again."""
+    area.cursor_blink = False
+    area.notify_style_update()
+    area.refresh()
+
+
 async def steady(pilot: Pilot) -> None:
     """Make the frame repeatable: no blinking cursor, no measured speed."""
     screen = chat(pilot.app)
-    screen.prompt.cursor_blink = False
+    steady_cursor(screen.prompt)
     if screen.status.last_reply:
         screen.status.last_reply = "120 tok · 85 tok/s"
     await pilot.pause()
@@ -172,7 +182,7 @@ def test_compare_alternatives_at_80x24(server, tmp_path, snap_compare):
 
 def test_settings_dialog_at_80x24(server, tmp_path, snap_compare):
     """F3 on a conversation started with a preset, after a value out of range was saved."""
-    from textual.widgets import Input, TextArea
+    from textual.widgets import Input
 
     from pinata_tui.preset_files import load_presets, start_conversation
 
@@ -185,7 +195,7 @@ def test_settings_dialog_at_80x24(server, tmp_path, snap_compare):
         await pilot.press("f3")
         await pilot.pause()
         dialog = pilot.app.screen
-        dialog.query_one(TextArea).cursor_blink = False
+        steady_cursor(dialog.query_one(TextArea))
         for field in dialog.query(Input):
             field.cursor_blink = False
         dialog.query_one("#settings-temperature", Input).value = "3"
