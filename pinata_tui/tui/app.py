@@ -74,7 +74,7 @@ class PinataChatApp(App[None]):
         self.keymap: dict[str, str] = {}
         self._open_on_start = open_conversation
         self._continue_last = continue_last
-        self._initial = conversation or Conversation(model=settings.model, system_prompt=settings.system_prompt)
+        self._initial = conversation
         if demo is not None:
             self.sub_title = "DEMO"
         apply_textual_fixes()
@@ -113,7 +113,10 @@ class PinataChatApp(App[None]):
     # ---------------------------------------------------------- lifecycle
 
     def on_mount(self) -> None:
-        self.push_screen(ChatScreen(self._initial, self.services))
+        conversation, self._initial = self._initial, None  # kept here, it outlived its closing (#17)
+        if conversation is None:
+            conversation = Conversation(model=self.settings.model, system_prompt=self.settings.system_prompt)
+        self.push_screen(ChatScreen(conversation, self.services))
         if not self.settings.llm_key and not self.demo:
             from pinata_tui.tui.account.welcome_screen import WelcomeScreen  # first run only
 
