@@ -6,7 +6,7 @@ import gc
 import weakref
 
 from pinata_tui.tui.chat.message_block import MessageBlock
-from tests.tui_helpers import chat, make_app, ready, send_and_wait, until
+from tests.tui_helpers import chat, make_app, ready, send_and_wait, turn_settled, type_and_send, until
 
 
 async def test_after_ctrl_n_no_block_of_the_old_conversation_is_kept_alive(server, tmp_path):
@@ -26,3 +26,35 @@ async def test_after_ctrl_n_no_block_of_the_old_conversation_is_kept_alive(serve
 
         # (The renderer thread may hold a block for the moment it takes to hand over its lines.)
         await until(pilot, all_gone, what="the old conversation's blocks to be freed")
+
+
+
+async def test_after_ctrl_n_the_old_conversations_messages_are_freed(server, tmp_path):
+    """Two things held a closed conversation: the app (the conversation it started with, kept after
+    the chat screen had it: forever) and a finished reply worker, which held its turn's messages. A
+    message holds its parents, so either kept the whole conversation. asyncio keeps a finished worker
+    alive until its cancelled timer handles (an HTTP read timeout: 60 s by default) come due, as each
+    holds a copy of the worker's context; the test holds the reply workers as those handles do."""
+    server.state.reply_tokens, server.state.tokens_per_second = 10, 20  # its worker can be seen streaming
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        workers = []
+        for n in range(3):
+            before = len(screen.conversation.messages)
+            await type_and_send(pilot, f"question {n}")
+            workers += await until(pilot, lambda: [w for w in app.workers if w.group == "reply"],
+                                   what="the reply worker")
+            await until(pilot, lambda b=before: turn_settled(screen, b), what="the reply to finish")
+        assert all(worker.is_finished for worker in workers)
+        messages = [weakref.ref(message) for message in screen.conversation.messages]
+        assert len(messages) == 6
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: not screen.conversation.messages, what="the new conversation")
+
+        def all_gone() -> bool:
+            gc.collect()
+            return all(ref() is None for ref in messages)
+
+        await until(pilot, all_gone, what="the old conversation's messages to be freed")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -234,14 +235,14 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
             block = await self.view.add_reply(plan.reply)
         self.view.jump_to_end()
         self.set_streaming(True)
-        self.stream_reply(plan, block)
-
-    @work(exclusive=True, group="reply")
-    async def stream_reply(self, plan: TurnPlan, block: AssistantMessage) -> None:
-        """Run one chat turn and show it as it comes (see ``ReplyPresenter``)."""
         from pinata_tui.tui.chat.reply_presenter import ReplyPresenter  # the client's events: off start-up
 
-        await ReplyPresenter(self, plan, block).run()
+        self.stream_reply(ReplyPresenter(self, plan, block).run)
+
+    @work(exclusive=True, group="reply")
+    async def stream_reply(self, run_turn: Callable[[], Awaitable[None]]) -> None:
+        """Run one chat turn and show it as it comes (``ReplyPresenter.run``, which forgets the turn once run)."""
+        await run_turn()
 
     def prompt_not_sent(self, user: ChatMessage) -> None:
         """A prompt's request failed: it goes back in the box, and sending it again resends it."""

@@ -58,6 +58,18 @@ class ReplyPresenter:
         finally:
             status.stop_countdown()
             screen.set_streaming(False)
+            self._forget_the_turn()
+
+    def _forget_the_turn(self) -> None:
+        """Let go of the turn's messages and block once it has run.
+
+        The finished reply worker (which holds this presenter) outlives the turn: asyncio keeps a
+        cancelled timer handle (an HTTP read timeout, 60 s by default) until its time comes, and
+        each handle holds a copy of the worker's context, whose ``active_worker`` is the worker.
+        The reply's message holds its parents, so the whole conversation stayed alive that long
+        after it was closed (#17).
+        """
+        del self.plan, self.block
 
     async def show(self, event: TurnEvent) -> None:
         screen, status, block = self.screen, self.screen.status, self.block
