@@ -347,6 +347,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
         await self.remove_children()
         self._reading_anchor = None
         self._last_arrangement = None  # it holds every widget just removed until the next layout
+        self._clear_arrangement_cache()  # so does Textual's cache of the last arrangements (#17)
         self._start, self._end = start, end
         # A conversation longer than a page overflows: room for the scrollbar from the start, so the
         # first layout has the final width (not one more layout, and every reply rendered again, when
