@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import platform
+import sys
 import weakref
 
+import pytest
+
+from pinata_tui.memory import give_back_memory, trim_free_memory
 from pinata_tui.tui.chat.message_block import MessageBlock
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, turn_settled, type_and_send, until
 
@@ -58,3 +63,42 @@ async def test_after_ctrl_n_the_old_conversations_messages_are_freed(server, tmp
             return all(ref() is None for ref in messages)
 
         await until(pilot, all_gone, what="the old conversation's messages to be freed")
+
+
+async def test_closing_a_conversation_gives_its_widgets_back_at_once(server, tmp_path):
+    """The closed conversation's widgets are cyclic garbage: without a collection they would wait for
+    the next full one (minutes away in an idle app). Automatic collection is off here, so only the
+    app's own collection on closing can free them."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for n in range(3):
+            await send_and_wait(pilot, f"question {n}")
+        blocks = [weakref.ref(block) for block in chat(app).view.query(MessageBlock)]
+        gc.disable()
+        try:
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: all(ref() is None for ref in blocks),
+                        what="the old conversation's blocks to be collected")
+        finally:
+            gc.enable()
+
+
+async def test_the_heaps_are_trimmed_after_each_reply(server, tmp_path, monkeypatch):
+    from pinata_tui.tui.chat import reply_presenter
+
+    trims = []
+    monkeypatch.setattr(reply_presenter, "trim_free_memory", lambda: trims.append(1))
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for n in range(2):
+            await send_and_wait(pilot, f"question {n}")
+            await until(pilot, lambda n=n: len(trims) == n + 1, what="the heaps to be trimmed")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+                    reason="malloc_trim is glibc's")
+def test_trim_free_memory_calls_malloc_trim_on_glibc():
+    assert trim_free_memory() is True
+    assert give_back_memory() is True

@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.memory import give_back_memory
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, tag_owner
@@ -278,10 +279,13 @@ class ConversationView(AnchoredScroll, can_focus=True):
 
     async def load(self, conversation: Conversation) -> None:
         """Show a conversation (replacing what is there): its latest page now, the rest on demand."""
+        closed = self._conversation
         async with self._changing():
             self._conversation = conversation
             await self._mount_tail(len(conversation.messages))
         self.jump_to_end()
+        if closed.messages and closed is not conversation:  # its widgets are garbage now: give them back
+            self.call_after_refresh(give_back_memory)
 
     async def first_screen_drawn(self, timeout: float = 3.0) -> None:
         """Until every mounted reply has its real lines (the background renderer's are in) and they

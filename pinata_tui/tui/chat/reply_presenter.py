@@ -27,6 +27,7 @@ from pinata_tui.chat.turn import (
     TurnPlan,
 )
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.memory import trim_free_memory
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.user_message import UserMessage
 
@@ -59,6 +60,7 @@ class ReplyPresenter:
             status.stop_countdown()
             screen.set_streaming(False)
             self._forget_the_turn()
+            screen.call_after_refresh(trim_free_memory)  # the reply's short-lived allocations left holes
 
     def _forget_the_turn(self) -> None:
         """Let go of the turn's messages and block once it has run.
