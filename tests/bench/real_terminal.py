@@ -506,6 +506,7 @@ def main() -> int:
     parser.add_argument("only", nargs="*", help=f"run only these scenarios ({', '.join(SCENARIOS)})")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--soak-runs", type=int, default=1, help="the soak takes minutes: once by default")
+    parser.add_argument("--replies", type=int, default=200, help="the soak's replies (fewer for a quick look)")
     parser.add_argument("--json", type=Path, help="write every run's figures here")
     parser.add_argument("--bare", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -538,7 +539,8 @@ def main() -> int:
                                                {"long_reply_s_per_token": ("long_reply_s", 10),
                                                 "long_reply_cpu_per_token": ("long_reply_cpu", 10)}),
             "cold_start": lambda: cold_start(term, server),
-            "soak": lambda: soak(term, server),
+            "soak": lambda: soak(term, server, args.replies, tuple(n for n in (10, 50, 100, 200) if n < args.replies)
+                                 + (args.replies,)),
         }
         if "history" in chosen:
             conversation_id = build_history(history_home, HISTORY_MESSAGES)
