@@ -39,6 +39,13 @@ def trim_free_memory() -> bool:
 
 def give_back_memory() -> bool:
     """After a conversation is closed: collect its widgets (cyclic garbage, which otherwise waits for
-    the next full collection, minutes away in an idle app), then trim the heaps."""
+    the next full collection, minutes away in an idle app), then trim the heaps.
+
+    Start-up freezes what it built (``gc.freeze``: modules, styles, and a conversation opened with
+    ``--continue``), and the collector never looks at frozen objects: that conversation's widgets
+    would stay for good. So this collection looks at everything, and what survives is frozen again.
+    """
+    gc.unfreeze()
     gc.collect()
+    gc.freeze()
     return trim_free_memory()

@@ -9,7 +9,10 @@ import weakref
 
 import pytest
 
+from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.memory import give_back_memory, trim_free_memory
+from pinata_tui.paths import AppPaths
+from pinata_tui.store import ConversationStore
 from pinata_tui.tui.chat.message_block import MessageBlock
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, turn_settled, type_and_send, until
 
@@ -102,3 +105,25 @@ async def test_the_heaps_are_trimmed_after_each_reply(server, tmp_path, monkeypa
 def test_trim_free_memory_calls_malloc_trim_on_glibc():
     assert trim_free_memory() is True
     assert give_back_memory() is True
+
+
+async def test_a_conversation_opened_at_start_is_given_back_when_closed(server, tmp_path):
+    """Start-up freezes what it built (gc.freeze), an opened conversation too; frozen objects are never
+    collected, so that conversation's blocks outlived its closing for good."""
+    with ConversationStore(AppPaths.under(tmp_path).database) as store:
+        saved = Conversation(model="anthropic/claude-sonnet-4-6")
+        for n in range(3):  # short replies: drawn at once, not by the background renderer
+            store.save_message(saved, saved.add(ChatMessage("user", f"question {n}")))
+            store.save_message(saved, saved.add(ChatMessage("assistant", f"Answer {n}.")))
+    app = make_app(server, tmp_path, open_conversation=saved.id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)  # (the tokenizer is in: start-up's freeze has happened)
+        blocks = [weakref.ref(block) for block in chat(app).view.query(MessageBlock)]
+        assert blocks and gc.get_freeze_count() > 0
+        await pilot.press("ctrl+n")
+
+        def all_gone() -> bool:
+            gc.collect()
+            return all(ref() is None for ref in blocks)
+
+        await until(pilot, all_gone, what="the opened conversation's blocks to be freed")
