@@ -12,7 +12,6 @@ trim and these do only the garbage collection.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 from collections.abc import Callable
 from functools import cache
@@ -20,12 +19,15 @@ from functools import cache
 
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim: Callable[[int], int] = libc.malloc_trim  # glibc only
-    except (OSError, AttributeError):
-        return None
-    return trim
+    # The process's own symbols (libc's among them) first: ``find_library`` runs ``ldconfig`` in a
+    # subprocess, tens of milliseconds on the event loop at the first reply's end.
+    for name in (None, "libc.so.6"):
+        try:
+            trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim  # glibc only
+        except (OSError, AttributeError, TypeError):
+            continue
+        return trim
+    return None
 
 
 def trim_free_memory() -> bool:
