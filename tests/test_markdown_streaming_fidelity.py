@@ -10,7 +10,6 @@ through the loopback server (the stream cut into 7-byte writes).
 from __future__ import annotations
 
 import io
-import random
 
 import pytest
 from rich.console import Console
@@ -22,6 +21,7 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.markdown.render import RenderContext, reply_markdown_class
 from pinata_tui.tui.markdown.reply_document import ReplyDocument
+from tests.markdown_helpers import stream_in_pieces
 from tests.tui_helpers import chat, make_app, ready, send_and_wait
 
 CITATIONS = """\
@@ -187,14 +187,8 @@ def shown(frame_lines: tuple[list[str], list[str]]) -> list[str]:
 
 def stream(text: str, seed: int, sizes: tuple[int, int] = (1, 7)):
     """Feed ``text`` in pieces; yield (text so far, frame) after each."""
-    rng = random.Random(seed)
     document = ReplyDocument()
-    position = 0
-    while position < len(text):
-        size = rng.randint(*sizes)
-        document.append(text[position:position + size])
-        position += size
-        document.settle()
+    for position in stream_in_pieces(document, text, seed, sizes):
         yield text[:position], frame(document)
     document.finish(text)
     yield text, frame(document)

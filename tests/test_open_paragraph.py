@@ -21,6 +21,7 @@ from rich.style import Style
 from pinata_tui.tui.markdown import open_paragraph
 from pinata_tui.tui.markdown.render import START, RenderContext, markdown_theme, render_piece
 from pinata_tui.tui.markdown.reply_document import ReplyDocument
+from tests.markdown_helpers import stream_in_pieces
 
 WIDTH = 48
 CONSOLE = Console(width=WIDTH, file=io.StringIO(), color_system="truecolor", legacy_windows=False)
@@ -66,14 +67,8 @@ REPLIES = {
 
 def frames(text: str, seed: int, sizes: tuple[int, int] = (1, 12)):
     """Stream ``text`` into a document; yield (document, its tail's lines as drawn) after each piece."""
-    rng = random.Random(seed)
     document = ReplyDocument()
-    position = 0
-    while position < len(text):
-        size = rng.randint(*sizes)
-        document.append(text[position:position + size])
-        position += size
-        document.settle()
+    for _ in stream_in_pieces(document, text, seed, sizes):
         document.render(CONTEXT, (WIDTH,))
         yield document, document.render_tail(CONTEXT)
 

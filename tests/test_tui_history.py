@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
@@ -34,6 +35,22 @@ def history_rows(app) -> list[str]:
 
 # A turn saves its reply before it settles, and the chat screen's ``streaming`` goes False only once it
 # has settled: when a test has waited for ``not screen.streaming`` the store already holds the final rows.
+
+
+def store_walruses(home: Path, count: int, prompt: Callable[[int], str]) -> None:
+    """``count`` saved conversations, "Walrus talk 0" to "Walrus talk {count - 1}", one prompt each."""
+    with stored(home) as store:
+        for i in range(count):
+            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
+            conversation.add(ChatMessage("user", prompt(i)))
+            store.save_conversation(conversation)
+
+
+async def open_history(pilot, rows: int) -> None:
+    """F2, until the list shows ``rows`` rows."""
+    await ready(pilot)
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and len(history_rows(pilot.app)) == rows)
 
 
 async def test_every_exchange_is_saved_as_it_happens(server, tmp_path):
@@ -166,16 +183,10 @@ async def test_history_search_rename_and_delete(server, tmp_path):
 
 
 async def test_history_rows_come_a_hundred_at_a_time(server, tmp_path):
-    with stored(tmp_path) as store:
-        for i in range(150):
-            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
-            conversation.add(ChatMessage("user", f"walrus {i}"))
-            store.save_conversation(conversation)
+    store_walruses(tmp_path, 150, lambda i: f"walrus {i}")
     app = make_app(server, tmp_path)
     async with app.run_test(size=(130, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 101)
+        await open_history(pilot, 101)
         rows = history_rows(app)
         assert "Walrus talk 149" in rows[0] and "50 more" in rows[-1]
         app.screen.query_one(OptionList).focus()
@@ -188,16 +199,10 @@ async def test_history_rows_come_a_hundred_at_a_time(server, tmp_path):
 
 
 async def test_search_hits_past_the_first_hundred_have_their_snippets_too(server, tmp_path):
-    with stored(tmp_path) as store:
-        for i in range(150):
-            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
-            conversation.add(ChatMessage("user", f"the walrus number {i}"))
-            store.save_conversation(conversation)
+    store_walruses(tmp_path, 150, lambda i: f"the walrus number {i}")
     app = make_app(server, tmp_path)
     async with app.run_test(size=(130, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 101)
+        await open_history(pilot, 101)
         app.screen.query_one(Input).value = "walrus"
         await until(pilot, lambda: len(history_rows(app)) == 101 and "«walrus»" in history_rows(app)[0])
         assert "Walrus talk 149" in history_rows(app)[0] and "the «walrus» number 149" in history_rows(app)[0]
@@ -210,16 +215,10 @@ async def test_search_hits_past_the_first_hundred_have_their_snippets_too(server
 
 
 async def test_a_search_starts_as_the_key_is_typed_and_swaps_the_rows_in_one_step(server, tmp_path):
-    with stored(tmp_path) as store:
-        for i in range(60):
-            conversation = Conversation(model="anthropic/claude-sonnet-4-6", title=f"Walrus talk {i}")
-            conversation.add(ChatMessage("user", f"walrus number {i} with tusks" if i % 2 else f"walrus number {i}"))
-            store.save_conversation(conversation)
+    store_walruses(tmp_path, 60, lambda i: f"walrus number {i} with tusks" if i % 2 else f"walrus number {i}")
     app = make_app(server, tmp_path)
     async with app.run_test(size=(130, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 60)
+        await open_history(pilot, 60)
         screen, options = app.screen, app.screen.query_one(OptionList)
         scrollbar_changes: list[bool] = []
 

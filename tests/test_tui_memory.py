@@ -17,24 +17,32 @@ from pinata_tui.tui.chat.message_block import MessageBlock
 from tests.tui_helpers import chat, make_app, ready, send_and_wait, turn_settled, type_and_send, until
 
 
+async def blocks_of_three_turns(pilot) -> list[weakref.ref[MessageBlock]]:
+    """Three prompts sent and answered; weak references to the six blocks on screen."""
+    await ready(pilot)
+    for n in range(3):
+        await send_and_wait(pilot, f"question {n}")
+    blocks = [weakref.ref(block) for block in chat(pilot.app).view.query(MessageBlock)]
+    assert len(blocks) == 6
+    return blocks
+
+
+async def until_freed(pilot, refs: list[weakref.ref], what: str) -> None:
+    def all_gone() -> bool:
+        gc.collect()
+        return all(ref() is None for ref in refs)
+
+    await until(pilot, all_gone, what=what)
+
+
 async def test_after_ctrl_n_no_block_of_the_old_conversation_is_kept_alive(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        for n in range(3):
-            await send_and_wait(pilot, f"question {n}")
-        blocks = [weakref.ref(block) for block in chat(app).view.query(MessageBlock)]
-        assert len(blocks) == 6
+        blocks = await blocks_of_three_turns(pilot)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: not chat(app).conversation.messages, what="the new conversation")
-
-        def all_gone() -> bool:
-            gc.collect()
-            return all(ref() is None for ref in blocks)
-
         # (The renderer thread may hold a block for the moment it takes to hand over its lines.)
-        await until(pilot, all_gone, what="the old conversation's blocks to be freed")
-
+        await until_freed(pilot, blocks, "the old conversation's blocks to be freed")
 
 
 async def test_after_ctrl_n_the_old_conversations_messages_are_freed(server, tmp_path):
@@ -60,12 +68,7 @@ async def test_after_ctrl_n_the_old_conversations_messages_are_freed(server, tmp
         assert len(messages) == 6
         await pilot.press("ctrl+n")
         await until(pilot, lambda: not screen.conversation.messages, what="the new conversation")
-
-        def all_gone() -> bool:
-            gc.collect()
-            return all(ref() is None for ref in messages)
-
-        await until(pilot, all_gone, what="the old conversation's messages to be freed")
+        await until_freed(pilot, messages, "the old conversation's messages to be freed")
 
 
 async def test_closing_a_conversation_gives_its_widgets_back_at_once(server, tmp_path):
@@ -74,10 +77,7 @@ async def test_closing_a_conversation_gives_its_widgets_back_at_once(server, tmp
     app's own collection on closing can free them."""
     app = make_app(server, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        for n in range(3):
-            await send_and_wait(pilot, f"question {n}")
-        blocks = [weakref.ref(block) for block in chat(app).view.query(MessageBlock)]
+        blocks = await blocks_of_three_turns(pilot)
         gc.disable()
         try:
             await pilot.press("ctrl+n")
@@ -121,9 +121,4 @@ async def test_a_conversation_opened_at_start_is_given_back_when_closed(server, 
         blocks = [weakref.ref(block) for block in chat(app).view.query(MessageBlock)]
         assert blocks and gc.get_freeze_count() > 0
         await pilot.press("ctrl+n")
-
-        def all_gone() -> bool:
-            gc.collect()
-            return all(ref() is None for ref in blocks)
-
-        await until(pilot, all_gone, what="the opened conversation's blocks to be freed")
+        await until_freed(pilot, blocks, "the opened conversation's blocks to be freed")
