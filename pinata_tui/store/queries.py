@@ -177,11 +177,7 @@ class ConversationQueries:
         groups = {g["conversation_id"]: g for g in self._read(
             f"SELECT m.conversation_id, COUNT(*) AS hits, MAX(m.id) AS message_id {source}"
             " GROUP BY m.conversation_id", params) if g["conversation_id"] in wanted}
-        snippets: dict[int, str] = {}
-        for chunk in _chunks([g["message_id"] for g in groups.values()]):
-            rows = self._read(f"SELECT m.id, {self._snippet()} AS snippet {source} AND m.id IN ({_marks(chunk)})",
-                              (*params, *chunk))
-            snippets.update((r["id"], " ".join((r["snippet"] or "").split())) for r in rows)
+        snippets = self.snippets(query, [g["message_id"] for g in groups.values()])
         return [ConversationMatch(s, groups[s.id]["hits"], groups[s.id]["message_id"],
                                   snippets.get(groups[s.id]["message_id"], "")) for s in summaries]
 
