@@ -259,16 +259,14 @@ class PinataChatApp(App[None]):
         else:
             self.call_from_thread(setattr, self, "tokens_ready", True)
         warm_up_markdown()
-        gc.freeze()  # as at ``tokens_ready``: what it loaded stays out of the cyclic GC's way
+        # The last of start-up's loading is in: keep what it built (modules, styles, the tokenizer,
+        # Markdown's parsers) out of the cyclic GC's way, so full collections pause the UI for less.
+        gc.freeze()
 
     def watch_tokens_ready(self, ready: bool) -> None:
         chat = self.chat
         if chat is not None:
             chat.tokens_ready = ready
-        if ready:
-            # The last of start-up's loading is in: keep what it built (modules, styles, the tokenizer)
-            # out of the cyclic GC's way, so full collections pause the UI for less.
-            gc.freeze()
 
     async def start_demo(self) -> None:
         """The rest of the session runs against a stand-in server, with history in a throwaway folder."""

@@ -38,9 +38,9 @@ class HistoryChoice:
 
 
 def _merge(into: dict[int, str], more: dict[int, str]) -> None:
-    """(On the event loop, which draws the rows that read ``into``.)"""
+    """(On the event loop, which draws the rows that read ``into``. A function of its own:
+    ``call_from_thread`` inspects its callback's signature, which ``dict.update`` has none of.)"""
     into.update(more)
-
 
 class HistoryScreen(ModalScreen[HistoryChoice | None]):
     BINDINGS = [
@@ -89,7 +89,7 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
             grouped = group_hits(self.store.search(query, limit=500, snippets=False))
             titles = {h.conversation_id: h.title for h, _ in grouped}
             # Snippets (most of a query's cost) for the rows shown first; the others' once those are shown.
-            snippets.update(self.store.snippets(query, [h.message_id for h, _ in grouped[:ROWS_AT_ONCE]]))
+            snippets = self.store.snippets(query, [h.message_id for h, _ in grouped[:ROWS_AT_ONCE]])
             later = [h.message_id for h, _ in grouped[ROWS_AT_ONCE:]]
             options = [Option(OneLine(partial(hit_row, h, n, snippets=snippets)), id=f"{h.conversation_id}:{h.message_id}")
                        for h, n in grouped]
