@@ -231,40 +231,19 @@ def job_for(app: FakeApp):
     return RenderJob(widget, app, "# Title\n\nText.", 40, Theme(), True, Style())  # type: ignore[arg-type]
 
 
-def test_the_renderer_waits_while_the_reader_scrolls_but_not_forever():
+def test_a_job_whose_blank_lines_are_on_screen_goes_first_and_alone():
     from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
 
     renderer = BackgroundRenderer()
-    renderer.HOLD_OFF_SECONDS, renderer.MAX_HOLD_SECONDS = 0.3, 1.0
-    app = FakeApp()
-    renderer.hold_off()
-    asked = time.monotonic()
-    renderer.submit(job_for(app))
-    assert app.done.wait(10)
-    assert app.delivered_at[0] - asked >= 0.25  # one scroll: it waited for the quiet
-
-    app = FakeApp()
-    scrolling_until = time.monotonic() + 4.0
-    renderer.submit(job_for(app))
-    while time.monotonic() < scrolling_until and not app.done.is_set():
-        renderer.hold_off()  # scrolling without a pause
-        time.sleep(0.02)
-    assert app.done.is_set(), "a job waits at most MAX_HOLD_SECONDS however long the scrolling goes on"
-
-
-def test_a_job_whose_blank_lines_are_on_screen_is_not_held_while_the_reader_scrolls():
-    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
-
-    renderer = BackgroundRenderer()
-    renderer.HOLD_OFF_SECONDS, renderer.MAX_HOLD_SECONDS = 30.0, 30.0
-    held, shown = FakeApp(), FakeApp()
-    renderer.hold_off()
-    renderer.submit(job_for(held))
+    shown, other = FakeApp(), FakeApp()
     on_screen = job_for(shown)
-    renderer.submit(on_screen)
-    renderer.expedite(on_screen.widget)
-    assert shown.done.wait(10), "the job on screen was held with the others"
-    assert not held.done.is_set(), "the job off screen still waits for the scrolling to stop"
+    with renderer._wake:  # the thread waits for the queue to be set up: an older job on screen, a newer one not
+        renderer.submit(on_screen)
+        renderer.submit(job_for(other))
+        renderer.expedite(on_screen.widget)
+    assert shown.done.wait(10) and other.done.wait(10)
+    # Alone: a batch goes through its first job's app, so a shared batch would never reach ``other``'s.
+    assert shown.delivered_at[0] <= other.delivered_at[0], "the newer job off screen went first"
     renderer.stop()
 
 

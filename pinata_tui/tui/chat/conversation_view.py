@@ -34,7 +34,6 @@ from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
 from pinata_tui.tui.chat.reading_anchor import AnchoredScroll
 from pinata_tui.tui.chat.user_message import UserMessage
-from pinata_tui.tui.markdown.background_renderer import renderer_for
 
 BlockT = TypeVar("BlockT", bound=MessageBlock)
 
@@ -123,8 +122,6 @@ class ConversationView(AnchoredScroll, can_focus=True):
             self.following = True
             if not self._anchored:
                 self.anchor()
-        if not self.is_following_stream():  # the reader scrolls (following the end is the app's doing)
-            renderer_for(self.app).hold_off()
         if new_value < old_value:
             self._load_if_near_edge(earlier=True)
         elif new_value > old_value:

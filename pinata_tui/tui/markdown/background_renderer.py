@@ -75,15 +75,11 @@ class BackgroundRenderer:
     """Before a batch, the thread waits until no job has come for GATHER_SECONDS (at most
     GATHER_MAX_SECONDS): a page being laid out submits its replies top first, and the newest (the
     one at the bottom, on screen when a conversation opens) should go first, not the first to come."""
-    HOLD_OFF_SECONDS = 0.0
-    """After the reader scrolls, how long the renderer waits before its next job (Rich holds the
-    GIL while it renders, and a frame drawn meanwhile takes longer). None now: measured in a real
-    terminal (tests/bench/real_terminal.py history), holding Page Up through 10,000 messages with
-    0.1 s here showed message text on only 42-68 % of screens (each job waited MAX_HOLD_SECONDS in
-    turn, so the pages above were still blank when the reader got there), with 0 on 100 %, and the
-    longest time without a screen update no better with the hold-off."""
-    MAX_HOLD_SECONDS = 0.5
-    """However long the reader goes on scrolling, a job waits no longer than this."""
+    # No holding jobs back while the reader scrolls (Rich holds the GIL while it renders): measured in
+    # a real terminal (tests/bench/real_terminal.py history), holding Page Up through 10,000 messages
+    # with a 0.1 s hold-off showed message text on only 42-68 % of screens (the pages above were still
+    # blank when the reader got there), without it on 100 %, and the longest time without a screen
+    # update was no better with it.
     IDLE_SECONDS = 10.0
     """With nothing to do for this long, the thread ends (the next job starts another)."""
 
@@ -95,43 +91,17 @@ class BackgroundRenderer:
         self._stopping = False
         self._ending: set[int] = set()
         """Threads told to end (by id): a thread that has let go of ``_thread`` takes no more jobs."""
-        self._quiet_from = 0.0
         self._submitted_at = 0.0
         self._urgent: set[int] = set()
-        """Waiting jobs (by id of their widget) whose blank lines are on screen now: no holding off for them."""
+        """Waiting jobs (by id of their widget) whose blank lines are on screen now: taken first, delivered alone."""
 
     @property
     def running(self) -> bool:
         with self._wake:
             return self._thread is not None
 
-    def hold_off(self) -> None:
-        """The reader is scrolling: leave the event loop the GIL for a moment."""
-        self._quiet_from = time.monotonic() + self.HOLD_OFF_SECONDS
-
-    def _wait_for_quiet(self, job: RenderJob) -> bool:
-        """Hold ``job`` while the reader scrolls. False if a job for lines on screen came meanwhile:
-        ``job`` is then back in the queue (unless a newer one replaced it) and that one goes first."""
-        give_up = time.monotonic() + self.MAX_HOLD_SECONDS
-        while (now := time.monotonic()) < min(self._quiet_from, give_up):
-            with self._wake:
-                if self._urgent:
-                    self._put_back(job)
-                    return False
-                self._wake.wait(min(self._quiet_from, give_up) - now)
-        return True
-
-    def _put_back(self, job: RenderJob) -> None:
-        """Queue ``job`` again, as the oldest (unless a newer job for its widget came meanwhile)."""
-        with self._wake:
-            if id(job.widget) not in self._pending:
-                self._pending = {id(job.widget): job, **self._pending}
-
     def expedite(self, widget: object) -> None:
-        """``widget``'s blank lines are on screen: render its job next, even while the reader scrolls.
-
-        Holding off spares the frames a little; a reader holding Page Up through a long history
-        would otherwise see empty message bars, each job waiting MAX_HOLD_SECONDS in turn."""
+        """``widget``'s blank lines are on screen: render its job next, and deliver it alone, at once."""
         key = id(widget)
         with self._wake:
             if key in self._pending and key not in self._urgent:
@@ -220,12 +190,6 @@ class BackgroundRenderer:
                     break
                 continue
             job, urgent = taken
-            if not urgent:
-                if batch and time.monotonic() < self._quiet_from:
-                    self._put_back(job)  # deliver what is rendered before holding this one
-                    break
-                if not self._wait_for_quiet(job):
-                    continue
             if job.widget.unmounted:  # scrolled out of the window while waiting
                 continue
             console = consoles.get(job.width)
