@@ -275,3 +275,23 @@ def test_importing_the_renderer_starts_no_thread():
             "print(threading.active_count())")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.strip() == "1", result.stderr
+
+
+def test_a_reply_the_markdown_parser_chokes_on_is_shown_as_plain_text(monkeypatch):
+    """A parser bug must cost the reply its formatting, not its text (it was drawn as nothing)."""
+    import io
+
+    from rich.console import Console
+    from rich.style import Style
+
+    from pinata_tui.tui.markdown import render
+
+    class BrokenParser:
+        def parse(self, source, env):
+            raise IndexError("parser bug")
+
+    monkeypatch.setattr(render, "parser", lambda: BrokenParser())
+    console = Console(width=40, force_terminal=True, color_system="truecolor", file=io.StringIO())
+    context = render.RenderContext(console, 40, render.markdown_theme({}, True), True, Style())
+    piece = render.render_piece(context, "## Part 0\n\nSome **bold** text.", {})
+    assert ["".join(s.text for s in line).rstrip() for line in piece.lines][:3] == ["## Part 0", "", "Some **bold** text."]

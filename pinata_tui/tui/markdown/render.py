@@ -191,8 +191,7 @@ def render_piece(context: RenderContext, source: str, references: References, le
     try:
         tokens = parser().parse(source, env)
     except Exception:  # any Markdown bug: the text is shown plain instead
-        tokens = []
-        env = {"references": _Lookups(references)}
+        return Piece(_plain_lines(context, source), lead, {}, frozenset())
     lookups: _Lookups = env["references"]
     definitions = {label: ref for label, ref in lookups.items() if label not in references}
     lines = render_tokens(context, tokens, lead, source)
@@ -211,7 +210,13 @@ def render_tokens(context: RenderContext, tokens: list[Token], lead: Lead, sourc
         with console.use_theme(context.theme):
             return console.render_lines(renderable, options, style=context.style, pad=True)
     except Exception:  # any Markdown bug: the text is shown plain instead
-        return console.render_lines(Text(source, end=""), options, style=context.style, pad=True)
+        return _plain_lines(context, source)
+
+
+def _plain_lines(context: RenderContext, source: str) -> list[list[Segment]]:
+    width = context.width
+    options = context.console.options.update(width=width, max_width=width, min_width=width, highlight=False)
+    return context.console.render_lines(Text(source, end=""), options, style=context.style, pad=True)
 
 
 def render_markdown(context: RenderContext, markdown: str) -> list[list[Segment]]:
