@@ -35,11 +35,17 @@ def test_a_row_is_one_line_at_any_width_and_cut_with_an_ellipsis():
 
 def test_a_narrow_summary_row_keeps_the_date_the_model_and_the_cost():
     wide = summary_row(SUMMARY, False)
-    assert wide.plain.startswith("  A title that is much longer than any col  2")  # 40 characters, 2 spaces
+    assert wide.plain.startswith("  A title that is much longer than any co…  2")  # 40 characters, 2 spaces
     assert "anthropic/claude-sonnet-4-6" in wide.plain and wide.plain.endswith("$0.0131")
     narrow = summary_row(SUMMARY, False, 70)
     assert narrow.cell_len <= 70 and narrow.plain.endswith("$0.0131") and "anthropic/claude" in narrow.plain
     assert drawn(OneLine(lambda width: summary_row(SUMMARY, True, width)), 70).rstrip().endswith("$0.0131")
+    assert "A title that is much long… " in narrow.plain and "anthropic/claude-s… " in narrow.plain  # cut columns say so
+
+
+def test_a_title_that_fits_its_column_is_not_cut():
+    short = ConversationSummary(8, "tmux panes", "m", time.time(), time.time(), 2, 0.0, 1)
+    assert summary_row(short, False, 70).plain.startswith("  tmux panes  ") and "…" not in summary_row(short, False, 70).plain
 
 
 def test_a_row_is_made_from_text_never_markup():

@@ -92,8 +92,11 @@ def when(timestamp: float) -> str:
 
 
 def _cut(text: str, column: int, gap: int = 2) -> str:
-    """``text`` in a column of ``column`` characters: cut to leave ``gap`` spaces, then padded."""
-    return f"{text[:max(1, column - gap)]:<{column}}"
+    """``text`` in a column of ``column`` characters: cut with an ellipsis to leave ``gap`` spaces, then padded."""
+    room = max(1, column - gap)
+    if len(text) > room:
+        text = text[: room - 1] + "…"
+    return f"{text:<{column}}"
 
 
 def summary_row(item: ConversationSummary, current: bool, width: int = WIDE) -> Text:
