@@ -167,3 +167,46 @@ def test_the_sigcont_of_a_hang_up_does_not_restart_the_display_but_one_after_ctr
     assert calls == ["suspend", f"signal {linux_driver.signal.SIGSTOP}", "resume"]
     LinuxDriver._sigcont_application(driver)  # type: ignore[arg-type]  # a stray SIGCONT later
     assert calls[-1] == "resume" and calls.count("resume") == 1
+
+
+async def test_a_timer_that_fell_behind_ticks_next_at_the_first_time_on_its_grid_after_now(monkeypatch):
+    """Fix 10: Textual skipped to the second time on the grid after now, so the screen's update timer,
+    resumed just after a frame, drew the next one (a key typed meanwhile) up to two frames later."""
+    import asyncio
+
+    from textual import _time
+    from textual._context import active_app
+    from textual.timer import Timer
+
+    assert apply_textual_fixes()
+    clock = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        clock[0] += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(_time, "get_time", lambda: clock[0])
+    monkeypatch.setattr(_time, "sleep", sleep)
+    ticks: list[float] = []
+    done = asyncio.Event()
+
+    def tick() -> None:
+        ticks.append(clock[0])
+        if len(ticks) == 1:
+            clock[0] = 5.3  # the first tick ran long: the times 2, 3, 4 and 5 have passed
+        else:
+            done.set()
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    errors: list[BaseException] = []
+    app = types.SimpleNamespace(_exit=False, features=frozenset(), _handle_exception=errors.append)
+    active_app.set(app)  # type: ignore[arg-type]
+    timer = Timer(owner, 1.0, callback=tick)  # type: ignore[arg-type]
+    timer._start()
+    await done.wait()
+    timer.stop()
+    assert errors == []
+    assert ticks == [1.0, 6.0]  # Textual's own: [1.0, 7.0]

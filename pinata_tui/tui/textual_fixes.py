@@ -63,7 +63,15 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    and the output thread drops what it cannot write instead of dying, so the exit always ends.
    Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's (but for 5, 6, 7 and 9, on purpose). ``apply_textual_fixes()`` is idempotent.
+10. A repeating timer that falls behind (``skip``) jumps to the second time on its grid after now,
+   not the first: ``count = int((now - start) / interval + 1)`` then ``next = start + (count + 1)
+   * interval``. The screen's 60 Hz update timer falls behind whenever it is resumed after a pause
+   (it pauses after each frame), so after a frame the next could come only 17-33 ms later, not
+   within 17: a key typed just after a frame of a streaming reply was drawn a whole frame late
+   (the slow end of key echo while streaming, measured in tmux). The next time is now the first
+   one on the grid after now. Upstream: no issue filed yet; worth proposing.
+
+Results are exactly Textual's (but for 5, 6, 7, 9 and 10, on purpose). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -112,6 +120,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _input_draws_control_characters_inert()
     _animations_stopped_during_a_tick()
     _survive_a_closed_terminal()
+    _timers_skip_to_the_next_tick()
     return True
 
 
@@ -318,3 +327,35 @@ def _survive_a_closed_terminal() -> None:
 
     LinuxDriver._sigtstp_application = on_sigtstp  # type: ignore[method-assign]
     LinuxDriver._sigcont_application = on_sigcont  # type: ignore[method-assign]
+
+
+def _timers_skip_to_the_next_tick() -> None:
+    from textual import _time
+    from textual.timer import EventTargetGone, Timer
+
+    async def run(self: Timer) -> None:
+        # Textual 8.2.8's Timer._run, but for the line marked.
+        count = 0
+        repeat, interval = self._repeat, self._interval
+        await self._active.wait()
+        start = _time.get_time()
+        while repeat is None or count <= repeat:
+            next_timer = start + ((count + 1) * interval)
+            now = _time.get_time()
+            if self._skip and next_timer < now:
+                count = int((now - start) / interval)  # (fixed) next_timer is then the first tick after now
+                continue
+            await _time.sleep(max(0, next_timer - _time.get_time()))
+            count += 1
+            await self._active.wait()
+            if self._reset:
+                start = _time.get_time()
+                count = 0
+                self._reset = False
+                continue
+            try:
+                await self._tick(next_timer=next_timer, count=count)
+            except EventTargetGone:
+                break
+
+    Timer._run = run  # type: ignore[method-assign]
