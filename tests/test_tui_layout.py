@@ -120,3 +120,24 @@ async def test_chips_that_do_not_fit_are_counted_as_more(server, tmp_path, workd
         while len(screen.tray.attachments) > 2:
             await screen.tray.discard(screen.tray.attachments[-1])
         await until(pilot, lambda: not more.display, what="the mark to go once all fit")
+
+
+async def test_a_reply_growing_past_the_screen_leaves_every_message_its_width(server, tmp_path):
+    """The conversation keeps room for its scrollbar before it has one: when a reply grew past the
+    screen, the scrollbar's appearing made every message a column narrower (all of them wrapped
+    again, visibly, mid-stream, and the reply rendered again in full: a 50-90 ms frame)."""
+    from pinata_tui.tui.chat.message_block import MessageBlock
+    from tests.tui_helpers import send_and_wait
+
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        view = chat(app).view
+        server.state.reply_override = "A short answer."
+        await send_and_wait(pilot, "Hi")
+        assert view.max_scroll_y == 0  # it all fits: no scrollbar yet
+        widths = [block.size.width for block in view.query(MessageBlock)]
+        server.state.reply_override = "\n\n".join(f"Paragraph {n} of a reply taller than the screen." for n in range(40))
+        await send_and_wait(pilot, "And a long one?")
+        assert view.max_scroll_y > 0  # now it scrolls
+        assert {block.size.width for block in view.query(MessageBlock)} == set(widths)

@@ -350,10 +350,6 @@ class ConversationView(AnchoredScroll, can_focus=True):
         self._last_arrangement = None  # it holds every widget just removed until the next layout
         self._clear_arrangement_cache()  # so does Textual's cache of the last arrangements (#17)
         self._start, self._end = start, end
-        # A conversation longer than a page overflows: room for the scrollbar from the start, so the
-        # first layout has the final width (not one more layout, and every reply rendered again, when
-        # the scrollbar appears).
-        self.set_class(len(self._messages) > PAGE_SIZE, "-paged")
         await self.mount_all(build_blocks(self._conversation, start, end))
         await self._update_loaders()
 
