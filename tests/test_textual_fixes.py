@@ -210,3 +210,43 @@ async def test_a_timer_that_fell_behind_ticks_next_at_the_first_time_on_its_grid
     timer.stop()
     assert errors == []
     assert ticks == [1.0, 6.0]  # Textual's own: [1.0, 7.0]
+
+
+async def test_a_partial_update_draws_only_the_rows_it_covers_and_writes_the_same_rows(server, tmp_path):
+    """Fix 11: Textual drew every visible widget whose container overlapped the rows to update, in full
+    (the prompt, the status bar and the whole reply to update one line of it). Now only the rows
+    covered are drawn, and every row written is what Textual's own drawing gives."""
+    from textual._compositor import Compositor
+    from textual.geometry import Region
+
+    from tests.tui_helpers import chat, make_app, ready, send_and_wait
+
+    assert apply_textual_fixes()
+    ours = Compositor._get_renders
+    textuals = ours.__wrapped__  # type: ignore[attr-defined]
+    server.state.reply_override = "# Title\n\n" + "Some words that wrap across the width of the pane. " * 12 + (
+        "\n\n```python\nx = 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "Hi")
+        chat(app).prompt.insert("a prompt")
+        await pilot.pause()
+        compositor = app.screen._compositor
+        width, height = compositor.size
+
+        def chops(get_renders, crop: Region) -> list[dict[int, list[object] | None]]:
+            compositor._get_renders = types.MethodType(get_renders, compositor)  # type: ignore[method-assign]
+            try:
+                found = compositor._render_chops(crop, range(crop.y, crop.bottom).__contains__)
+            finally:
+                del compositor._get_renders
+            return [{cut: None if strip is None else list(strip) for cut, strip in found[y].items()}
+                    for y in range(crop.y, crop.bottom)]
+
+        for top in range(height):
+            for crop in (Region(0, top, width, 1), Region(3, top, width - 6, min(3, height - top))):
+                assert chops(ours, crop) == chops(textuals, crop)
+                assert all(len(strips) <= crop.height for _, _, strips in ours(compositor, crop))
+        one_row = Region(0, 5, width, 1)
+        assert any(len(strips) > 1 for _, _, strips in textuals(compositor, one_row))  # what it did

@@ -71,7 +71,13 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    (the slow end of key echo while streaming, measured in tmux). The next time is now the first
    one on the grid after now. Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's (but for 5, 6, 7, 9 and 10, on purpose). ``apply_textual_fixes()`` is idempotent.
+11. A partial update (some rows of the screen changed: the last line of a streaming reply) drew every
+   visible widget whose container overlapped the rows to update, each in full: the prompt, the
+   status bar, the key bar, the whole reply and the pane behind it, on every frame of a reply, to
+   keep a row or two of them. Only the rows of each widget that the update covers are drawn now;
+   the rows written to the terminal are the same. Upstream: no issue filed yet; worth proposing.
+
+Results are exactly Textual's (but for 5, 6, 7, 9 and 10, on purpose; 11 draws the same rows). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -121,6 +127,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _animations_stopped_during_a_tick()
     _survive_a_closed_terminal()
     _timers_skip_to_the_next_tick()
+    _partial_updates_draw_only_their_rows()
     return True
 
 
@@ -359,3 +366,27 @@ def _timers_skip_to_the_next_tick() -> None:
                 break
 
     Timer._run = run  # type: ignore[method-assign]
+
+
+def _partial_updates_draw_only_their_rows() -> None:
+    from textual._compositor import Compositor
+    from textual.geometry import Region
+
+    def get_renders(self: Compositor, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        # Textual 8.2.8's Compositor._get_renders, but a widget is drawn only for the rows of ``crop``
+        # (it drew every widget whose container overlapped ``crop``, whole when fully visible).
+        # The second item is then the part drawn, which is all its caller uses it for.
+        intersection = Region.intersection
+        for widget, (region, clip) in self.visible_widgets.items():
+            if crop is not None and not crop.overlaps(clip):
+                continue
+            x, y, width, height = intersection(region, clip)
+            if crop is not None:
+                top, bottom = max(y, crop.y), min(y + height, crop.bottom)
+                y, height = top, bottom - top
+            if width > 0 and height > 0:
+                part = Region(x, y, width, height)
+                yield region, part, widget.render_lines(Region(x - region.x, y - region.y, width, height))
+
+    get_renders.__wrapped__ = Compositor._get_renders  # type: ignore[attr-defined]  # (the tests compare them)
+    Compositor._get_renders = get_renders  # type: ignore[method-assign]
