@@ -43,6 +43,7 @@ class ReplyPresenter:
         self.screen = screen
         self.plan = plan
         self.block = block
+        self.status = screen.status  # looked up once: ``show`` runs for every piece of a reply
         self._last_yield = time.monotonic()
 
     async def run(self) -> None:
@@ -74,7 +75,7 @@ class ReplyPresenter:
         del self.plan, self.block
 
     async def show(self, event: TurnEvent) -> None:
-        screen, status, block = self.screen, self.screen.status, self.block
+        screen, status, block = self.screen, self.status, self.block
         if isinstance(event, (ReplyText, ReasoningText)):
             if status.connection != "streaming":
                 status.stop_countdown()
