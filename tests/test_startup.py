@@ -9,6 +9,8 @@ import pytest
 
 from pinata_tui import cli
 from pinata_tui.paths import AppPaths
+from pinata_tui.tui.chat.chat_screen import ChatScreen
+from pinata_tui.tui.chat.prompt_input import PromptInput
 from tests.tui_helpers import make_app, ready
 
 
@@ -39,3 +41,28 @@ def test_the_collector_is_resumed_even_if_the_app_fails_to_start(monkeypatch, tm
     with pytest.raises(RuntimeError):
         cli.run_tui(argparse.Namespace(), AppPaths.under(tmp_path))
     assert seen == [False] and gc.isenabled()
+
+
+@pytest.mark.parametrize(("size", "height_class"), [((100, 30), "-tall"), ((100, 15), "-short")])
+async def test_the_chat_screen_is_the_first_screen_and_complete_when_it_mounts(server, tmp_path, monkeypatch,
+                                                                               size, height_class):
+    """#17 cold start: the chat screen is the app's default screen (not pushed over an empty one), and
+    what its first frame shows is settled before it is first styled: the prompt has the focus as it is
+    composed, the class for the terminal's height and the empty conversation's are set (set later, each
+    restyled the whole screen, and the focus and the height drew the first frame a second time)."""
+    seen: dict[str, object] = {}
+    mounted = ChatScreen.on_mount
+
+    async def on_mount(screen: ChatScreen) -> None:
+        seen.update(focused=screen.focused, classes=set(screen.classes), stack=list(screen.app.screen_stack))
+        await mounted(screen)
+
+    monkeypatch.setattr(ChatScreen, "on_mount", on_mount)
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        screen = app.chat
+        assert app.screen_stack == [screen] and seen["stack"] == [screen]
+        assert isinstance(seen["focused"], PromptInput)
+        assert {height_class, "-empty-conversation"} <= seen["classes"]  # type: ignore[operator]
+        assert screen.focused is screen.prompt

@@ -112,11 +112,15 @@ class PinataChatApp(App[None]):
 
     # ---------------------------------------------------------- lifecycle
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> ChatScreen:
+        """The chat screen is the first screen (not pushed over an empty default one: one screen fewer
+        to compose, style and draw before the first frame)."""
         conversation, self._initial = self._initial, None  # kept here, it outlived its closing (#17)
         if conversation is None:
             conversation = Conversation(model=self.settings.model, system_prompt=self.settings.system_prompt)
-        self.push_screen(ChatScreen(conversation, self.services))
+        return ChatScreen(conversation, self.services)
+
+    def on_mount(self) -> None:
         if not self.settings.llm_key and not self.demo:
             from pinata_tui.tui.account.welcome_screen import WelcomeScreen  # first run only
 

@@ -51,6 +51,7 @@ from pinata_tui.tui.services import AppServices
 
 class ChatScreen(BranchingScreen, AttachmentsScreen):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: less room for the banner and prompt
+    AUTO_FOCUS = "PromptInput"  # focused as it is composed: the first frame shows it focused (not a second one)
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("escape", "cancel_edit", "Cancel edit", id="chat.cancel_edit"),
@@ -91,6 +92,12 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
         self.settings_actions = SettingsActions(self)
         self.ready = asyncio.Event()
         """Set once composed and mounted: the app waits for it before showing a saved conversation."""
+        # Classes known now are set before the first styling: each one set later restyles the whole
+        # screen (4-6 ms) and, for the breakpoint, draws the first frame a second time.
+        self.set_class(not conversation.messages, "-empty-conversation", update=False)
+        height = self.app.size.height
+        self.set_class(True, *[name for least, name in sorted(self.VERTICAL_BREAKPOINTS, reverse=True)
+                               if height >= least][:1], update=False)
 
     # ------------------------------------------------------------ layout
 
