@@ -10,17 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinata_tui.cli_support import CliError
 from pinata_tui.conversation import Conversation
 from pinata_tui.conversation_settings import CHECKS, ConversationSettings, SettingError
 from pinata_tui.exit_codes import EXIT_OK, EXIT_UNKNOWN_PRESET, EXIT_USAGE
 from pinata_tui.paths import AppPaths
-from pinata_tui.preset_files import Preset, PresetCatalog, UnknownPreset, load_presets, start_conversation
 from pinata_tui.sanitize import make_displayable, one_line
 from pinata_tui.settings import Settings
 
+if TYPE_CHECKING:  # preset_files loads only when a preset is asked for (not on the app's start-up path)
+    from pinata_tui.preset_files import Preset, PresetCatalog
 
 def add_presets_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
@@ -38,6 +39,8 @@ def _warn(text: str) -> None:
 
 def presets_for(paths: AppPaths) -> PresetCatalog:
     """Every preset; each broken file is reported on stderr and skipped."""
+    from pinata_tui.preset_files import load_presets
+
     catalog = load_presets(paths.user_presets_dir)
     for problem in catalog.problems:
         _warn(problem.text)
@@ -50,6 +53,8 @@ def find_preset(paths: AppPaths, name: str) -> Preset:
     Only a broken file of that name is named (every run of ``ask -p NAME`` in a script would
     repeat the others); the others are one line pointing to ``pinata-chat presets``.
     """
+    from pinata_tui.preset_files import UnknownPreset, load_presets
+
     catalog = load_presets(paths.user_presets_dir)
     others = 0
     for problem in catalog.problems:
@@ -68,6 +73,8 @@ def find_preset(paths: AppPaths, name: str) -> Preset:
 
 def preset_conversation(paths: AppPaths, name: str, settings: Settings, *, model: str | None) -> Conversation:
     """``pinata-chat -p NAME``: a new conversation with the preset; ``-m`` (``model``) wins over its model."""
+    from pinata_tui.preset_files import start_conversation
+
     conversation = start_conversation(find_preset(paths, name), model=settings.model,
                                       system_prompt=settings.system_prompt)
     if model:

@@ -11,7 +11,6 @@ trim and these do only the garbage collection.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 from collections.abc import Callable
 from functools import cache
@@ -20,7 +19,10 @@ from functools import cache
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
     # The process's own symbols (libc's among them) first: ``find_library`` runs ``ldconfig`` in a
-    # subprocess, tens of milliseconds on the event loop at the first reply's end.
+    # subprocess, tens of milliseconds on the event loop at the first reply's end. ctypes is imported
+    # here, at the first trim, not before the app's first frame.
+    import ctypes
+
     for name in (None, "libc.so.6"):
         try:
             trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim  # glibc only

@@ -33,6 +33,10 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "httpx", "sqlite3", "pinata_tui.store", "markdown_it", "tiktoken", "pygments", "tomli_w", "pyperclip",
     "pinata_tui.api.client",
     "importlib.metadata",  # the Textual version check reads the dist-info folder's name instead
+    "pinata_tui.chat.turn", "pinata_tui.tui.chat.reply_presenter",  # sending: warmed up after the frame
+    "pinata_tui.account", "pinata_tui.tui.account",  # keys and credits: the palette's, on first use
+    "ctypes",  # memory.py's malloc_trim: at the first trim
+    "pinata_tui.preset_files",  # -p NAME and "New chat with preset…" load it
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -26,7 +27,6 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.theme_files import DEFAULT_THEME
-from pinata_tui.tui.account.key_actions import KeyActions
 from pinata_tui.tui.chat.assistant_message import AssistantMessage, ReplyActionRequested
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
@@ -40,6 +40,7 @@ from pinata_tui.tui.themes import register_themes, set_first_theme
 if TYPE_CHECKING:
     from pinata_tui.demo import DemoSession
     from pinata_tui.store import ConversationStore
+    from pinata_tui.tui.account.key_actions import KeyActions
     from pinata_tui.tui.account.welcome_screen import WelcomeScreen
     from pinata_tui.tui.history.history_screen import HistoryChoice
 
@@ -70,7 +71,6 @@ class PinataChatApp(App[None]):
                                                             timeout=15, markup=False)
         self.demo_session = demo
         """The stand-in server and throwaway folder in demo mode (from --demo or the welcome screen)."""
-        self.key_actions = KeyActions(self)
         self.keymap: dict[str, str] = {}
         self._open_on_start = open_conversation
         self._continue_last = continue_last
@@ -82,6 +82,13 @@ class PinataChatApp(App[None]):
         self._theme_problems = self._apply_themes()
 
     # ---------------------------------------------------------- what tests and scripts read
+
+    @cached_property
+    def key_actions(self) -> KeyActions:
+        """Keys, JWT and credits from the palette or the welcome screen: loaded on first use, not at start-up."""
+        from pinata_tui.tui.account.key_actions import KeyActions
+
+        return KeyActions(self)
 
     @property
     def settings(self) -> Settings:
@@ -254,7 +261,8 @@ class PinataChatApp(App[None]):
 
     @work(thread=True, group="tokenizer")
     def load_tokenizer(self) -> None:
-        """The tokenizer, then what the first reply's Markdown needs (``render.warm_up``)."""
+        """The tokenizer, then what the first reply needs: its Markdown (``render.warm_up``) and the code
+        that sends it (the chat turn and its presenter, imported on first use, not before the first frame)."""
         try:
             self.services.token_counter.load()
         except Exception as exc:
@@ -263,6 +271,7 @@ class PinataChatApp(App[None]):
         else:
             self.call_from_thread(setattr, self, "tokens_ready", True)
         warm_up_markdown()
+        import pinata_tui.tui.chat.reply_presenter  # noqa: F401
         # The last of start-up's loading is in: keep what it built (modules, styles, the tokenizer,
         # Markdown's parsers) out of the cyclic GC's way, so full collections pause the UI for less.
         gc.freeze()

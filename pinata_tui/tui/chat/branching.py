@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 
-from pinata_tui.chat.turn import TurnPlan, plan_edit, plan_regenerate
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.tui.chat.assistant_message import ReplyActionRequested
 from pinata_tui.tui.chat.context_meter import ContextMeterScreen
@@ -20,6 +19,7 @@ from pinata_tui.tui.chat.message_block import MessageBlock, SiblingRequested
 from pinata_tui.tui.chat.user_message import EditRequested
 
 if TYPE_CHECKING:
+    from pinata_tui.chat.turn import TurnPlan
     from pinata_tui.tui.chat.conversation_view import ConversationView
     from pinata_tui.tui.services import AppServices
 
@@ -74,6 +74,8 @@ class BranchingScreen(ContextMeterScreen):
 
     async def send_edit(self, text: str) -> None:
         """Send ``text`` as the edited prompt: a new branch from the edited message's parent."""
+        from pinata_tui.chat.turn import plan_edit
+
         original = self.editing
         assert original is not None
         self._end_edit()
@@ -145,6 +147,8 @@ class BranchingScreen(ContextMeterScreen):
             self.update_totals()  # the meter and cost follow the shortened branch at once
         else:
             await self.view.show_latest()
+        from pinata_tui.chat.turn import plan_regenerate
+
         plan = plan_regenerate(conversation, model)
         if plan is None:
             return False

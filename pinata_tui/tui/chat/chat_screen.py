@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,7 +28,6 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from pinata_tui.catalog import close_matches
 from pinata_tui.chat.context_tokens import ContextTokens
-from pinata_tui.chat.turn import TurnPlan, plan_continue, plan_resend, plan_send
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
@@ -47,6 +47,9 @@ from pinata_tui.tui.chat.status_bar import StatusBar
 from pinata_tui.tui.chat.user_message import UserMessage
 from pinata_tui.tui.common.key_hints import KeyHints
 from pinata_tui.tui.services import AppServices
+
+if TYPE_CHECKING:  # chat.turn loads after the first frame (the app's warm-up) or at the first send
+    from pinata_tui.chat.turn import TurnPlan
 
 
 class ChatScreen(BranchingScreen, AttachmentsScreen):
@@ -214,6 +217,8 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
 
         A prompt that failed and is sent again unchanged is the same message, not a second one.
         """
+        from pinata_tui.chat.turn import plan_resend, plan_send
+
         self.query_one("#empty-hint").display = False
         self.remove_class("-empty-conversation")
         failed = self._failed_user
@@ -282,6 +287,8 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
     async def action_continue_reply(self) -> None:
         if self.streaming:
             return
+        from pinata_tui.chat.turn import plan_continue
+
         await self.view.show_latest()
         plan = plan_continue(self.conversation)
         if plan is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from pinata_tui.preset_files import load_presets, start_conversation
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.settings_line import SettingsLine
 
@@ -54,6 +53,7 @@ class SettingsActions:
         screen.notify("Settings saved: they apply from the next request.", markup=False)
 
     async def new_with_preset(self) -> None:
+        from pinata_tui.preset_files import load_presets, start_conversation  # presets: on first use
         from pinata_tui.tui.chat.preset_picker import PresetPicker
 
         screen = self.screen
