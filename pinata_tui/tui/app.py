@@ -120,8 +120,7 @@ class PinataChatApp(App[None]):
     # ---------------------------------------------------------- lifecycle
 
     def get_default_screen(self) -> ChatScreen:
-        """The chat screen is the first screen (not pushed over an empty default one: one screen fewer
-        to compose, style and draw before the first frame)."""
+        """The chat screen is the first screen (not pushed over an empty one: a screen fewer to draw)."""
         conversation, self._initial = self._initial, None  # kept here, it outlived its closing (#17)
         if conversation is None:
             conversation = Conversation(model=self.settings.model, system_prompt=self.settings.system_prompt)

@@ -90,7 +90,6 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
         self.streaming = False
         self.context = ContextTokens(services.token_counter)
         self._failed_user: ChatMessage | None = None
-        self._budget_warned_for: str | None = None
         """A prompt whose request failed: Enter or Ctrl+R with the same text sends it again, as itself."""
         self.settings_actions = SettingsActions(self)
         self.ready = asyncio.Event()
@@ -187,7 +186,7 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
         text = event.text
         if not text.strip() and (self.editing is not None or not self.tray.attachments):
             return  # only files (no text) go as a new message, never as an edit
-        if await self._over_budget(text):
+        if await self.settings_actions.over_budget(text):
             return
         self.prompt.remember(text)
         self.prompt.load_text("")
@@ -195,22 +194,6 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
             await self.send_edit(text)
         else:
             await self.send(text)
-
-    async def _over_budget(self, text: str) -> bool:
-        """Past ``budget.daily`` / ``budget.monthly`` the first Enter warns; Enter again sends anyway."""
-        budget = self.services.settings.budget
-        if (budget.daily is None and budget.monthly is None) or self._budget_warned_for == text:
-            return False
-        from pinata_tui.budget import over_budget
-
-        settings = self.services.settings
-        warning = await self.services.persist(lambda store: over_budget(settings, store))
-        if warning is None:
-            return False
-        self._budget_warned_for = text
-        await self.view.add_notice(f"{warning} Press Enter again to send anyway (Ctrl+P → 'Spend' shows where "
-                                   "it went).", kind="warning")
-        return True
 
     async def send(self, text: str) -> None:
         """Add the user's message, then stream a reply to the whole history.

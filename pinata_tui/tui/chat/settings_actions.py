@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 class SettingsActions:
     def __init__(self, screen: ChatScreen) -> None:
         self.screen = screen
+        self._budget_warned_for: str | None = None
+
+    async def over_budget(self, text: str) -> bool:
+        """Past ``budget.daily`` / ``budget.monthly`` the first Enter warns; Enter again sends anyway."""
+        screen = self.screen
+        settings = screen.services.settings
+        if (settings.budget.daily is None and settings.budget.monthly is None) or self._budget_warned_for == text:
+            return False
+        from pinata_tui.budget import over_budget
+
+        warning = await screen.services.persist(lambda store: over_budget(settings, store))
+        if warning is None:
+            return False
+        self._budget_warned_for = text
+        await screen.view.add_notice(f"{warning} Press Enter again to send anyway (Ctrl+P → 'Spend' shows where "
+                                     "it went).", kind="warning")
+        return True
 
     def show(self) -> None:
         """Bring the settings line in step with the screen's conversation."""
