@@ -8,6 +8,7 @@ import gc
 import pytest
 
 from pinata_tui import cli
+from pinata_tui.cli_parser import build_parser, parse_arguments
 from pinata_tui.paths import AppPaths
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.prompt_input import PromptInput
@@ -66,3 +67,9 @@ async def test_the_chat_screen_is_the_first_screen_and_complete_when_it_mounts(s
         assert isinstance(seen["focused"], PromptInput)
         assert {height_class, "-empty-conversation"} <= seen["classes"]  # type: ignore[operator]
         assert screen.focused is screen.prompt
+
+
+@pytest.mark.parametrize("argv", [[], ["--demo"], ["ask", "hello"], ["-m", "x/y", "-c"], ["list", "--search", "a"]])
+def test_the_command_line_reads_as_the_full_parser_reads_it(argv):
+    """With no arguments the subcommands' parsers are not built (the app's start); the result is the same."""
+    assert parse_arguments(argv) == build_parser().parse_args(argv)
