@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from types import SimpleNamespace
 
 from rich.style import Style
 from rich.theme import Theme
 
 from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, RenderJob
+from tests.waiting import wait_for
 
 
 class Recorder:
@@ -68,5 +71,31 @@ def test_a_job_on_screen_is_delivered_at_once_not_with_a_batch():
             renderer.expedite(jobs[1].widget)
         wait_for_all(app, 1)
         assert app.batches[0] == ["reply 1"]
+    finally:
+        renderer.stop()
+
+
+class Widget:
+    """A stand-in reply widget (one that can be referred to weakly)."""
+
+    name = "reply"
+    unmounted = False
+
+
+def test_a_delivered_job_is_not_kept_while_the_thread_waits_for_the_next():
+    """#17: the thread's last batch held its widgets (two blocks of a closed conversation stayed alive
+    after Ctrl+N) until another job came or the idle thread ended."""
+    renderer = BackgroundRenderer()
+    renderer.IDLE_SECONDS = 600.0  # the thread stays, waiting, for the whole test
+    app = Recorder()
+    try:
+        widget = Widget()
+        renderer.submit(RenderJob(widget, app, "Some *text*.", 40, Theme(), True, Style()))  # type: ignore[arg-type]
+        wait_for_all(app, 1)
+        app.batches.clear()
+        alive = weakref.ref(widget)
+        del widget
+        wait_for(lambda: gc.collect() is not None and alive() is None, what="the delivered widget to be let go")
+        assert renderer.running
     finally:
         renderer.stop()

@@ -170,11 +170,13 @@ class BackgroundRenderer:
         me = threading.get_ident()
         try:
             while me not in self._ending:
-                # Nothing bound here between batches: a waiting thread holds no widget alive.
                 batch = self._render_batch(consoles, idle_since)
                 if batch:
                     self._send(batch)
                     idle_since = time.monotonic()
+                # Nothing bound here between batches: a waiting thread holds no widget alive (the last
+                # batch kept two blocks of a closed conversation until the next job or the thread's end).
+                del batch
         finally:
             self._ending.discard(me)
 
@@ -190,7 +192,9 @@ class BackgroundRenderer:
                     break
                 continue
             job, urgent = taken
+            del taken  # (not kept while the next one is waited for)
             if job.widget.unmounted:  # scrolled out of the window while waiting
+                del job
                 continue
             console = consoles.get(job.width)
             if console is None:
