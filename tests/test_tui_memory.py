@@ -122,3 +122,29 @@ async def test_a_conversation_opened_at_start_is_given_back_when_closed(server, 
         assert blocks and gc.get_freeze_count() > 0
         await pilot.press("ctrl+n")
         await until_freed(pilot, blocks, "the opened conversation's blocks to be freed")
+
+
+async def test_lines_drawn_for_messages_off_screen_are_let_go_when_a_reply_settles(server, tmp_path):
+    """Textual keeps every line it drew of a widget until the widget changes: in a long session, the
+    lines of every message in the window that had scrolled past (#17). Once a reply has settled, only
+    the messages on screen keep theirs; one scrolled back to is drawn again, its text whole."""
+    server.state.reply_tokens = 60
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await ready(pilot)
+        for n in range(4):
+            await send_and_wait(pilot, f"question {n}")
+        view = chat(app).view
+        blocks = list(view.query(MessageBlock))
+
+        def drawn(block: MessageBlock) -> int:
+            return len(block._styles_cache._cache)
+
+        await until(pilot, lambda: drawn(blocks[0]) == 0, what="the first message's lines to be let go")
+        shown = [block for block in blocks if block.region.overlaps(view.region)]
+        assert blocks[0] not in shown and blocks[-1] in shown
+        assert all(drawn(block) == 0 for block in blocks if block not in shown)
+        assert drawn(blocks[-1]) > 0
+        await pilot.press("ctrl+home")
+        await until(pilot, lambda: "question 0" in "\n".join(line.text for line in app.screen._compositor.render_strips()),
+                    what="the first message drawn again")

@@ -29,6 +29,7 @@ from pinata_tui.chat.turn import (
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.memory import trim_free_memory
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.user_message import UserMessage
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class ReplyPresenter:
             status.stop_countdown()
             screen.set_streaming(False)
             self._forget_the_turn()
-            screen.call_after_refresh(trim_free_memory)  # the reply's short-lived allocations left holes
+            screen.call_after_refresh(settle_memory, screen)
 
     def _forget_the_turn(self) -> None:
         """Let go of the turn's messages and block once it has run.
@@ -178,3 +179,21 @@ class ReplyPresenter:
             hint = (" In the app: Ctrl+P → 'Key: set inference key…' to paste a key, or 'Key: enable' (with "
                     "your JWT) to mint one." + (" Your prompt is back in the box." if plan.user else ""))
         await screen.view.add_notice(f"{exc}{hint}", kind="warning" if isinstance(exc, RateLimited) else "error")
+
+
+def settle_memory(screen: ChatScreen) -> None:
+    """Once a reply has settled and been drawn: let go of the lines drawn for messages now off the
+    screen, then give the heaps' free pages back (the reply's short-lived allocations left holes).
+
+    Textual keeps every line it has drawn of a widget (its ``StylesCache``) until that widget changes:
+    in a long session, every line of the window's 40 messages that scrolled past (about 1 MB, #17).
+    A message scrolled back to is drawn again from its rendered lines, which it keeps.
+    """
+    view = screen.view
+    if view.is_mounted:
+        shown = view.region
+        for block in view.query(MessageBlock):
+            if not block.region.overlaps(shown):
+                block._styles_cache.clear()
+    trim_free_memory()
+
