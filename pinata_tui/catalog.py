@@ -9,13 +9,18 @@ import difflib
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pinata_tui.api.types import ModelInfo
 from pinata_tui.files import atomic_write_text
+
+if TYPE_CHECKING:
+    from pinata_tui.api.types import ModelInfo
 
 
 def load_cached_catalog(path: Path) -> tuple[list[ModelInfo], float | None]:
     """The cached catalog and when it was fetched; ([], None) if absent or unreadable."""
+    from pinata_tui.api.types import ModelInfo  # (after the first frame: the types are a dozen dataclasses)
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

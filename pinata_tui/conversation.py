@@ -13,12 +13,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pinata_tui.api.events import Usage
 from pinata_tui.attachment_content import message_content
 from pinata_tui.attachments import Attachment
 from pinata_tui.conversation_settings import ConversationSettings
+
+if TYPE_CHECKING:  # (a name in annotations only: the API's events load when a reply arrives)
+    from pinata_tui.api.events import Usage
 
 
 class MessageStatus(str, Enum):

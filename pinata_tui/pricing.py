@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pinata_tui.api.events import Usage
-from pinata_tui.api.types import ModelInfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (names in annotations only: not loaded for the status bar's formatting at start-up)
+    from pinata_tui.api.events import Usage
+    from pinata_tui.api.types import ModelInfo
 
 
 def reply_cost(usage: Usage, model: ModelInfo | None) -> float | None:

@@ -37,6 +37,7 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "pinata_tui.account", "pinata_tui.tui.account",  # keys and credits: the palette's, on first use
     "ctypes",  # memory.py's malloc_trim: at the first trim
     "pinata_tui.preset_files",  # -p NAME and "New chat with preset…" load it
+    "pinata_tui.api.events", "pinata_tui.api.types",  # a dozen dataclasses: the first reply, the catalog
 )
 
 

@@ -1,47 +1,58 @@
 """The Pinata Inference API client. Imports nothing from Textual.
 
-``PinataClient`` (and with it httpx) is imported on first use, so code that only needs the
-errors, events and types (the TUI at start-up) does not pay for it.
+Every name is loaded on first use (``__getattr__``): ``PinataClient`` (and with it httpx), the
+events and the types (a dozen dataclasses, which take milliseconds to create), so code that
+needs only the errors (the TUI at start-up, before its first frame) pays for nothing else.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
-
-from pinata_tui.api.errors import (
-    APIStatusError,
-    AuthError,
-    InsufficientCredits,
-    MissingCredential,
-    NetworkError,
-    PinataError,
-    ProtocolError,
-    RateLimited,
-    RequestRejected,
-    ServerError,
-    StreamFailed,
-    StreamInterrupted,
-)
-from pinata_tui.api.events import (
-    Finished,
-    ReasoningDelta,
-    RefusalDelta,
-    Retrying,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    Usage,
-)
-from pinata_tui.api.types import ChatResult, CreditBalance, KeyStatus, ModelInfo, TopUpConfig
 
 if TYPE_CHECKING:
     from pinata_tui.api.client import PinataClient
+    from pinata_tui.api.errors import (
+        APIStatusError,
+        AuthError,
+        InsufficientCredits,
+        MissingCredential,
+        NetworkError,
+        PinataError,
+        ProtocolError,
+        RateLimited,
+        RequestRejected,
+        ServerError,
+        StreamFailed,
+        StreamInterrupted,
+    )
+    from pinata_tui.api.events import (
+        Finished,
+        ReasoningDelta,
+        RefusalDelta,
+        Retrying,
+        StreamEvent,
+        TextDelta,
+        ToolCallDelta,
+        Usage,
+    )
+    from pinata_tui.api.types import ChatResult, CreditBalance, KeyStatus, ModelInfo, TopUpConfig
+
+_MODULES = {
+    "client": ("PinataClient",),
+    "errors": ("APIStatusError", "AuthError", "InsufficientCredits", "MissingCredential", "NetworkError",
+               "PinataError", "ProtocolError", "RateLimited", "RequestRejected", "ServerError", "StreamFailed",
+               "StreamInterrupted"),
+    "events": ("Finished", "ReasoningDelta", "RefusalDelta", "Retrying", "StreamEvent", "TextDelta",
+               "ToolCallDelta", "Usage"),
+    "types": ("ChatResult", "CreditBalance", "KeyStatus", "ModelInfo", "TopUpConfig"),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "PinataClient":
-        from pinata_tui.api.client import PinataClient
-
-        return PinataClient
-    raise AttributeError(name)
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
 
 
 __all__ = [

@@ -21,7 +21,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from pinata_tui.api.errors import PinataError
-from pinata_tui.api.types import ModelInfo
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable
@@ -38,6 +37,7 @@ from pinata_tui.tui.textual_fixes import apply_textual_fixes
 from pinata_tui.tui.themes import register_themes, set_first_theme
 
 if TYPE_CHECKING:
+    from pinata_tui.api.types import ModelInfo
     from pinata_tui.demo import DemoSession
     from pinata_tui.store import ConversationStore
     from pinata_tui.tui.account.key_actions import KeyActions

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pinata_tui.api.errors import PinataError
-from pinata_tui.api.types import ModelInfo
 from pinata_tui.catalog import load_cached_catalog, save_catalog
 from pinata_tui.conversation import Conversation
 from pinata_tui.paths import AppPaths
@@ -23,6 +22,7 @@ from pinata_tui.tokens import TokenCounter
 
 if TYPE_CHECKING:
     from pinata_tui.api.client import PinataClient
+    from pinata_tui.api.types import ModelInfo
     from pinata_tui.store import ConversationStore
 
 T = TypeVar("T")
