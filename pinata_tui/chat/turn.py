@@ -37,7 +37,6 @@ from pinata_tui.api.events import (
 from pinata_tui.api.types import ModelInfo
 from pinata_tui.attachments import Attachment
 from pinata_tui.chat.endings import TUI_HINTS, Hints, ending_notice, ending_status, interrupted_notice
-from pinata_tui.chat.reply_pieces import ReplyPieces
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.conversation_settings import request_options
 from pinata_tui.pricing import billed_or_computed_cost, reply_cost
@@ -252,7 +251,6 @@ class ChatTurn:
         self.first_token_at: float | None = None
         self._received = False
         self._dirty = False
-        self._pieces = ReplyPieces(plan.reply, clock)  # ``+=`` per piece would copy the whole reply each time
         self._sink: EventSink | None = None
 
     @property
@@ -278,7 +276,6 @@ class ChatTurn:
             try:
                 await self._stream()
             finally:
-                self._pieces.flush()  # whatever ended the stream, the reply holds all that arrived
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
@@ -308,12 +305,12 @@ class ChatTurn:
             if isinstance(event, TextDelta | RefusalDelta):
                 self.refused = self.refused or isinstance(event, RefusalDelta)
                 await self._arrived()
-                self._pieces.text(event.text)
+                reply.content += event.text
                 self._dirty = True
                 await self._emit(ReplyText(event.text))
             elif isinstance(event, ReasoningDelta):
                 await self._arrived()
-                self._pieces.reasoning(event.text)
+                reply.reasoning += event.text
                 self._dirty = True
                 await self._emit(ReasoningText(event.text))
             elif isinstance(event, ToolCallDelta):
@@ -348,7 +345,6 @@ class ChatTurn:
             await asyncio.sleep(self.checkpoint_seconds)
             if self._dirty and reply.id is not None:
                 self._dirty = False
-                self._pieces.flush()
                 await self.persist(lambda store: store.checkpoint(reply))
                 await self._emit(Checkpointed(reply))
 
