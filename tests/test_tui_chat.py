@@ -322,6 +322,29 @@ async def test_markup_and_escape_codes_in_a_reply_are_shown_literally(server, tm
         assert "␛]0;pwned&#160;title␇" in screenshot
 
 
+async def test_a_copy_taken_while_the_reply_streams_holds_all_that_arrived(server, tmp_path, monkeypatch):
+    server.state.tokens_per_second, server.state.reply_tokens = 60, 600
+    arrived: list[str] = []
+    append_text = AssistantMessage.append_text
+
+    def seen(block: AssistantMessage, raw: str) -> None:
+        arrived.append(raw)
+        append_text(block, raw)
+
+    monkeypatch.setattr(AssistantMessage, "append_text", seen)
+    app = make_app(server, tmp_path)
+    copies: list[tuple[str, str, bool]] = []
+    monkeypatch.setattr(type(app), "copy_text",
+                        lambda _app, text, what: copies.append((text, "".join(arrived), chat(app).streaming)))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await type_and_send(pilot, "Long please")
+        for pieces in (10, 30, 50, 70):
+            await until(pilot, lambda pieces=pieces: len(arrived) > pieces, what=f"{pieces} pieces")
+            await pilot.press("ctrl+o")
+    assert len(copies) == 4 and all(streaming and copied == shown for copied, shown, streaming in copies)
+
+
 async def test_copy_last_reply_and_a_chosen_message(server, tmp_path):
     server.state.reply_override = "Run this:\n\n```sh\necho one\n```\n\nand\n\n```py\nprint(2)\n```\n"
     app = make_app(server, tmp_path)
