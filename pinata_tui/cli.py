@@ -9,41 +9,45 @@ from __future__ import annotations
 import gc
 
 # The cyclic collector waits while the imports below load (about 40 collections of young objects:
-# 5 ms of a cold start) and resumes at the end of this module; ``run_tui`` pauses it again for the app.
+# 5 ms of a cold start) and resumes once they have; ``run_tui`` pauses it again for the app.
 _COLLECTING = gc.isenabled()
 gc.disable()
 
-import argparse
-import asyncio
-import json
-import os
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+try:
+    import argparse
+    import asyncio
+    import json
+    import os
+    import sys
+    from collections.abc import Callable
+    from typing import TYPE_CHECKING, Any
 
-from pinata_tui.cli_export import cmd_export, cmd_import
-from pinata_tui.cli_list import cmd_list
-from pinata_tui.cli_parser import parse_arguments
-from pinata_tui.cli_presets import cmd_presets, find_preset, preset_conversation
-from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load, read_cli_attachments
-from pinata_tui.config import ConfigError, describe, set_value, unset_value
-from pinata_tui.exit_codes import (
-    EXIT_CTRL_C,
-    EXIT_FAILURE,
-    EXIT_OK,
-    EXIT_USAGE,
-)
-from pinata_tui.numbers import parse_decimal
-from pinata_tui.paths import AppPaths
-from pinata_tui.sanitize import (
-    has_lone_surrogates,
-    make_displayable,
-    one_line,
-    valid_unicode,
-)
-from pinata_tui.settings import ZERO_BUDGET_NOTE
-from pinata_tui.state import remembered
-from pinata_tui.terminal import current, decide, detect, use_output_fallback
+    from pinata_tui.cli_export import cmd_export, cmd_import
+    from pinata_tui.cli_list import cmd_list
+    from pinata_tui.cli_parser import parse_arguments
+    from pinata_tui.cli_presets import cmd_presets, find_preset, preset_conversation
+    from pinata_tui.cli_support import ENV_DEBUG, CliError, describe_os_error, load, read_cli_attachments
+    from pinata_tui.config import ConfigError, describe, set_value, unset_value
+    from pinata_tui.exit_codes import (
+        EXIT_CTRL_C,
+        EXIT_FAILURE,
+        EXIT_OK,
+        EXIT_USAGE,
+    )
+    from pinata_tui.numbers import parse_decimal
+    from pinata_tui.paths import AppPaths
+    from pinata_tui.sanitize import (
+        has_lone_surrogates,
+        make_displayable,
+        one_line,
+        valid_unicode,
+    )
+    from pinata_tui.settings import ZERO_BUDGET_NOTE
+    from pinata_tui.state import remembered
+    from pinata_tui.terminal import current, decide, detect, use_output_fallback
+finally:  # also when an import fails: whoever caught the error keeps a working collector
+    if _COLLECTING:
+        gc.enable()
 
 if TYPE_CHECKING:
     from pinata_tui.conversation import Conversation
@@ -329,6 +333,3 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "credits": _lazy("credits"),
 }
 
-
-if _COLLECTING:  # this module has loaded (see its imports)
-    gc.enable()

@@ -92,6 +92,17 @@ def test_the_entry_module_loads_with_the_collector_paused_and_leaves_it_on():
     assert enabled
 
 
+def test_the_collector_is_on_again_when_an_import_of_the_entry_module_fails():
+    code = ("import gc, sys\n"
+            "sys.modules['pinata_tui.cli_list'] = None  # importing it raises ImportError\n"
+            "try:\n"
+            "    import pinata_tui.cli\n"
+            "except ImportError:\n"
+            "    print(gc.isenabled())\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"
+
+
 @pytest.mark.parametrize("argv", [[], ["--demo"], ["ask", "hello"], ["-m", "x/y", "-c"], ["list", "--search", "a"]])
 def test_the_command_line_reads_as_the_full_parser_reads_it(argv):
     """With no arguments the subcommands' parsers are not built (the app's start); the result is the same."""
