@@ -23,6 +23,7 @@ from pinata_tui.settings import Settings
 if TYPE_CHECKING:  # preset_files loads only when a preset is asked for (not on the app's start-up path)
     from pinata_tui.preset_files import Preset, PresetCatalog
 
+
 def add_presets_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "presets", help="list the presets (-p NAME starts a conversation with one)",

@@ -1,6 +1,7 @@
-"""Work-arounds for Textual caches that keep drawn lines alive far longer than needed.
+"""Work-arounds for Textual 8.2: caches that keep drawn lines alive far longer than needed (most of
+them), and a few behaviours that cost speed or hang the app (each says which).
 
-They matter for a long conversation: scrolling draws thousands of lines, and every line kept
+The caches matter for a long conversation: scrolling draws thousands of lines, and every line kept
 alive is a dozen objects that each full garbage collection walks (the pauses that made scrolling
 to the top of a 1,000-message conversation stutter, measured with ``tests/bench/long_history.py``).
 

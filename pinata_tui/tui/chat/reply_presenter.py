@@ -196,4 +196,3 @@ def settle_memory(screen: ChatScreen) -> None:
             if not block.region.overlaps(shown):
                 block._styles_cache.clear()
     trim_free_memory()
-
