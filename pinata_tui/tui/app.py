@@ -30,6 +30,7 @@ from pinata_tui.tui.chat.assistant_message import AssistantMessage, ReplyActionR
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
+from pinata_tui.tui.exit_signals import exit_cleanly_on_signals
 from pinata_tui.tui.markdown.background_renderer import stop_renderer
 from pinata_tui.tui.markdown.render import warm_up as warm_up_markdown
 from pinata_tui.tui.services import AppServices
@@ -133,19 +134,7 @@ class PinataChatApp(App[None]):
             self.push_screen(WelcomeScreen())
         # The first frame comes first: background loading (which holds the GIL at times) starts after it.
         self.call_after_refresh(self._load_in_background)
-        self._exit_cleanly_on_signals()
-
-    def _exit_cleanly_on_signals(self) -> None:
-        """SIGTERM / SIGHUP (a closed terminal, ``kill``): stop the reply (saved as stopped), then exit the
-        way Ctrl+Q does, so the terminal leaves the alternate screen with mouse tracking off."""
-        import signal
-
-        loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, signal.SIGHUP):
-            try:
-                loop.add_signal_handler(number, lambda: self.run_worker(self._quit_on_signal(), group="signal"))
-            except (NotImplementedError, RuntimeError, ValueError):
-                return  # not the main thread (tests), or a platform without signals
+        exit_cleanly_on_signals(lambda: self.run_worker(self._quit_on_signal(), group="signal"))
 
     async def _quit_on_signal(self) -> None:
         chat = self.chat
