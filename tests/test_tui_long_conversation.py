@@ -254,3 +254,32 @@ async def test_the_collector_and_the_tokenizer_wait_for_the_opened_conversations
     finally:
         gc.enable()
     assert seen == [("opening", False, False), ("tokenizer", True, True)]
+
+
+async def test_the_catalog_and_balance_wait_for_the_opened_conversations_first_screen(server, tmp_path, monkeypatch):
+    """The HTTP client's first request loads its modules on the event loop: with a conversation opened
+    at start it comes once that conversation is drawn with its replies' real lines (it held up that
+    screen); without one, at once (there is nothing to wait for)."""
+    from pinata_tui.tui.app import PinataChatApp
+
+    seen: list[bool] = []
+    load_from_network = PinataChatApp._load_from_network
+
+    def spy(self):
+        view = self.chat.view
+        replies = view.query(AssistantMessage)
+        seen.append(bool(replies) and all(r.rendered for r in replies))
+        return load_from_network(self)
+
+    monkeypatch.setattr(PinataChatApp, "_load_from_network", spy)
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        await opened(pilot)
+        await until(pilot, lambda: app.catalog, what="the catalog")
+    assert seen == [True]
+
+    seen.clear()
+    async with make_app(server, tmp_path / "fresh").run_test() as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: pilot.app.catalog, what="the catalog")
+    assert seen == [False]

@@ -75,6 +75,7 @@ class PinataChatApp(App[None]):
         self.keymap: dict[str, str] = {}
         self._open_on_start = open_conversation
         self._continue_last = continue_last
+        self._opening_on_start = open_conversation is not None or continue_last
         self._initial = conversation
         if demo is not None:
             self.sub_title = "DEMO"
@@ -143,12 +144,13 @@ class PinataChatApp(App[None]):
         self.exit()
 
     def _load_in_background(self) -> None:
-        if self._open_on_start is None and not self._continue_last:
+        opening = self._opening_on_start
+        if not opening:
             _resume_collector()  # else once that conversation's first screen is drawn (``open_store``)
         self.tell_theme_problems()
         self.open_store()
-        self.load_catalog()
-        self.refresh_balance()
+        if not opening:  # else after that conversation's first screen too (``open_store``)
+            self._load_from_network()
         # The tokenizer (a 1.7 MB BPE file) is the heaviest: it loads a moment after the store is open
         # and the conversation asked for is shown (``open_store``), not while that is being drawn.
 
@@ -189,7 +191,15 @@ class PinataChatApp(App[None]):
                 await chat.view.first_screen_drawn()
         finally:
             _resume_collector()
+            if self._opening_on_start:
+                self._load_from_network()
             self.set_timer(0.3, self.load_tokenizer)
+
+    def _load_from_network(self) -> None:
+        """The catalog and the balance; after the first screen of a conversation opened at start (the HTTP
+        client's first request loads its modules on the event loop: its load and rendering waited)."""
+        self.load_catalog()
+        self.refresh_balance()
 
     async def _open_store(self) -> None:
         conversation, note = await self.services.open_store(wanted=self._open_on_start,
