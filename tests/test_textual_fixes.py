@@ -250,3 +250,30 @@ async def test_a_partial_update_draws_only_the_rows_it_covers_and_writes_the_sam
                 assert all(len(strips) <= crop.height for _, _, strips in ours(compositor, crop))
         one_row = Region(0, 5, width, 1)
         assert any(len(strips) > 1 for _, _, strips in textuals(compositor, one_row))  # what it did
+
+
+async def test_a_removed_widget_lets_go_of_the_lines_it_drew():
+    """Fix 12: a widget removed from the screen no longer holds the lines it drew (its StylesCache kept
+    them until the cyclic collector freed the widget: a page of a long conversation left ~9,000
+    objects for the next full collection). The widgets still on screen keep theirs."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    assert apply_textual_fixes()
+
+    class Demo(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("stays\nhere", id="stays")
+            yield Static("goes\naway", id="goes")
+
+    app = Demo()
+    async with app.run_test(size=(20, 10)) as pilot:
+        stays, goes = app.query_one("#stays"), app.query_one("#goes")
+        await pilot.pause()
+        assert stays._styles_cache._cache and goes._styles_cache._cache  # both drawn
+        drawn = list(goes._styles_cache._cache.values())
+        await goes.remove()
+        assert goes._styles_cache._cache == {}
+        for strip in drawn:  # nothing but this test holds them now
+            assert [h for h in holders(strip) if h is not drawn and not isinstance(h, types.CoroutineType)] == []
+        assert stays._styles_cache._cache
