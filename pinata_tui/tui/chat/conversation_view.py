@@ -29,6 +29,7 @@ from pinata_tui.memory import give_back_memory
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, tag_owner
+from pinata_tui.tui.chat.collection_pause import CollectionPause
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
@@ -61,6 +62,8 @@ class ConversationView(AnchoredScroll, can_focus=True):
         """One change of the window at a time (a page load and a jump to the end must not interleave)."""
         self._reading_anchor: tuple[Widget, int] | None = None
         self._last_arrangement: DockArrangeResult | None = None
+        self._collections = CollectionPause(self)
+        """Full garbage collections wait while the reader pages (each one was a visible stall)."""
 
     # ------------------------------------------------------------ window
 
@@ -104,6 +107,9 @@ class ConversationView(AnchoredScroll, can_focus=True):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def on_unmount(self) -> None:
+        self._collections.stop()
 
     def is_following_stream(self) -> bool:
         return self._anchored and not self._anchor_released
@@ -360,6 +366,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
         async with self._changing(then_towards_start=True):
             start = max(0, self._start - PAGE_SIZE)
             await self._mount_beside_window(start, self._start, earlier=True)
+            self._collections.page_changed()
             self._start = start
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._end - PAGE_SIZE, self._end)
@@ -372,6 +379,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
         async with self._changing(then_towards_start=False):
             end = min(len(self._messages), self._end + PAGE_SIZE)
             await self._mount_beside_window(self._end, end, earlier=False)
+            self._collections.page_changed()
             self._end = end
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._start, self._start + PAGE_SIZE)
