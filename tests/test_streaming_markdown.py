@@ -247,6 +247,31 @@ def test_a_job_whose_blank_lines_are_on_screen_goes_first_and_alone():
     renderer.stop()
 
 
+def test_replies_rendered_ahead_wait_behind_the_screens_jobs_and_are_taken_once():
+    """A page not mounted yet renders only when no mounted reply waits, and never in a batch of lines for
+    the screen (it would hold them up); its lines are kept under their key until a widget takes them."""
+    from rich.style import Style
+    from rich.theme import Theme
+
+    from pinata_tui.tui.markdown.background_renderer import AheadJob, BackgroundRenderer
+
+    renderer = BackgroundRenderer()
+    text = "# Ahead\n\nSome *text* to render ahead."
+    ahead = AheadJob((text, 40, "key"), text, 40, Theme(), True, Style())
+    screen_job = job_for(FakeApp())
+    with renderer._wake:  # the thread waits until both are queued
+        renderer.render_ahead([ahead])
+        renderer.submit(screen_job)
+        first = renderer._next(0, time.monotonic(), gather=False)
+        assert first is not None and first[0] is screen_job  # the screen's job first, whatever the order
+        assert renderer._next(0, time.monotonic(), gather=False) is None  # not in a batch already begun
+        assert renderer._next(0, time.monotonic(), gather=True) == (ahead, False)  # between batches
+        renderer._keep_ahead(ahead.key, "lines")  # type: ignore[arg-type]
+    assert renderer.take_ahead(ahead.key) == "lines"
+    assert renderer.take_ahead(ahead.key) is None  # once: a widget's lines are its own
+    renderer.stop()
+
+
 def test_the_renderer_thread_starts_with_its_first_job_and_ends_when_stopped_or_idle():
     from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
 

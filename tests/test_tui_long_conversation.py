@@ -283,3 +283,41 @@ async def test_the_catalog_and_balance_wait_for_the_opened_conversations_first_s
         await ready(pilot)
         await until(pilot, lambda: pilot.app.catalog, what="the catalog")
     assert seen == [False]
+
+
+async def test_the_page_above_is_rendered_ahead_and_mounts_with_its_lines(server, tmp_path, monkeypatch):
+    """Once a page above has mounted, the replies of the next one up are rendered in the background before
+    the reader gets there: that page mounts with their real lines (no estimated height, no job of its own,
+    no blank lines to fill), and the same lines a job of its own would have given."""
+    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, renderer_for
+
+    submitted: list[int] = []
+    submit = BackgroundRenderer.submit
+
+    def recording_submit(self, job):
+        submitted.append(job.widget.message_index)
+        return submit(self, job)
+
+    monkeypatch.setattr(BackgroundRenderer, "submit", recording_submit)
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)), what="the last page")
+        await view.load_earlier()  # mounts the page above, and asks for the one above it
+        await until(pilot, lambda: not view.window_changing)
+        renderer = renderer_for(app)
+        await until(pilot, lambda: not renderer._ahead, what="the next page up rendered ahead")
+        start = view.window[0]
+        submitted.clear()
+        await view.load_earlier()
+        await until(pilot, lambda: not view.window_changing)
+        page = [m for m in view.query(AssistantMessage) if start - PAGE_SIZE <= m.message_index < start]
+        long_ones = [m for m in page if len(m.source) >= m.BACKGROUND_MIN_CHARS]
+        assert long_ones and all(m.rendered for m in long_ones)  # with their lines as they mounted
+        assert not [i for i in submitted if start - PAGE_SIZE <= i < start]
+        for reply in long_ones:  # the lines a job of its own gives
+            ahead = reply.plain_lines()
+            reply._width = 0  # as on a change of width: rendered again, in the background
+            reply.refresh(layout=True)
+            await until(pilot, lambda r=reply: r.rendered, what="rendered again")
+            assert reply.plain_lines() == ahead

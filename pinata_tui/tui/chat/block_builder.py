@@ -4,9 +4,12 @@ among its alternatives (``◀ 2/3 ▶``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.widget import Widget
 
 from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
+from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.notice import Notice
@@ -44,3 +47,15 @@ def build_blocks(conversation: Conversation, start: int, end: int) -> list[Widge
 
 def last_reply_model(messages: list[ChatMessage]) -> str | None:
     return next((m.model for m in reversed(messages) if m.role == "assistant" and m.model), None)
+
+
+def render_ahead(mounted: Iterable[Widget], conversation: Conversation, start: int, end: int, *,
+                 nearest_first: str = "bottom") -> None:
+    """Have the replies of messages ``[start, end)`` (the page the reader is heading for, not mounted)
+    rendered in the background at the mounted replies' width and theme, the ``nearest_first`` end first,
+    so that they mount with their lines: no blank lines to fill, no second layout when they come."""
+    model = next((block for block in mounted if isinstance(block, AssistantMessage) and block.rendered), None)
+    if model is None or start >= end:
+        return
+    texts = [make_displayable(m.content) for m in conversation.messages[max(0, start):end] if m.role == "assistant"]
+    model.render_ahead(texts if nearest_first == "bottom" else texts[::-1])

@@ -28,7 +28,7 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.memory import give_back_memory
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, tag_owner
+from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, render_ahead, tag_owner
 from pinata_tui.tui.chat.collection_pause import CollectionPause
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.notice import Notice
@@ -367,6 +367,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
             start = max(0, self._start - PAGE_SIZE)
             await self._mount_beside_window(start, self._start, earlier=True)
             self._collections.page_changed()
+            render_ahead(self.children, self._conversation, start - PAGE_SIZE, start)
             self._start = start
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._end - PAGE_SIZE, self._end)
@@ -380,6 +381,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
             end = min(len(self._messages), self._end + PAGE_SIZE)
             await self._mount_beside_window(self._end, end, earlier=False)
             self._collections.page_changed()
+            render_ahead(self.children, self._conversation, end, end + PAGE_SIZE, nearest_first="top")
             self._end = end
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._start, self._start + PAGE_SIZE)

@@ -45,6 +45,19 @@ class RenderJob:
 
 
 @dataclass(frozen=True)
+class AheadJob:
+    """A reply not mounted yet (the page the reader is heading for), rendered ahead: its lines wait
+    under ``key`` (its text, width and theme) for the widget that will show it."""
+
+    key: tuple[object, ...]
+    text: str
+    width: int
+    theme: Theme
+    dark: bool
+    style: Style
+
+
+@dataclass(frozen=True)
 class Rendered:
     """A whole text rendered by the thread: its lines, and what the widget needs to go on from them."""
 
@@ -80,6 +93,8 @@ class BackgroundRenderer:
     # with a 0.1 s hold-off showed message text on only 42-68 % of screens (the pages above were still
     # blank when the reader got there), without it on 100 %, and the longest time without a screen
     # update was no better with it.
+    AHEAD_MAX = 20
+    """At most this many replies rendered ahead wait to be taken (and as many jobs for them)."""
     IDLE_SECONDS = 10.0
     """With nothing to do for this long, the thread ends (the next job starts another)."""
 
@@ -94,6 +109,10 @@ class BackgroundRenderer:
         self._submitted_at = 0.0
         self._urgent: set[int] = set()
         """Waiting jobs (by id of their widget) whose blank lines are on screen now: taken first, delivered alone."""
+        self._ahead: dict[tuple[object, ...], AheadJob] = {}
+        """Replies to render ahead, by key, taken only when no widget waits (the newest first)."""
+        self._ready: dict[tuple[object, ...], Rendered] = {}
+        """Replies rendered ahead, by key, until a widget takes them (the oldest dropped beyond AHEAD_MAX)."""
 
     @property
     def running(self) -> bool:
@@ -120,6 +139,27 @@ class BackgroundRenderer:
                 self._thread.start()
             self._wake.notify()
 
+    def render_ahead(self, jobs: list[AheadJob]) -> None:
+        """Render these replies when nothing on screen waits (the last first): the page the reader is heading for."""
+        with self._wake:
+            for job in jobs:
+                if job.key not in self._ready:
+                    self._ahead.pop(job.key, None)
+                    self._ahead[job.key] = job
+            while len(self._ahead) > self.AHEAD_MAX:
+                del self._ahead[next(iter(self._ahead))]  # the oldest: a page the reader has gone past
+            self._stopping = False
+            if self._thread is None and self._ahead:
+                self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def take_ahead(self, key: tuple[object, ...]) -> Rendered | None:
+        """The lines rendered ahead under ``key``, once (None if there are none); its job, if still waiting, goes."""
+        with self._wake:
+            self._ahead.pop(key, None)
+            return self._ready.pop(key, None)
+
     def withdraw(self, widget: object) -> None:
         """Forget the job waiting for ``widget``, if any."""
         with self._wake:
@@ -135,29 +175,33 @@ class BackgroundRenderer:
         with self._wake:
             self._pending.clear()
             self._urgent.clear()
+            self._ahead.clear()
+            self._ready.clear()
             self._stopping = True
             thread = self._thread
             self._wake.notify()
         if thread is not None and wait > 0:
             thread.join(wait)
 
-    def _next(self, timeout: float, idle_since: float, gather: bool) -> tuple[RenderJob, bool] | None:
-        """The newest job (one for lines on screen first) and whether it is one; None if none came
-        within ``timeout`` or the thread is to end (``_ending``). ``gather``: let a burst of jobs end first."""
+    def _next(self, timeout: float, idle_since: float, gather: bool) -> tuple[RenderJob | AheadJob, bool] | None:
+        """The newest job (one for lines on screen first, one to render ahead last) and whether it is one
+        for lines on screen; None if none came within ``timeout`` or the thread is to end (``_ending``).
+        ``gather``: let a burst of jobs end first."""
         with self._wake:
-            if not self._pending and not self._stopping:
+            if not self._pending and not self._ahead and not self._stopping:
                 self._wake.wait(timeout)
             gather_until = time.monotonic() + self.GATHER_MAX_SECONDS
             while (gather and self._pending and not self._urgent and not self._stopping
                    and (now := time.monotonic()) < gather_until
                    and now - self._submitted_at < self.GATHER_SECONDS):
                 self._wake.wait(self.GATHER_SECONDS)  # more of the burst may come (submit notifies)
-            if self._stopping or (not self._pending and time.monotonic() - idle_since > self.IDLE_SECONDS):
+            if self._stopping or (not self._pending and not self._ahead
+                                  and time.monotonic() - idle_since > self.IDLE_SECONDS):
                 self._thread = None  # under the lock: a job submitted from now on starts a new thread
                 self._ending.add(threading.get_ident())
                 return None
-            if not self._pending:
-                return None
+            if not self._pending:  # ahead only between batches: not to hold up lines rendered for the screen
+                return (self._ahead.popitem()[1], False) if self._ahead and gather else None
             for key in reversed(self._pending):
                 if key in self._urgent:
                     self._urgent.discard(key)
@@ -193,7 +237,7 @@ class BackgroundRenderer:
                 continue
             job, urgent = taken
             del taken  # (not kept while the next one is waited for)
-            if job.widget.unmounted:  # scrolled out of the window while waiting
+            if isinstance(job, RenderJob) and job.widget.unmounted:  # scrolled out of the window while waiting
                 del job
                 continue
             console = consoles.get(job.width)
@@ -203,10 +247,20 @@ class BackgroundRenderer:
                                                         file=io.StringIO())
             context = RenderContext(console, job.width, job.theme, job.dark, job.style)
             piece = render_piece(context, job.text, {})
-            batch.append((job, Rendered(PackedLines(piece.lines), piece.lead, piece.definitions, piece.asked)))
+            rendered = Rendered(PackedLines(piece.lines), piece.lead, piece.definitions, piece.asked)
+            if isinstance(job, AheadJob):
+                self._keep_ahead(job.key, rendered)
+                continue
+            batch.append((job, rendered))
             if urgent:
                 break  # the reader is looking at its blank lines: deliver now, not after more jobs
         return batch
+
+    def _keep_ahead(self, key: tuple[object, ...], rendered: Rendered) -> None:
+        with self._wake:
+            self._ready[key] = rendered
+            while len(self._ready) > self.AHEAD_MAX:
+                del self._ready[next(iter(self._ready))]
 
     @staticmethod
     def _send(batch: list[tuple[RenderJob, Rendered]]) -> None:

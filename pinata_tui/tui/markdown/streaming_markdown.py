@@ -21,7 +21,13 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, Rendered, RenderJob, renderer_for
+from pinata_tui.tui.markdown.background_renderer import (
+    AheadJob,
+    BackgroundRenderer,
+    Rendered,
+    RenderJob,
+    renderer_for,
+)
 from pinata_tui.tui.markdown.render import RenderContext, cached_markdown_theme
 from pinata_tui.tui.markdown.reply_document import ReplyDocument
 from pinata_tui.tui.markdown.strips import header_strips, header_text, highlight, to_strips
@@ -169,10 +175,16 @@ class StreamingMarkdown(Widget):
             self._width, self._theme_key = width, theme_key
             self._tail_lines = []
             if width and not self._streaming and document.finished and len(document.text) >= self.BACKGROUND_MIN_CHARS:
-                # A long finished message: draw it in the background; estimate its height meanwhile.
+                # A long finished message: draw it in the background; estimate its height meanwhile
+                # (unless it was rendered ahead, as the page the reader was heading for).
+                self._renderer = renderer_for(self.app)
+                ahead = self._renderer.take_ahead((document.text, width, theme_key))
+                if ahead is not None:
+                    self._waiting_for = None
+                    document.adopt((width, theme_key), ahead.lines, ahead.lead, ahead.definitions, ahead.asked)
+                    return 0
                 self._waiting_for = (width, theme_key)
                 context = self._render_context(width)
-                self._renderer = renderer_for(self.app)
                 self._renderer.submit(RenderJob(self, self.app, document.text, width, context.theme, context.dark,
                                                 context.style))
                 return None
@@ -187,6 +199,16 @@ class StreamingMarkdown(Widget):
         if rerender_tail:
             self._tail_lines = self._render_tail(width)
         return first_changed
+
+    def render_ahead(self, texts: list[str]) -> None:
+        """Have the renderer thread render these finished replies (sanitised) at this one's width and theme,
+        for widgets not mounted yet: they then come with their lines (no estimate, no second layout)."""
+        if not self._width or self._waiting_for is not None:
+            return  # this one's width and theme are not settled: nothing to go by
+        context = self._render_context(self._width)
+        renderer_for(self.app).render_ahead([
+            AheadJob((text, self._width, self._theme_key), text, self._width, context.theme, context.dark, context.style)
+            for text in texts if len(text) >= self.BACKGROUND_MIN_CHARS])
 
     def _redraw(self, height_before: int | None = None) -> None:
         """Draw what changed: new settled lines and the tail. Only rows that differ are repainted."""
