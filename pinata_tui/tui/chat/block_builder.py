@@ -49,12 +49,13 @@ def last_reply_model(messages: list[ChatMessage]) -> str | None:
     return next((m.model for m in reversed(messages) if m.role == "assistant" and m.model), None)
 
 
-def render_ahead(mounted: Iterable[Widget], conversation: Conversation, start: int, end: int, *,
+def render_ahead(mounted: Iterable[Widget], conversation: Conversation, start: int, end: int,
                  nearest_first: str = "bottom") -> None:
     """Have the replies of messages ``[start, end)`` (the page the reader is heading for, not mounted)
     rendered in the background at the mounted replies' width and theme, the ``nearest_first`` end first,
     so that they mount with their lines: no blank lines to fill, no second layout when they come."""
-    model = next((block for block in mounted if isinstance(block, AssistantMessage) and block.rendered), None)
+    model = next((block for block in mounted
+                  if isinstance(block, AssistantMessage) and block.rendered and block.is_attached), None)
     if model is None or start >= end:
         return
     texts = [make_displayable(m.content) for m in conversation.messages[max(0, start):end] if m.role == "assistant"]

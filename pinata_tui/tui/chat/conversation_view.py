@@ -367,7 +367,8 @@ class ConversationView(AnchoredScroll, can_focus=True):
             start = max(0, self._start - PAGE_SIZE)
             await self._mount_beside_window(start, self._start, earlier=True)
             self._collections.page_changed()
-            render_ahead(self.children, self._conversation, start - PAGE_SIZE, start)
+            # After the next refresh: the new page's own jobs (replies not rendered ahead in time) go first.
+            self.call_after_refresh(render_ahead, self.children, self._conversation, start - PAGE_SIZE, start)
             self._start = start
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._end - PAGE_SIZE, self._end)
@@ -381,7 +382,7 @@ class ConversationView(AnchoredScroll, can_focus=True):
             end = min(len(self._messages), self._end + PAGE_SIZE)
             await self._mount_beside_window(self._end, end, earlier=False)
             self._collections.page_changed()
-            render_ahead(self.children, self._conversation, end, end + PAGE_SIZE, nearest_first="top")
+            self.call_after_refresh(render_ahead, self.children, self._conversation, end, end + PAGE_SIZE, "top")
             self._end = end
             if self._end - self._start > WINDOW_PAGES * PAGE_SIZE:
                 await self._unmount_messages(self._start, self._start + PAGE_SIZE)
