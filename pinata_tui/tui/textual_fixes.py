@@ -101,6 +101,7 @@ from rich.style import Style
 from textual.cache import FIFOCache
 from textual.color import Color
 from textual.strip import Strip
+from textual.widget import Widget
 
 _applied = False
 
@@ -152,6 +153,15 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _partial_updates_draw_only_their_rows()
     _removed_widgets_drop_their_lines()
     return True
+
+
+def forget_drawn_lines(widget: Widget) -> None:
+    """Let go of every line Textual kept of ``widget`` (it draws them again when next needed).
+
+    Its ``StylesCache`` keeps each line drawn until the widget changes; only on the verified Textual,
+    whose cache this is."""
+    if _applied:
+        widget._styles_cache.clear()
 
 
 def _removed_widgets_drop_their_lines() -> None:

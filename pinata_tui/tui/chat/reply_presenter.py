@@ -31,6 +31,7 @@ from pinata_tui.memory import trim_free_memory
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.user_message import UserMessage
+from pinata_tui.tui.textual_fixes import forget_drawn_lines
 
 if TYPE_CHECKING:
     from pinata_tui.tui.chat.chat_screen import ChatScreen
@@ -194,5 +195,5 @@ def settle_memory(screen: ChatScreen) -> None:
         shown = view.region
         for block in view.query(MessageBlock):
             if not block.region.overlaps(shown):
-                block._styles_cache.clear()
+                forget_drawn_lines(block)
     trim_free_memory()
