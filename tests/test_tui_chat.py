@@ -323,26 +323,35 @@ async def test_markup_and_escape_codes_in_a_reply_are_shown_literally(server, tm
 
 
 async def test_a_copy_taken_while_the_reply_streams_holds_all_that_arrived(server, tmp_path, monkeypatch):
+    from pinata_tui.tui.chat.chat_screen import ChatScreen
+
     server.state.tokens_per_second, server.state.reply_tokens = 60, 600
     arrived: list[str] = []
-    append_text = AssistantMessage.append_text
+    append_text, copy_last_reply = AssistantMessage.append_text, ChatScreen.action_copy_last_reply
 
     def seen(block: AssistantMessage, raw: str) -> None:
         arrived.append(raw)
         append_text(block, raw)
 
+    asked: list[tuple[str, bool]] = []  # what had arrived when the key was handled, and whether it streamed
+
+    def copy_asked(screen: ChatScreen) -> None:
+        asked.append(("".join(arrived), screen.streaming))
+        copy_last_reply(screen)
+
     monkeypatch.setattr(AssistantMessage, "append_text", seen)
+    monkeypatch.setattr(ChatScreen, "action_copy_last_reply", copy_asked)
     app = make_app(server, tmp_path)
-    copies: list[tuple[str, str, bool]] = []
-    monkeypatch.setattr(type(app), "copy_text",
-                        lambda _app, text, what: copies.append((text, "".join(arrived), chat(app).streaming)))
+    copies: list[str] = []
+    monkeypatch.setattr(type(app), "copy_text", lambda _app, text, what: copies.append(text))
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         await type_and_send(pilot, "Long please")
         for pieces in (10, 30, 50, 70):
             await until(pilot, lambda pieces=pieces: len(arrived) > pieces, what=f"{pieces} pieces")
             await pilot.press("ctrl+o")
-    assert len(copies) == 4 and all(streaming and copied == shown for copied, shown, streaming in copies)
+        await until(pilot, lambda: len(copies) == 4, what="four copies")
+    assert [(copied, True) for copied in copies] == asked  # each mid-reply, each all that had arrived
 
 
 async def test_copy_last_reply_and_a_chosen_message(server, tmp_path):
