@@ -199,24 +199,33 @@ async def test_retry_while_reading_far_above_regenerates_the_last_reply(server, 
         assert len(screen.conversation.messages) == MESSAGES
 
 
-async def test_a_long_conversations_replies_are_laid_out_and_rendered_at_one_width(server, tmp_path, monkeypatch):
-    """Room for the scrollbar from the first layout: its appearing does not narrow the replies (one
-    more layout, and every long reply rendered again, while the conversation opens)."""
+def record_render_jobs(monkeypatch) -> list[tuple[int, int]]:
+    """(message index, width) of every job submitted to the background renderer from now on."""
     from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer
 
-    widths: dict[int, set[int]] = {}
+    jobs: list[tuple[int, int]] = []
     submit = BackgroundRenderer.submit
 
     def recording_submit(self, job):
-        widths.setdefault(job.widget.message_index, set()).add(job.width)
+        jobs.append((job.widget.message_index, job.width))
         return submit(self, job)
 
     monkeypatch.setattr(BackgroundRenderer, "submit", recording_submit)
+    return jobs
+
+
+async def test_a_long_conversations_replies_are_laid_out_and_rendered_at_one_width(server, tmp_path, monkeypatch):
+    """Room for the scrollbar from the first layout: its appearing does not narrow the replies (one
+    more layout, and every long reply rendered again, while the conversation opens)."""
+    jobs = record_render_jobs(monkeypatch)
     app, running = await open_long(server, tmp_path)
     async with running as pilot:
         screen, view = await opened(pilot)
         await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)), what="background rendering")
         assert view.show_vertical_scrollbar
+        widths: dict[int, set[int]] = {}
+        for index, width in jobs:
+            widths.setdefault(index, set()).add(width)
         assert widths and all(len(each) == 1 for each in widths.values()), widths
 
 
@@ -289,16 +298,9 @@ async def test_the_page_above_is_rendered_ahead_and_mounts_with_its_lines(server
     """Once a page above has mounted, the replies of the next one up are rendered in the background before
     the reader gets there: that page mounts with their real lines (no estimated height, no job of its own,
     no blank lines to fill), and the same lines a job of its own would have given."""
-    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, renderer_for
+    from pinata_tui.tui.markdown.background_renderer import renderer_for
 
-    submitted: list[int] = []
-    submit = BackgroundRenderer.submit
-
-    def recording_submit(self, job):
-        submitted.append(job.widget.message_index)
-        return submit(self, job)
-
-    monkeypatch.setattr(BackgroundRenderer, "submit", recording_submit)
+    submitted = record_render_jobs(monkeypatch)
     app, running = await open_long(server, tmp_path)
     async with running as pilot:
         screen, view = await opened(pilot)
@@ -314,7 +316,7 @@ async def test_the_page_above_is_rendered_ahead_and_mounts_with_its_lines(server
         page = [m for m in view.query(AssistantMessage) if start - PAGE_SIZE <= m.message_index < start]
         long_ones = [m for m in page if len(m.source) >= m.BACKGROUND_MIN_CHARS]
         assert long_ones and all(m.rendered for m in long_ones)  # with their lines as they mounted
-        assert not [i for i in submitted if start - PAGE_SIZE <= i < start]
+        assert not [i for i, _width in submitted if start - PAGE_SIZE <= i < start]
         for reply in long_ones:  # the lines a job of its own gives
             ahead = reply.plain_lines()
             reply._width = 0  # as on a change of width: rendered again, in the background

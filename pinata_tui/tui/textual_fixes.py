@@ -165,8 +165,6 @@ def forget_drawn_lines(widget: Widget) -> None:
 
 
 def _removed_widgets_drop_their_lines() -> None:
-    from textual.widget import Widget
-
     on_unmount = Widget._on_unmount
 
     def dropping_lines(self: Widget) -> None:

@@ -133,11 +133,7 @@ class BackgroundRenderer:
             self._pending.pop(id(job.widget), None)  # a newer width or theme replaces the old job
             self._pending[id(job.widget)] = job
             self._submitted_at = time.monotonic()
-            self._stopping = False
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
-                self._thread.start()
-            self._wake.notify()
+            self._wake_thread()
 
     def render_ahead(self, jobs: list[AheadJob]) -> None:
         """Render these replies when nothing on screen waits (the last first): the page the reader is heading for."""
@@ -148,11 +144,16 @@ class BackgroundRenderer:
                     self._ahead[job.key] = job
             while len(self._ahead) > self.AHEAD_MAX:
                 del self._ahead[next(iter(self._ahead))]  # the oldest: a page the reader has gone past
-            self._stopping = False
-            if self._thread is None and self._ahead:
-                self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
-                self._thread.start()
-            self._wake.notify()
+            if self._ahead:
+                self._wake_thread()
+
+    def _wake_thread(self) -> None:
+        """(Under the lock.) Work has come: the thread goes on, or starts if it has ended."""
+        self._stopping = False
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="markdown-renderer", daemon=True)
+            self._thread.start()
+        self._wake.notify()
 
     def take_ahead(self, key: tuple[object, ...]) -> Rendered | None:
         """The lines rendered ahead under ``key``, once (None if there are none); its job, if still waiting, goes."""
