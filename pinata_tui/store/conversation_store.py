@@ -29,6 +29,7 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.files import PRIVATE_FILE_MODE, ensure_private_dir, tighten_mode
 from pinata_tui.store.attachment_rows import AttachmentRows
 from pinata_tui.store.migrations import LATEST, SchemaTooNew, migrate
+from pinata_tui.store.newest_page import NewestPage
 from pinata_tui.store.queries import ConversationQueries
 from pinata_tui.store.settings import SETTINGS_COLUMNS, SettingsQueries, settings_from_row, settings_values
 from pinata_tui.store.spend import SpendQueries
@@ -92,7 +93,7 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, AttachmentRows):
+class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, AttachmentRows, NewestPage):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -366,7 +367,9 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
 
     # ------------------------------------------------------------ reading
 
-    def load(self, conversation_id: int) -> Conversation:
+    def load(self, conversation_id: int, *, reuse: Conversation | None = None) -> Conversation:
+        """The whole conversation; the messages of ``reuse`` (``load_newest``'s) are taken over, not made again."""
+        known = {message.id: message for message in reuse.tree()} if reuse is not None else {}
         rows = self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
         if not rows:
             raise KeyError(conversation_id)
@@ -377,7 +380,7 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
         parents: list[tuple[ChatMessage, int | None]] = []
         for row in self._read_tuples(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?"
                                      " AND status != ? ORDER BY id", (conversation_id, MessageStatus.DISCARDED.value)):
-            message = _message(row)
+            message = known[row[0]] if row[0] in known else _message(row)
             by_id[row[0]] = message
             parents.append((message, row[1]))
         for message, parent_id in parents:
@@ -385,7 +388,7 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
             parent = by_id.get(parent_id) if parent_id is not None and parent_id < (message.id or 0) else None
             message.parent = parent
             conversation.add_to_tree(message)
-        self._load_attachments(conversation_id, by_id)
+        self._load_attachments(conversation_id, {key: m for key, m in by_id.items() if key not in known})
         leaf = by_id.get(head["current_leaf_id"]) if head["current_leaf_id"] is not None else None
         if leaf is None and parents:
             leaf = parents[-1][0]
