@@ -262,7 +262,8 @@ async def test_the_collector_and_the_tokenizer_wait_for_the_opened_conversations
             await opened(pilot)
     finally:
         gc.enable()
-    assert seen == [("opening", False, False), ("tokenizer", True, True)]
+    # Twice: the newest messages' first screen (``NewestFirstScreen``), then the whole conversation's.
+    assert seen == [("opening", False, False)] * 2 + [("tokenizer", True, True)]
 
 
 async def test_the_catalog_and_balance_wait_for_the_opened_conversations_first_screen(server, tmp_path, monkeypatch):

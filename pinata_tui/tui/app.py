@@ -202,11 +202,12 @@ class PinataChatApp(App[None]):
         self.refresh_balance()
 
     async def _open_store(self) -> None:
+        chat = self.chat  # composed (after the first frame): a long conversation's newest messages show first
+        newest_first = chat.show_newest if chat is not None and chat.ready.is_set() else None
         conversation, note = await self.services.open_store(wanted=self._open_on_start,
-                                                            continue_last=self._continue_last)
+                                                            continue_last=self._continue_last, preview=newest_first)
         if note:
             self.notify(make_displayable(note), severity="warning", timeout=8, markup=False)
-        chat = self.chat
         if chat is None:
             return
         await chat.ready.wait()

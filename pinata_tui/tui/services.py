@@ -9,7 +9,7 @@ the UI.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pinata_tui.api.errors import PinataError
@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from pinata_tui.store import ConversationStore
 
 T = TypeVar("T")
+
+PREVIEW_MESSAGES = 20
+"""A long conversation's newest messages read first (two pages: the last one shown, and the model of the
+reply above it for the page's first model-switch marker)."""
 
 
 def _make_client(settings: Settings) -> PinataClient:
@@ -73,27 +77,48 @@ class AppServices:
 
     # ------------------------------------------------------------ the store
 
-    async def open_store(self, *, wanted: int | None = None, continue_last: bool = False
+    async def open_store(self, *, wanted: int | None = None, continue_last: bool = False,
+                         preview: Callable[[Conversation | None], Awaitable[None]] | None = None,
                          ) -> tuple[Conversation | None, str | None]:
-        """Open the database in a thread; return (the conversation asked for, a one-line problem)."""
-        def open_it() -> tuple[ConversationStore | None, Conversation | None, str | None, str | None]:
+        """Open the database in a thread; return (the conversation asked for, a one-line problem).
+
+        A long conversation's newest messages are handed to ``preview`` first (``load_newest``); the
+        whole conversation is read once ``preview`` returns, and takes over their objects (#17). Should
+        that fail, ``preview`` is called again with None."""
+        def read(target: int, load: Callable[[], Conversation | None]) -> tuple[Conversation | None, str | None]:
+            from pinata_tui.store import StoreError
+
+            try:
+                return load(), None
+            except KeyError:
+                return None, f"There is no conversation {target}; starting a new one."
+            except StoreError as exc:
+                return None, str(exc)
+
+        def open_it() -> tuple[ConversationStore | None, int | None, Conversation | None, bool, str | None, str | None]:
             from pinata_tui.store import ConversationStore, StoreError  # sqlite: off the start-up path
 
             try:
                 store = ConversationStore(self.paths.database)
             except StoreError as exc:
-                return None, None, str(exc), None
+                return None, None, None, True, str(exc), None
             target = store.last_conversation_id() if wanted is None and continue_last else wanted
             if target is None:
-                return store, None, None, None
-            try:
-                return store, store.load(target), None, None
-            except KeyError:
-                return store, None, None, f"There is no conversation {target}; starting a new one."
-            except StoreError as exc:
-                return store, None, None, str(exc)
+                return store, None, None, True, None, None
+            if preview is not None:  # a long one's newest messages, for ``preview``; None if it is short
+                newest, note = read(target, lambda: store.load_newest(target, PREVIEW_MESSAGES))
+                if newest is not None or note is not None:
+                    return store, target, newest, newest is None, None, note
+            whole, note = read(target, lambda: store.load(target))
+            return store, target, whole, True, None, note
 
-        store, conversation, error, note = await asyncio.to_thread(open_it)
+        store, target, conversation, whole, error, note = await asyncio.to_thread(open_it)
+        if store is not None and target is not None and conversation is not None and not whole and preview:
+            newest = conversation
+            await preview(newest)
+            conversation, note = await asyncio.to_thread(read, target, lambda: store.load(target, reuse=newest))
+            if conversation is None:  # it could not be read whole after all: the preview ends
+                await preview(None)
         self.store, self.store_error = store, error
         self._store_ready.set()
         return conversation, note

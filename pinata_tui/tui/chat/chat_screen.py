@@ -39,6 +39,7 @@ from pinata_tui.tui.chat.credits_banner import CreditsBanner
 from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
+from pinata_tui.tui.chat.newest_first import NewestFirstScreen
 from pinata_tui.tui.chat.path_completions import PathCompletions
 from pinata_tui.tui.chat.prompt_input import PromptInput
 from pinata_tui.tui.chat.settings_actions import SettingsActions
@@ -52,7 +53,7 @@ if TYPE_CHECKING:  # chat.turn loads after the first frame (the app's warm-up) o
     from pinata_tui.chat.turn import TurnPlan
 
 
-class ChatScreen(BranchingScreen, AttachmentsScreen):
+class ChatScreen(BranchingScreen, AttachmentsScreen, NewestFirstScreen):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: less room for the banner and prompt
     AUTO_FOCUS = "PromptInput"  # focused as it is composed: the first frame shows it focused (not a second one)
     BINDINGS = [
@@ -149,10 +150,11 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
         self.refresh_bindings()
         self.ready.set()
 
-    def _show_empty_hint(self) -> None:
-        self.settings_actions.show()
+    def _show_empty_hint(self, conversation: Conversation | None = None) -> None:
+        shown = conversation or self.conversation  # or one previewed (``NewestFirstScreen``)
+        self.settings_actions.show(shown)
         hint = self.query_one(EmptyConversationHint)
-        hint.show_for(self.conversation, demo=self.services.demo)
+        hint.show_for(shown, demo=self.services.demo)
         self.set_class(hint.display, "-empty-conversation")  # the hint takes the conversation's place
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -180,6 +182,7 @@ class ChatScreen(BranchingScreen, AttachmentsScreen):
     @on(PromptInput.Submitted)
     async def _submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
+        await self.view.until_whole()  # a long conversation being opened: sent into the whole of it
         if self.streaming:
             self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             return

@@ -31,6 +31,7 @@ from pinata_tui.tui.chat.assistant_message import AssistantMessage
 from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, render_ahead, tag_owner
 from pinata_tui.tui.chat.collection_pause import CollectionPause
 from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.newest_first import NewestFirst
 from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.page_loader import LoadEarlier, LoadLater, PageLoader
 from pinata_tui.tui.chat.reading_anchor import AnchoredScroll
@@ -46,7 +47,7 @@ BRANCH_FIRST_MESSAGES = 3
 """At most this many pages stay mounted (more while a reply streams in the last one)."""
 
 
-class ConversationView(AnchoredScroll, can_focus=True):
+class ConversationView(NewestFirst, AnchoredScroll, can_focus=True):
     """Shows messages ``[start, end)`` of the conversation. ``following`` is False while the user reads up."""
 
     following: reactive[bool] = reactive(True)
@@ -282,11 +283,15 @@ class ConversationView(AnchoredScroll, can_focus=True):
 
     async def load(self, conversation: Conversation) -> None:
         """Show a conversation (replacing what is there): its latest page now, the rest on demand."""
+        if await self._adopt(conversation):  # the whole of the one previewed: its blocks stay
+            return
         closed = self._conversation
         async with self._changing():
             self._conversation = conversation
+            self.previewing = False
             await self._mount_tail(len(conversation.messages))
         self.jump_to_end()
+        self._preview_ended()
         if closed.messages and closed is not conversation:  # its widgets are garbage now: give them back
             self.call_after_refresh(give_back_memory)
 
@@ -426,9 +431,9 @@ class ConversationView(AnchoredScroll, can_focus=True):
     async def _update_loaders(self) -> None:
         """A "load earlier" bar at the top while messages above are unmounted; "load later" at the bottom."""
         earlier = self.query_children(LoadEarlier)
-        if self._start > 0:
+        if self._start > 0 or self.previewing:  # previewing: how many is not known yet (``newest_first``)
             loader = earlier.first() if earlier else LoadEarlier(id="load-earlier")
-            loader.set_count(self._start)
+            loader.set_count(None if self.previewing else self._start)
             if not earlier:
                 await self.mount(loader, before=0) if self.children else await self.mount(loader)
         elif earlier:

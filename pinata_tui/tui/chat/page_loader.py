@@ -16,7 +16,7 @@ class PageLoader(Static, can_focus=True):
             super().__init__()
             self.loader = loader
 
-    def set_count(self, count: int) -> None:
+    def set_count(self, count: int | None) -> None:
         raise NotImplementedError
 
     def on_click(self, event: events.Click) -> None:
@@ -30,12 +30,13 @@ class PageLoader(Static, can_focus=True):
 
 
 class LoadEarlier(PageLoader):
-    def set_count(self, count: int) -> None:
-        self.update(Text(f"↑ {count:,} earlier message{'s' if count != 1 else ''} — click, press Enter "
-                         "or scroll up to load more", style="dim italic"))
+    def set_count(self, count: int | None) -> None:
+        """``count`` None: not known yet (a long conversation's newest messages shown while it loads)."""
+        many = "Earlier messages" if count is None else f"{count:,} earlier message{'s' if count != 1 else ''}"
+        self.update(Text(f"↑ {many} — click, press Enter or scroll up to load more", style="dim italic"))
 
 
 class LoadLater(PageLoader):
-    def set_count(self, count: int) -> None:
+    def set_count(self, count: int | None) -> None:
         self.update(Text(f"↓ {count:,} later message{'s' if count != 1 else ''} — click, press Enter "
                          "or scroll down to load more; Ctrl+End jumps to the latest", style="dim italic"))

@@ -14,6 +14,7 @@ from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.settings_line import SettingsLine
 
 if TYPE_CHECKING:
+    from pinata_tui.conversation import Conversation
     from pinata_tui.tui.chat.chat_screen import ChatScreen
     from pinata_tui.tui.chat.settings_dialog import SettingsChange
 
@@ -39,10 +40,10 @@ class SettingsActions:
                                      "it went).", kind="warning")
         return True
 
-    def show(self) -> None:
-        """Bring the settings line in step with the screen's conversation."""
+    def show(self, conversation: Conversation | None = None) -> None:
+        """Bring the settings line in step with the screen's conversation (or ``conversation``, previewed)."""
         screen = self.screen
-        screen.query_one(SettingsLine).show_for(screen.conversation,
+        screen.query_one(SettingsLine).show_for(conversation or screen.conversation,
                                                 default_system=screen.services.settings.system_prompt)
 
     def open_dialog(self) -> None:
