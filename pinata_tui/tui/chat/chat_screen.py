@@ -45,6 +45,7 @@ from pinata_tui.tui.chat.prompt_input import PromptInput
 from pinata_tui.tui.chat.settings_actions import SettingsActions
 from pinata_tui.tui.chat.settings_line import SettingsLine
 from pinata_tui.tui.chat.status_bar import StatusBar
+from pinata_tui.tui.chat.styled_once import StyledOnceScreen
 from pinata_tui.tui.chat.user_message import UserMessage
 from pinata_tui.tui.common.key_hints import KeyHints
 from pinata_tui.tui.services import AppServices
@@ -53,7 +54,7 @@ if TYPE_CHECKING:  # chat.turn loads after the first frame (the app's warm-up) o
     from pinata_tui.chat.turn import TurnPlan
 
 
-class ChatScreen(BranchingScreen, AttachmentsScreen, NewestFirstScreen):
+class ChatScreen(BranchingScreen, AttachmentsScreen, NewestFirstScreen, StyledOnceScreen):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: less room for the banner and prompt
     AUTO_FOCUS = "PromptInput"  # focused as it is composed: the first frame shows it focused (not a second one)
     BINDINGS = [
