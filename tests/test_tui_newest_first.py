@@ -56,12 +56,14 @@ async def test_the_newest_messages_show_first_then_the_whole_conversation_keeps_
     async with app.run_test(size=(100, 30)) as pilot:
         screen = chat(app)
         view = screen.view
-        await until(pilot, lambda: view.previewing and view.query(MessageBlock), what="the newest messages")
+        hint = screen.query_one("#empty-hint")
+        await until(pilot, lambda: view.previewing and view.query(MessageBlock) and not hint.display,
+                    what="the newest messages")
         first_blocks = list(view.query(MessageBlock))
         assert [b.message.content for b in first_blocks][-1] == "The answer to question 29."
         assert len(first_blocks) == PAGE_SIZE
         assert "Earlier messages" in str(view.query_one(LoadEarlier).render())  # how many is not known yet
-        assert not screen.query_one("#empty-hint").display and view.display
+        assert view.display
         assert screen.status.model == MODEL
         reply_57 = next(b for b in first_blocks if b.message.content == "The answer to question 28.")
         assert reply_57.branch == (2, 2)  # its alternative was read with it
