@@ -65,6 +65,7 @@ async def test_the_newest_messages_show_first_then_the_whole_conversation_keeps_
         assert "Earlier messages" in str(view.query_one(LoadEarlier).render())  # how many is not known yet
         assert view.display
         assert screen.status.model == MODEL
+        assert screen.status.cost is None and "$…" in str(screen.status.render())  # the whole one's, once read
         reply_57 = next(b for b in first_blocks if b.message.content == "The answer to question 28.")
         assert reply_57.branch == (2, 2)  # its alternative was read with it
         # A prompt sent now goes to the whole conversation, once it is read.
@@ -77,6 +78,7 @@ async def test_the_newest_messages_show_first_then_the_whole_conversation_keeps_
         assert [m["content"] for m in sent[:2]] == ["question 0", "The answer to question 0."]
         assert len(sent) == MESSAGES + 1
         await ready(pilot)
+        assert screen.status.cost == screen.conversation.total_cost
         # The blocks shown first are still there, now at their places in the whole conversation.
         assert all(block.is_attached for block in first_blocks)
         assert all(screen.conversation.messages[MESSAGES - PAGE_SIZE + i] is block.message

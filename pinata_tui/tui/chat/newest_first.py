@@ -121,6 +121,8 @@ class NewestFirstScreen:
 
         def _show_empty_hint(self, conversation: Conversation | None = None) -> None: ...
 
+        def update_totals(self) -> None: ...
+
     async def show_newest(self, newest: Conversation | None) -> None:
         """Show ``newest`` (``AppServices.open_store``'s preview) until its first screen is drawn; None:
         it could not be read whole after all."""
@@ -129,6 +131,10 @@ class NewestFirstScreen:
         else:
             await self.view.preview(newest)  # mounted while the hint (if any) has its place, as ``load`` is
         self._show_empty_hint(newest)
-        self.status.model = (newest or self.conversation).model
-        if newest is not None:
-            await self.view.first_screen_drawn()
+        status = self.status
+        status.model = (newest or self.conversation).model
+        if newest is None:
+            self.update_totals()
+            return
+        status.cost = status.context_tokens = None  # the whole conversation's, once it is read
+        await self.view.first_screen_drawn()

@@ -47,7 +47,8 @@ class StatusBar(Widget):
     context_tokens: reactive[int | None] = reactive(None)
     tokens_are_estimate: reactive[bool] = reactive(True)
     last_reply: reactive[str] = reactive("")
-    cost: reactive[float] = reactive(0.0)
+    cost: reactive[float | None] = reactive(0.0)
+    """None: not known yet (a long conversation's newest messages shown while the rest is read)."""
     cost_is_estimate: reactive[bool] = reactive(False)
     balance: reactive[float | None] = reactive(None)
     connection: reactive[str] = reactive("idle")
@@ -120,7 +121,7 @@ class StatusBar(Widget):
             "idle", "waiting", "streaming", "retrying", "error") else "error")
         context = "ctx …" if self.context_tokens is None else (
             f"ctx {'~' if self.tokens_are_estimate else ''}{self.context_tokens:,} tok")
-        money = [(format_usd(self.cost, estimate=self.cost_is_estimate), "")]
+        money = [("$…" if self.cost is None else format_usd(self.cost, estimate=self.cost_is_estimate), "")]
         if self.balance is not None:
             money.append((format_credits(self.balance), ""))
         model = make_displayable(self.model or "no model")
