@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # chat.turn loads after the first frame (the app's warm-up) o
     from pinata_tui.chat.turn import TurnPlan
 
 
-class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, AttachmentsScreen):  # mixins first: their handlers run first
+class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, AttachmentsScreen):  # mixins first: run first
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: less room for the banner and prompt
     AUTO_FOCUS = "PromptInput"  # focused as it is composed: the first frame shows it focused (not a second one)
     BINDINGS = [
