@@ -5,8 +5,8 @@ restyles every node it holds: needed when it comes back from under another scree
 have changed meanwhile, and the suspended class goes). The first one comes right after the screen
 was composed and each of its ~35 nodes styled as it mounted, with the same stylesheet (the theme is
 chosen in ``PinataChatApp.__init__``, before any screen): styling them all again changed nothing and
-cost 4-6 ms of CPU before the first frame (at load ~3.5). ``tests/test_styled_once.py`` checks that a full restyle
-then changes nothing, and that later resumes still restyle.
+cost 4-6 ms of CPU before the first frame (at load ~3.5). ``tests/test_styled_once.py`` checks that a
+full restyle then changes nothing, and that later resumes still restyle.
 """
 
 from __future__ import annotations
