@@ -56,17 +56,20 @@ def block_parser() -> MarkdownIt:
 
 @cache
 def reply_markdown_class() -> type[Markdown]:
-    """Rich's Markdown with left-aligned headings.
+    """Rich's Markdown with left-aligned headings, and code blocks drawn from Pygments' tokens (``code_block``).
 
     Imported on first use: it pulls in Pygments.
     """
     from rich.markdown import Heading, Markdown, MarkdownElement
 
+    from pinata_tui.tui.markdown.code_block import ReplyCodeBlock
+
     class LeftHeading(Heading):
         LEVEL_ALIGN: ClassVar = {f"h{i}": "left" for i in range(1, 7)}
 
     class ReplyMarkdown(Markdown):
-        elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
+        elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+            **Markdown.elements, "heading_open": LeftHeading, "fence": ReplyCodeBlock, "code_block": ReplyCodeBlock}
 
     return ReplyMarkdown
 
