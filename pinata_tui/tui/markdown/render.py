@@ -56,20 +56,23 @@ def block_parser() -> MarkdownIt:
 
 @cache
 def reply_markdown_class() -> type[Markdown]:
-    """Rich's Markdown with left-aligned headings, and code blocks drawn from Pygments' tokens (``code_block``).
+    """Rich's Markdown with left-aligned headings, code blocks drawn from Pygments' tokens (``code_block``)
+    and tables laid out directly (``table_block``) where they can be.
 
     Imported on first use: it pulls in Pygments.
     """
     from rich.markdown import Heading, Markdown, MarkdownElement
 
     from pinata_tui.tui.markdown.code_block import ReplyCodeBlock
+    from pinata_tui.tui.markdown.table_block import ReplyTable
 
     class LeftHeading(Heading):
         LEVEL_ALIGN: ClassVar = {f"h{i}": "left" for i in range(1, 7)}
 
     class ReplyMarkdown(Markdown):
         elements: ClassVar[dict[str, type[MarkdownElement]]] = {
-            **Markdown.elements, "heading_open": LeftHeading, "fence": ReplyCodeBlock, "code_block": ReplyCodeBlock}
+            **Markdown.elements, "heading_open": LeftHeading, "fence": ReplyCodeBlock, "code_block": ReplyCodeBlock,
+            "table_open": ReplyTable}
 
     return ReplyMarkdown
 
