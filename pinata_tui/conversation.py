@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pinata_tui.attachment_content import message_content
 from pinata_tui.attachments import Attachment
 from pinata_tui.conversation_settings import ConversationSettings
+from pinata_tui.growing_text import GrowingText
 
 if TYPE_CHECKING:  # (a name in annotations only: the API's events load when a reply arrives)
     from pinata_tui.api.events import Usage
@@ -56,7 +57,8 @@ PARTIAL_STATUSES = frozenset({MessageStatus.STOPPED, MessageStatus.INTERRUPTED, 
 @dataclass
 class ChatMessage:
     role: str
-    content: str
+    content: GrowingText = GrowingText()
+    """The text (a ``str``); a streaming reply grows it with ``add_content``, in O(1) a piece."""
     model: str | None = None
     status: MessageStatus = MessageStatus.COMPLETE
     usage: Usage | None = None
@@ -66,8 +68,8 @@ class ChatMessage:
     """``cost`` is what the server said it billed (``usage.cost``), not computed from the catalog."""
     error: str | None = None
     """Why it failed (a user message not sent, or the server's in-stream error), one line."""
-    reasoning: str = ""
-    """The model's visible thinking, kept apart from the answer."""
+    reasoning: GrowingText = GrowingText("")
+    """The model's visible thinking, kept apart from the answer (a ``str``; grown with ``add_reasoning``)."""
     finish_reason: str | None = None
     created_at: float = field(default_factory=time.time)
     id: int | None = None
@@ -85,6 +87,23 @@ class ChatMessage:
     @property
     def is_partial(self) -> bool:
         return self.status in PARTIAL_STATUSES
+
+    def add_content(self, piece: str) -> None:
+        """``content += piece`` without copying the whole text (``growing_text``): a reply's streamed pieces."""
+        _CONTENT.append(self, piece)
+
+    def add_reasoning(self, piece: str) -> None:
+        _REASONING.append(self, piece)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        _CONTENT.detach(self, state)
+        _REASONING.detach(self, state)
+        return state
+
+
+_CONTENT: GrowingText = vars(ChatMessage)["content"]
+_REASONING: GrowingText = vars(ChatMessage)["reasoning"]
 
 
 _ROOT = 0

@@ -365,3 +365,30 @@ async def test_continuing_an_imported_reply_makes_it_spend_here(server, client, 
     outcome = await ChatTurn(continued, client, persist=recorder.persist, prices=prices).run(recorder)
     assert outcome.status == MessageStatus.COMPLETE
     assert not recorder.store.load(copy_id).messages[-1].imported and recorder.store.imported_since()[0] == 0
+
+
+async def test_the_reply_read_at_any_event_holds_all_that_arrived(server, client, recorder):
+    """The text grows piece by piece without copying (``growing_text``): whoever reads the reply mid-stream
+    (a copy, an export, the live reasoning view) reads every piece that has arrived."""
+    server.state.add_fault(Fault(reasoning="reasoning", reasoning_tokens=12))
+    conversation = Conversation(model=MODEL)
+    plan = plan_send(conversation, "Hi")
+    seen: list[tuple[str, str, str, str]] = []
+    arrived = {"content": "", "reasoning": ""}
+
+    def reader(event: TurnEvent) -> None:
+        recorder(event)
+        if isinstance(event, ReplyText):
+            arrived["content"] += event.text
+        elif isinstance(event, ReasoningText):
+            arrived["reasoning"] += event.text
+        else:
+            return
+        seen.append((plan.reply.content, arrived["content"], plan.reply.reasoning, arrived["reasoning"]))
+
+    outcome = await ChatTurn(plan, client, persist=recorder.persist, prices=prices).run(reader)
+    assert outcome.status == MessageStatus.COMPLETE
+    assert len(seen) > 3 and arrived["content"] and arrived["reasoning"]
+    assert all(content == expected and reasoning == expected_reasoning
+               for content, expected, reasoning, expected_reasoning in seen)
+    assert saved_reply(recorder, conversation).content == arrived["content"]

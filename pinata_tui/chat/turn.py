@@ -305,12 +305,12 @@ class ChatTurn:
             if isinstance(event, TextDelta | RefusalDelta):
                 self.refused = self.refused or isinstance(event, RefusalDelta)
                 await self._arrived()
-                reply.content += event.text
+                reply.add_content(event.text)
                 self._dirty = True
                 await self._emit(ReplyText(event.text))
             elif isinstance(event, ReasoningDelta):
                 await self._arrived()
-                reply.reasoning += event.text
+                reply.add_reasoning(event.text)
                 self._dirty = True
                 await self._emit(ReasoningText(event.text))
             elif isinstance(event, ToolCallDelta):

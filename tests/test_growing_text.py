@@ -1,0 +1,94 @@
+"""A message's text grows by pieces without copying the whole text per piece (``pinata_tui/growing_text.py``),
+and reads as the plain concatenation of everything set and added, whenever it is read."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import random
+
+import pytest
+
+from pinata_tui.conversation import ChatMessage
+
+
+def test_the_text_read_at_any_moment_is_all_that_was_added():
+    rng = random.Random(3)
+    message = ChatMessage("assistant", "start ")
+    expected, expected_reasoning = "start ", ""
+    for _ in range(500):
+        piece = "".join(rng.choice("ab \n*`é🎉") for _ in range(rng.randint(0, 6)))
+        if rng.random() < 0.3:
+            message.add_reasoning(piece)
+            expected_reasoning += piece
+        else:
+            message.add_content(piece)
+            expected += piece
+        if rng.random() < 0.2:  # read now and then, as the live views and a mid-stream copy do
+            assert message.content == expected and message.reasoning == expected_reasoning
+    assert message.content == expected and message.reasoning == expected_reasoning
+    message.content += " (edited)"  # setting still works as for a str field
+    assert message.content == expected + " (edited)"
+    message.content = "replaced"
+    message.add_content("!")
+    assert message.content == "replaced!"
+
+
+def test_pieces_wait_unjoined_until_the_text_is_read():
+    message = ChatMessage("assistant", "")
+    for _ in range(1000):
+        message.add_content("x")
+    assert len(message.__dict__["_content_pieces"]) == 1001  # no copy of the whole text per piece
+    assert message.content == "x" * 1000
+    assert message.__dict__["_content_pieces"] == ["x" * 1000]  # joined once, kept for the next read
+
+
+def test_it_is_still_a_dataclass_field_as_before():
+    with pytest.raises(TypeError):
+        ChatMessage("user")  # type: ignore[call-arg]  # content is required
+    message = ChatMessage("user", "hi", created_at=1.0)
+    assert message.reasoning == ""
+    assert message == ChatMessage("user", "hi", created_at=1.0)
+    assert message != ChatMessage("user", "hi!", created_at=1.0)
+    message.add_content("!")
+    assert message == ChatMessage("user", "hi!", created_at=1.0)
+    assert "content='hi!'" in repr(message)
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))])
+def test_a_copy_does_not_grow_with_the_original(duplicate):
+    message = ChatMessage("assistant", "a", reasoning="r")
+    message.add_content("b")
+    twin = duplicate(message)
+    message.add_content("c")
+    message.add_reasoning("s")
+    twin.add_content("z")
+    assert (message.content, message.reasoning) == ("abc", "rs")
+    assert (twin.content, twin.reasoning) == ("abz", "r")
+
+
+def test_a_reader_in_another_thread_loses_no_piece():
+    """The store saves a streaming reply from a worker thread while the event loop adds pieces."""
+    import threading
+    import time
+
+    message = ChatMessage("assistant", "")
+    done = threading.Event()
+    reads: list[str] = []
+
+    def reader() -> None:
+        while not done.is_set():
+            reads.append(message.content)
+            time.sleep(0)  # (let the adding thread have the GIL between reads)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for number in range(4_000):
+        message.add_content(f"{number},")
+    done.set()
+    for thread in threads:
+        thread.join()
+    expected = "".join(f"{number}," for number in range(4_000))
+    assert message.content == expected
+    assert reads and all(expected.startswith(text) for text in reads)  # each read: all that had arrived, in order
