@@ -95,6 +95,15 @@ class ChatMessage:
     def add_reasoning(self, piece: str) -> None:
         _REASONING.append(self, piece)
 
+    @property
+    def reasoning_length(self) -> int:
+        """``len(reasoning)``, without joining its pieces."""
+        return _REASONING.length(self)
+
+    def reasoning_tail(self, chars: int) -> str:
+        """The end of ``reasoning`` (its last ``chars`` characters), joining only what that takes."""
+        return _REASONING.tail(self, chars)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         _CONTENT.detach(self, state)

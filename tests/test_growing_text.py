@@ -10,6 +10,7 @@ import random
 import pytest
 
 from pinata_tui.conversation import ChatMessage
+from pinata_tui.growing_text import GATHER
 
 
 def test_the_text_read_at_any_moment_is_all_that_was_added():
@@ -35,12 +36,14 @@ def test_the_text_read_at_any_moment_is_all_that_was_added():
 
 
 def test_pieces_wait_unjoined_until_the_text_is_read():
-    message = ChatMessage("assistant", "")
+    message = ChatMessage("assistant", "start")
     for _ in range(1000):
         message.add_content("x")
-    assert len(message.__dict__["_content_pieces"]) == 1001  # no copy of the whole text per piece
-    assert message.content == "x" * 1000
-    assert message.__dict__["_content_pieces"] == ["x" * 1000]  # joined once, kept for the next read
+    pieces = message.__dict__["_content_pieces"]
+    assert pieces[0] == "start"  # the text so far was never copied for a piece
+    assert len(pieces) <= 1 + 1000 // GATHER + GATHER and all(len(piece) <= GATHER for piece in pieces)
+    assert message.content == "start" + "x" * 1000
+    assert message.__dict__["_content_pieces"] == ["start" + "x" * 1000]  # joined once, kept for the next read
 
 
 def test_it_is_still_a_dataclass_field_as_before():
@@ -92,3 +95,21 @@ def test_a_reader_in_another_thread_loses_no_piece():
     expected = "".join(f"{number}," for number in range(4_000))
     assert message.content == expected
     assert reads and all(expected.startswith(text) for text in reads)  # each read: all that had arrived, in order
+
+
+def test_the_live_views_read_the_length_and_the_end_without_the_whole():
+    rng = random.Random(5)
+    message = ChatMessage("assistant", "", reasoning="start")
+    expected = "start"
+    for number in range(3000):
+        piece = "x" * rng.randint(0, 3) + ("\n" if number % 7 == 0 else "") + str(number)
+        message.add_reasoning(piece)
+        expected += piece
+        if number % 50 == 0:
+            for chars in (0, 1, 5, 100, 2000, 10**6):
+                assert message.reasoning_tail(chars) == (expected[-chars:] if chars else "")
+            assert message.reasoning_length == len(expected)
+    assert message.__dict__["_reasoning_pieces"][0] == "start"  # the tails never joined it whole
+    assert message.reasoning == expected and message.reasoning_tail(10) == expected[-10:]
+    message.reasoning = "new"
+    assert message.reasoning_length == 3 and message.reasoning_tail(2) == "ew"

@@ -34,9 +34,9 @@ LIVE_REASONING_CHARS = 2000
 """Only this much of the reasoning's end is wrapped for the live view, however long it grows."""
 
 
-def approx_tokens(text: str) -> int:
-    """A cheap running estimate for the live "Thinking…" line (about four characters a token)."""
-    return (len(text) + 3) // 4
+def approx_tokens(length: int) -> int:
+    """A cheap running estimate for the live "Thinking…" line (about four characters a token), from a text's length."""
+    return (length + 3) // 4
 
 
 class ReplyActionRequested(Message):
@@ -88,23 +88,24 @@ class AssistantMessage(MessageBlock, StreamingMarkdown):
 
     def reasoning_text(self) -> tuple[Text, Text | None] | None:
         """The reasoning section as drawn (a summary line, and the text when shown), or None without reasoning."""
-        reasoning = self.message.reasoning
-        if not reasoning:
+        message = self.message
+        length = message.reasoning_length  # (drawn again for every piece while it thinks: nothing here joins it whole)
+        if not length:
             return None
-        thinking = self.message.status == MessageStatus.STREAMING and not self.message.content
-        usage = self.message.usage
+        thinking = message.status == MessageStatus.STREAMING and not message.content
+        usage = message.usage
         tokens = usage.reasoning_tokens if usage and usage.reasoning_tokens else None
-        count = f"{tokens:,} tokens" if tokens else f"~{approx_tokens(reasoning):,} tokens"
+        count = f"{tokens:,} tokens" if tokens else f"~{approx_tokens(length):,} tokens"
         if thinking:
             elapsed = time.monotonic() - self._thinking_since if self._thinking_since else 0.0
-            tail = make_displayable(reasoning[-LIVE_REASONING_CHARS:]).splitlines()[-LIVE_REASONING_LINES:]
+            tail = make_displayable(message.reasoning_tail(LIVE_REASONING_CHARS)).splitlines()[-LIVE_REASONING_LINES:]
             return (Text(f"▾ Thinking… {elapsed:.0f} s · {count}", style="italic"),
                     Text("\n".join(tail), style="dim"))
         took = f" for {self._thought_for:.0f} s" if self._thought_for is not None else ""
         if not self.reasoning_expanded:
             return Text(f"▸ Thought{took} · {count} · t or click to show", style="dim italic"), None
         return (Text(f"▾ Reasoning{took} · {count} · t or click to hide", style="dim italic"),
-                Text(make_displayable(reasoning), style="dim"))
+                Text(make_displayable(message.reasoning), style="dim"))
 
     def render_header(self) -> Text:
         return self.styled_header()
