@@ -7,6 +7,7 @@ and code blocks inside lists and quotes."""
 from __future__ import annotations
 
 import io
+import threading
 from typing import ClassVar
 
 import pytest
@@ -76,10 +77,15 @@ def test_what_the_fast_path_leaves_to_rich():
 
 
 def test_a_lexer_and_a_theme_are_made_once_per_name():
-    assert lexer_for("python") is lexer_for("python")
+    assert lexer_for("python") is lexer_for("python")  # (in one thread)
     assert lexer_for("no such language") is lexer_for("no such language")
     assert lexer_for("no such language").name == lexer_for("text").name
     assert theme_for("xcode") is theme_for("xcode")
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(lexer_for("python")))
+    thread.start()
+    thread.join()
+    assert other[0] is not lexer_for("python")  # no lexer shared between threads (Rich never shared one)
 
 
 DOCUMENT = "".join([

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.markdown import CodeBlock
@@ -32,18 +32,28 @@ if TYPE_CHECKING:
 TAB_SIZE = 4
 """``Syntax``'s default, which Rich's Markdown keeps."""
 _KEPT = 64
-"""At most this many lexers (by the name the fence gave) and themes are kept."""
+"""At most this many lexers (by the name the fence gave) and themes are kept (per thread)."""
 _CONTROL = frozenset(chr(code) for code in range(32) if chr(code) not in "\n\t") | {"\x7f"}
 
-_lock = threading.Lock()
-_lexers: dict[str, Lexer] = {}
-_themes: dict[str, SyntaxTheme] = {}
+_kept = threading.local()
+"""Lexers and themes per thread (the event loop's, the renderer's, the warm-up's): Rich made new ones for every
+block, so no lexer was ever shared between threads, and none is here."""
+
+
+def _kept_for(kind: str) -> dict[str, Any]:
+    found: dict[str, Any] | None = getattr(_kept, kind, None)
+    if found is None:
+        found = {}
+        setattr(_kept, kind, found)
+    elif len(found) >= _KEPT:
+        found.clear()
+    return found
 
 
 def lexer_for(name: str) -> Lexer:
-    """The lexer ``Syntax`` finds for ``name`` (plain text when there is none), made once per name."""
-    with _lock:
-        lexer = _lexers.get(name)
+    """The lexer ``Syntax`` finds for ``name`` (plain text when there is none), made once per name and thread."""
+    lexers = _kept_for("lexers")
+    lexer: Lexer | None = lexers.get(name)
     if lexer is None:
         from pygments.lexers import get_lexer_by_name
         from pygments.util import ClassNotFound
@@ -52,21 +62,16 @@ def lexer_for(name: str) -> Lexer:
             lexer = get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=TAB_SIZE)
         except ClassNotFound:
             lexer = get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=TAB_SIZE)
-        with _lock:
-            if len(_lexers) >= _KEPT:
-                _lexers.clear()
-            _lexers[name] = lexer
+        lexers[name] = lexer
     return lexer
 
 
 def theme_for(name: str) -> SyntaxTheme:
-    """``Syntax.get_theme(name)``, made once per name (it keeps the styles of the tokens it has seen)."""
-    with _lock:
-        theme = _themes.get(name)
-        if theme is None:
-            if len(_themes) >= _KEPT:
-                _themes.clear()
-            theme = _themes[name] = Syntax.get_theme(name)
+    """``Syntax.get_theme(name)``, made once per name and thread (it keeps the styles of the tokens it has seen)."""
+    themes = _kept_for("themes")
+    theme: SyntaxTheme | None = themes.get(name)
+    if theme is None:
+        theme = themes[name] = Syntax.get_theme(name)
     return theme
 
 
