@@ -39,7 +39,7 @@ CODE = {
     "c": "#include <stdio.h>\nint main(void) { return 0; }",
     "go": 'package main\n\nfunc main() {\n\tprintln("tab")\n}',
     "python3": "\tif tabs:\n\t\treturn 'two'\n  \tmixed = 1",
-    "py": "x = '日本語のテキスト' # 🎉 emoji\ny = 'ｆｕｌｌ'",
+    "py": "x = '日本語のテキスト' # 🎉 emoji\ny = 'ｆｕｌｌ'\nz = '👨\u200d👩\u200d👧 family, e\u0301 combining'",
     "python2": "\n\n  \n\nx = 'blank lines'\n\n",
     "ruby": "x = 1    \n    ",
     "typescript": "let x = " + "'word' + " * 30 + "'a long line';",

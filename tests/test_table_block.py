@@ -29,6 +29,7 @@ TABLES = [
     "| | |\n|---|---|\n| | |",
     "| trailing spaces   |  x  |\n|---|---|\n|  padded  | y |",
     "| 日本語 | wide |\n|---|---|\n| 🎉 | x |",
+    "| 👨\u200d👩\u200d👧 | e\u0301 |\n|---|---|\n| joined | combining |",
     "| a | b |\n|---|---|\n| " + "long words " * 12 + "| c |",
     "| escaped \\| pipe | &amp; entity |\n|---|---|\n| <kbd>Ctrl</kbd> | x |",
 ]

@@ -124,7 +124,7 @@ def _padded(lines: list[list[tuple[str, Style | None]]], code_width: int, draw: 
     edge, new_line = Segment(" ", base), Segment("\n")
     segments.append(blank)
     for spans in lines:
-        used = sum(cell_len(text) for text, _style in spans)
+        used = cell_len("".join(text for text, _style in spans))  # (the whole line: as Rich measures it to pad)
         if used > code_width:
             return None  # it wraps: Rich's path
         segments.append(edge)
