@@ -39,11 +39,11 @@ def test_pieces_wait_unjoined_until_the_text_is_read():
     message = ChatMessage("assistant", "start")
     for _ in range(1000):
         message.add_content("x")
-    pieces = message.__dict__["_content_pieces"]
+    pieces = message.__dict__["_content_text"]
     assert pieces[0] == "start"  # the text so far was never copied for a piece
     assert len(pieces) <= 1 + 1000 // GATHER + GATHER and all(len(piece) <= GATHER for piece in pieces)
     assert message.content == "start" + "x" * 1000
-    assert message.__dict__["_content_pieces"] == ["start" + "x" * 1000]  # joined once, kept for the next read
+    assert message.__dict__["_content_text"] == ["start" + "x" * 1000]  # joined once, kept for the next read
 
 
 def test_it_is_still_a_dataclass_field_as_before():
@@ -109,7 +109,7 @@ def test_the_live_views_read_the_length_and_the_end_without_the_whole():
             for chars in (0, 1, 5, 100, 2000, 10**6):
                 assert message.reasoning_tail(chars) == (expected[-chars:] if chars else "")
             assert message.reasoning_length == len(expected)
-    assert message.__dict__["_reasoning_pieces"][0] == "start"  # the tails never joined it whole
+    assert message.__dict__["_reasoning_text"][0] == "start"  # the tails never joined it whole
     assert message.reasoning == expected and message.reasoning_tail(10) == expected[-10:]
     message.reasoning = "new"
     assert message.reasoning_length == 3 and message.reasoning_tail(2) == "ew"
