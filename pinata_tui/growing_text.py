@@ -25,6 +25,10 @@ GATHER = 64
 """Every this many appended pieces are joined into one (each piece is copied once more, never the text)."""
 
 
+class _Pieces(list[str]):
+    """The pieces of a text that has grown (its own type: whatever else was set, ``None`` too, reads back as set)."""
+
+
 class GrowingText:
     """A ``str`` attribute with an O(1) ``append`` (a descriptor: one per class attribute)."""
 
@@ -43,9 +47,9 @@ class GrowingText:
             if self._default is _NO_DEFAULT:
                 raise AttributeError(self._name)  # (a dataclass then makes it a required argument)
             return self._default
-        value: str | list[str] = getattr(obj, self._slot)
-        if isinstance(value, str):
-            return value
+        value = getattr(obj, self._slot)
+        if type(value) is not _Pieces:
+            return value  # type: ignore[no-any-return]
         if len(value) == 1:
             return value[0]
         # Readers may be threads (the store saves a reply from one while the event loop adds pieces):
@@ -69,11 +73,11 @@ class GrowingText:
         """Add ``piece`` at the end of ``obj``'s text (read back joined)."""
         if not piece:
             return
-        value: str | list[str] = getattr(obj, self._slot)
-        if isinstance(value, str):  # the first piece: from now on a list (never a str again: see __get__)
+        value = getattr(obj, self._slot)
+        if type(value) is not _Pieces:  # the first piece: from now on a list (never a str again: see __get__)
             setattr(obj, self._length_slot, len(value) + len(piece))
             setattr(obj, self._loose_slot, 1)
-            setattr(obj, self._slot, [value, piece])
+            setattr(obj, self._slot, _Pieces((value, piece)))
             return
         value.append(piece)
         setattr(obj, self._length_slot, getattr(obj, self._length_slot) + len(piece))
@@ -87,8 +91,8 @@ class GrowingText:
 
     def length(self, obj: object) -> int:
         """``len`` of ``obj``'s text, without joining it."""
-        value: str | list[str] = getattr(obj, self._slot)
-        if isinstance(value, str):
+        value = getattr(obj, self._slot)
+        if type(value) is not _Pieces:
             return len(value)
         length: int = getattr(obj, self._length_slot)
         return length
@@ -98,9 +102,9 @@ class GrowingText:
         long text, read for every piece that arrives): O(``chars``), however long the text."""
         if chars <= 0:
             return ""
-        value: str | list[str] = getattr(obj, self._slot)
-        if isinstance(value, str):
-            return value[-chars:]
+        value = getattr(obj, self._slot)
+        if type(value) is not _Pieces:
+            return value[-chars:]  # type: ignore[no-any-return]
         wanted = 16
         while True:
             last = value[-wanted:]  # one step (a reader's join in another thread swaps pieces for their text)

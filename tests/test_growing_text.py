@@ -113,3 +113,12 @@ def test_the_live_views_read_the_length_and_the_end_without_the_whole():
     assert message.reasoning == expected and message.reasoning_tail(10) == expected[-10:]
     message.reasoning = "new"
     assert message.reasoning_length == 3 and message.reasoning_tail(2) == "ew"
+
+
+def test_whatever_is_set_reads_back_as_set():
+    """(As a plain field did: the store's tests set hostile values, None or a list, to see it refuse them.)"""
+    message = ChatMessage("assistant", "x")
+    message.content = None  # type: ignore[assignment]
+    assert message.content is None
+    message.content = ["a", "b"]  # type: ignore[assignment]
+    assert message.content == ["a", "b"]
