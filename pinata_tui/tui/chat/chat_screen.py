@@ -431,11 +431,11 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, Attachmen
 
     def watch_balance(self, balance: float | None) -> None:
         """A balance can land while the app closes, after the widgets have gone: then nothing to show."""
-        statuses, banners = self.query(StatusBar), self.query(CreditsBanner)
-        if statuses:
-            statuses.first().balance = balance
-        if banners and banners.first().display:
-            banners.first().balance = balance
+        status, banner = self.query_one_optional(StatusBar), self.query_one_optional(CreditsBanner)
+        if status is not None:
+            status.balance = balance
+        if banner is not None and banner.display:
+            banner.balance = balance
 
     def catalog_changed(self) -> None:
         """The app has a new catalog: warn when this conversation's model is not in it."""
