@@ -75,3 +75,22 @@ async def test_the_meter_counts_each_keystroke_against_the_whole_conversation(se
         await until(pilot, lambda: not screen.conversation.messages, what="a new conversation")
         await press_now(pilot, "o", "k")
         assert screen.status.context_tokens == full_count() == screen.context.draft
+
+
+async def test_rich_forgets_the_widths_it_measured_once_a_reply_has_settled(server, tmp_path):
+    """Rich keeps up to 4,096 measured strings for good (about 1 MB once full, every one different in a
+    long session): emptied after each reply, it holds at most what one reply measured."""
+    from rich.cells import cached_cell_len, cell_len
+
+    server.state.reply_tokens = 30
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        for i in range(3000):
+            cell_len(f"a string measured before the reply {i}")
+        assert cached_cell_len.cache_info().currsize >= 3000
+        await send_and_wait(pilot, "hello")
+        await until(pilot, lambda: cached_cell_len.cache_info().currsize < 1000, what="the widths forgotten")
+        # What is drawn after it is measured again, as before.
+        await pilot.press(*"next")
+        await until(pilot, lambda: chat(app).prompt.text == "next")

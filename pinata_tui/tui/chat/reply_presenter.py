@@ -11,6 +11,8 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from rich.cells import cached_cell_len
+
 from pinata_tui.api.errors import AuthError, InsufficientCredits, MissingCredential, RateLimited, RequestRejected
 from pinata_tui.api.events import Usage
 from pinata_tui.chat.endings import error_label, status_label
@@ -187,8 +189,13 @@ def settle_memory(screen: ChatScreen) -> None:
     screen, then give the heaps' free pages back (the reply's short-lived allocations left holes).
 
     Textual keeps every line it has drawn of a widget (its ``StylesCache``) until that widget changes:
-    in a long session, every line of the window's 40 messages that scrolled past (about 1 MB, #17).
+    in a long session, every line of the window's messages that scrolled past (about 1 MB, #17).
     A message scrolled back to is drawn again from its rendered lines, which it keeps.
+
+    Rich remembers the width of every string under 512 characters it has measured, 4,096 of them
+    (``rich.cells.cached_cell_len``): each reply's lines and words, and each status bar text drawn
+    while it streamed, all different. Filled, that is about 1 MB, kept for good: a long session's
+    memory grew by it over its first 50-70 replies. Emptied here, it holds one reply's strings at most.
     """
     view = screen.view
     if view.is_mounted:
@@ -196,4 +203,5 @@ def settle_memory(screen: ChatScreen) -> None:
         for block in view.query(MessageBlock):
             if not block.region.overlaps(shown):
                 forget_drawn_lines(block)
+    cached_cell_len.cache_clear()
     trim_free_memory()
