@@ -43,9 +43,7 @@ PAGE_SIZE = 10
 """Messages mounted or unmounted at a time."""
 WINDOW_PAGES = 3
 """At most this many pages stay mounted (more while a reply streams in the last one)."""
-LIVE_PAGES = 2
-"""While the conversation grows at its end, the pages kept mounted: a new message beyond them unmounts the
-oldest page (unless the reader is there), so a long session lays out no more than its first replies did."""
+LIVE_PAGES = 2  # pages kept mounted while the conversation grows at its end (see _trim_live_window)
 BRANCH_FIRST_MESSAGES = 3
 """After a change of branch, this many messages are mounted at once from the change down."""
 
@@ -255,9 +253,8 @@ class ConversationView(NewestFirst, AnchoredScroll, can_focus=True):
         return block
 
     async def _trim_live_window(self) -> None:
-        """A conversation growing in this session keeps only the window mounted, as a reopened one does:
-        without this every message of a long session stays laid out, and each reply costs more. Kept to
-        ``LIVE_PAGES``: layout, and every frame of a streaming reply, walks what is mounted."""
+        """A conversation growing in this session keeps only ``LIVE_PAGES`` mounted (the oldest page goes unless
+        the reader is there): layout, and each frame of a streaming reply, walks what is mounted (#17)."""
         if self._end - self._start <= LIVE_PAGES * PAGE_SIZE:
             return
         start = self._start
