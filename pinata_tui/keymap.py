@@ -61,6 +61,7 @@ BINDING_IDS: dict[str, str] = {
     "welcome.skip": "skip the welcome screen (Esc)",
     "welcome.quit": "quit from the welcome screen (Ctrl+Q)",
     "dialog.cancel": "cancel a dialog (Esc)",
+    "dialog.submit": "export from the export dialog, wherever its focus is (Enter)",
     "settings.save": "save the conversation settings dialog (Ctrl+S)",
     "help.close": "close the key help (Esc, F1, q)",
     "codepicker.close": "close the code block picker (Esc)",

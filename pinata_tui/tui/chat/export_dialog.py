@@ -21,6 +21,22 @@ from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 EXTENSIONS = {"md": ".md", "json": ".json"}
 
 
+class FormCheckbox(Checkbox, inherit_bindings=False):
+    """Space ticks it; Enter is left to the dialog, which says "Enter exports"."""
+
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
+class FormRadioSet(RadioSet, inherit_bindings=False):
+    """Arrows move, Space picks; Enter is left to the dialog, which says "Enter exports"."""
+
+    BINDINGS = [
+        Binding("down,right", "next_button", "Next option", show=False),
+        Binding("space", "toggle_button", "Toggle", show=False),
+        Binding("up,left", "previous_button", "Previous option", show=False),
+    ]
+
+
 @dataclass(frozen=True)
 class ExportRequest:
     fmt: str
@@ -32,7 +48,10 @@ class ExportRequest:
 class ExportDialog(ModalScreen[ExportRequest | None]):
     """Format, file and whether to keep the reasoning; asks before replacing a file."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("enter", "export", "Export", id="dialog.submit", show=False),
+    ]
 
     def __init__(self, default_path: Path, *, has_reasoning: bool, fmt: str = "md", has_branches: bool = False) -> None:
         super().__init__()
@@ -52,14 +71,14 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static(Text("Export this conversation", style="bold"))
-            with RadioSet(id="export-format"):
+            with FormRadioSet(id="export-format"):
                 yield RadioButton("Markdown (reads well on GitHub)", value=self.initial_fmt != "json", id="export-md")
                 yield RadioButton("JSON (OpenAI messages, for import)", value=self.initial_fmt == "json",
                                   id="export-json")
-            reasoning = Checkbox("Include the models' reasoning", value=True, id="export-reasoning", compact=True)
+            reasoning = FormCheckbox("Include the models' reasoning", value=True, id="export-reasoning", compact=True)
             reasoning.display = self.has_reasoning
             yield reasoning
-            branches = Checkbox("Markdown: add the other branches (JSON always has them)", value=False,
+            branches = FormCheckbox("Markdown: add the other branches (JSON always has them)", value=False,
                                 id="export-branches", compact=True)
             branches.display = self.has_branches
             yield branches
@@ -67,7 +86,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="export-cancel", compact=True)
                 yield Button("Export", id="export-ok", variant="primary", compact=True)
-            yield Static(Text("Enter exports; Esc cancels. Keys are never written to exports.", style="dim"))
+            yield Static(Text("Space ticks a box; Enter exports; Esc cancels. Keys are never written to exports.", style="dim"))
 
     def on_mount(self) -> None:
         path_input = self.query_one("#export-path", Input)
@@ -88,7 +107,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-ok")
-    def _export(self) -> None:
+    def action_export(self) -> None:
         raw = self.query_one("#export-path", Input).value.strip()
         if not raw:
             self.notify("Give a file to write.", severity="warning")
