@@ -277,3 +277,11 @@ def test_a_working_folder_that_is_gone_gives_a_message_not_a_crash(tmp_path, mon
     (tmp_path / "x.txt").write_text("still here\n", encoding="utf-8")
     kept = read_attachment(tmp_path / "x.txt")
     assert (kept.name, kept.text) == (str(tmp_path / "x.txt"), "still here\n")
+
+
+@pytest.mark.parametrize("path", ["plain.md", "My Notes/plan a.md", "odd@name\\x", "tab\there", ""])
+def test_an_at_path_is_written_escaped_and_read_back_whole(path):
+    from pinata_tui.tui.chat.prompt_input import escape_path, unescape_path
+
+    written = escape_path(path)
+    assert " " not in written.replace("\\ ", "") and unescape_path(written) == path

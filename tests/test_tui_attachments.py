@@ -98,6 +98,28 @@ async def test_at_path_completion_offers_matches_and_tab_attaches(server, tmp_pa
         await pilot.press("escape")  # nothing to steer: Esc is the screen's again, harmlessly
 
 
+async def test_at_path_completion_goes_into_a_folder_with_a_space_and_attaches_from_it(server, tmp_path, workdir):
+    (workdir / "My Notes").mkdir()
+    (workdir / "My Notes" / "plan a.md").write_text("the plan\n", encoding="utf-8")
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await pilot.press(*"see @My")
+        await until(pilot, lambda: screen.completions.chosen == "My Notes/", what="the folder with a space")
+        await pilot.press("tab")  # written escaped, as in a shell, so the token goes on past the space
+        await until(pilot, lambda: screen.prompt.text == "see @My\\ Notes/", what="the folder to be filled in")
+        await until(pilot, lambda: screen.completions.chosen == "My Notes/plan a.md", what="the folder's file")
+        await pilot.press(*["backspace"] * len("Notes/"))
+        await until(pilot, lambda: screen.prompt.text == "see @My\\ ", what="typed back to the space")
+        await until(pilot, lambda: screen.completions.chosen == "My Notes/", what="still completing after the space")
+        await pilot.press(*"Notes/plan\\ ")  # a space typed escaped by hand narrows on as well
+        await until(pilot, lambda: screen.completions.chosen == "My Notes/plan a.md", what="the file")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.tray.attachments, what="the chip")
+        assert screen.prompt.text == "see " and [a.name for a in screen.tray.attachments] == ["My Notes/plan a.md"]
+
+
 async def test_chips_are_removed_by_backspace_delete_and_click(server, tmp_path, workdir):
     app = make_app(server, tmp_path / "home")
     async with app.run_test(size=(100, 30)) as pilot:

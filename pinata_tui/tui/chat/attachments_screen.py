@@ -117,11 +117,11 @@ class AttachmentsScreen(ContextMeterScreen):
             self._stop_completing()
             return
         if chosen.endswith("/"):  # a folder: go into it, still completing
-            self.prompt.replace_path_token(f"@{chosen}")
+            self.prompt.replace_path_token(chosen)
             return
         self._stop_completing()
         if await self.attach(chosen):
-            self.prompt.replace_path_token("")
+            self.prompt.replace_path_token(None)
 
     # ------------------------------------------------------------ sending
 

@@ -19,8 +19,21 @@ ESC then Enter, see ``textual_fixes``), and Ctrl+J, which every terminal sends."
 
 
 COMPLETION_KEYS = frozenset({"up", "down", "tab", "enter", "escape"})
-_PATH_TOKEN = re.compile(r"(?:^|\s)@([^\s@]*)$")
-"""An ``@`` at the start or after a space, then the path typed up to the cursor."""
+_PATH_TOKEN = re.compile(r"(?:^|\s)@((?:[^\s@\\]|\\.)*\\?)$")
+"""An ``@`` at the start or after a space, then the path typed up to the cursor. A space, ``@`` or
+backslash in the path is escaped with a backslash, as in a shell (``@My\\ Notes/plan.md``)."""
+_ESCAPED = re.compile(r"\\(.?)")
+_TO_ESCAPE = re.compile(r"([\s@\\])")
+
+
+def escape_path(path: str) -> str:
+    """``path`` as written after an ``@`` in the prompt: spaces, ``@`` and backslashes escaped."""
+    return _TO_ESCAPE.sub(r"\\\1", path)
+
+
+def unescape_path(written: str) -> str:
+    """The path an ``@`` token in the prompt stands for (a trailing lone backslash is still being typed)."""
+    return _ESCAPED.sub(r"\1", written)
 
 
 class PromptInput(TextArea):
@@ -102,16 +115,16 @@ class PromptInput(TextArea):
         self.insert("\n")
 
     def path_token(self) -> tuple[tuple[int, int], str] | None:
-        """Where the ``@path`` before the cursor starts (at its ``@``), and the path typed so far."""
+        """Where the ``@path`` before the cursor starts (at its ``@``), and the path typed so far (unescaped)."""
         row, column = self.cursor_location
         found = _PATH_TOKEN.search(self.document.get_line(row)[:column])
-        return ((row, found.start(1) - 1), found.group(1)) if found else None
+        return ((row, found.start(1) - 1), unescape_path(found.group(1))) if found else None
 
-    def replace_path_token(self, replacement: str) -> None:
-        """Put ``replacement`` where the ``@path`` before the cursor is (an empty one removes it)."""
+    def replace_path_token(self, path: str | None) -> None:
+        """Put ``@path`` (escaped) where the ``@path`` before the cursor is; None removes it."""
         token = self.path_token()
         if token is not None:
-            self.replace(replacement, token[0], self.cursor_location)
+            self.replace("" if path is None else f"@{escape_path(path)}", token[0], self.cursor_location)
 
     def _on_text_area_changed(self, event: TextArea.Changed) -> None:
         token = self.path_token()
