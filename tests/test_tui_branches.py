@@ -4,6 +4,7 @@ server, and reopened from the store."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import OptionList
 
 from pinata_tui.conversation import ChatMessage
@@ -180,6 +181,32 @@ async def test_regenerate_the_last_reply_with_two_other_models_then_compare(serv
         await press_now(pilot, "enter")
         await until(pilot, lambda: screen.conversation.messages[-1] is first, what="the first reply chosen")
         assert app.screen is screen
+
+
+async def test_quick_arrows_in_one_burst_each_move_one_alternative(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "explain recursion")
+        screen = chat(app)
+        for count in (2, 3):
+            await focus(pilot, screen.conversation.messages[-1])
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda c=count: newest_alternative_settled(screen, c), what=f"alternative {count}")
+        alternatives = screen.conversation.siblings(screen.conversation.messages[1])
+        await focus(pilot, alternatives[2])
+        for _ in range(2):  # two presses read from the terminal at once: both reach the 3/3 block
+            key = events.Key("left", None)
+            key.set_sender(app)
+            app.post_message(key)
+        await until(pilot, lambda: screen.conversation.messages[1] is alternatives[0], what="the first alternative")
+        def header_shows_first() -> bool:
+            found = screen.view.block_for(alternatives[0])
+            return found is not None and "◀ 1/3 ▶" in shown_header(found)
+
+        await until(pilot, header_shows_first, what="its header")
+        await pilot.press("right")
+        await until(pilot, lambda: screen.conversation.messages[1] is alternatives[1], what="the second alternative")
 
 
 async def test_compare_scrolls_together_and_a_click_chooses(server, tmp_path):

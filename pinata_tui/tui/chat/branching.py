@@ -97,7 +97,11 @@ class BranchingScreen(ContextMeterScreen):
     async def _sibling_requested(self, event: SiblingRequested) -> None:
         event.stop()
         siblings = self.conversation.siblings(event.message)
-        position = next((i for i, m in enumerate(siblings) if m is event.message), None)
+        # From the alternative shown now: keys typed in one burst all reach the block shown before
+        # the first of them switched it, so each steps on from where the last one went.
+        on_branch = {id(m) for m in self.conversation.messages}
+        shown = next((m for m in siblings if id(m) in on_branch), event.message)
+        position = next((i for i, m in enumerate(siblings) if m is shown), None)
         if position is None or not 0 <= position + event.step < len(siblings):
             return
         await self.show_alternative(siblings[position + event.step])
