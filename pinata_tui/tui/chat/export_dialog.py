@@ -86,7 +86,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="export-cancel", compact=True)
                 yield Button("Export", id="export-ok", variant="primary", compact=True)
-            yield Static(Text("Space ticks a box; Enter exports; Esc cancels. Keys are never written to exports.", style="dim"))
+            yield Static(Text("Space ticks, Enter exports, Esc cancels. Keys are never exported.", style="dim"))
 
     def on_mount(self) -> None:
         path_input = self.query_one("#export-path", Input)
