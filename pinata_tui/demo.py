@@ -28,9 +28,11 @@ class DemoSession:
         return settings.replace(base_url=self.server.url, llm_key=DEV_LLM_KEY, jwt=DEV_JWT)
 
     def paths_for(self, paths: AppPaths) -> AppPaths:
-        """The user's config folder (themes, keymap), but history, cache and state in the throwaway folder."""
+        """The user's config folder (themes, keymap, presets), but history, cache, state and any setting
+        saved (a key minted or pasted, a JWT forgotten in the palette) in the throwaway folder."""
         scratch = AppPaths.under(Path(self.scratch.name))
-        return AppPaths(paths.config_dir, scratch.data_dir, scratch.cache_dir, scratch.state_dir)
+        return AppPaths(paths.config_dir, scratch.data_dir, scratch.cache_dir, scratch.state_dir,
+                        settings_file=scratch.config_file)
 
     stopped: bool = False
 

@@ -20,6 +20,8 @@ class AppPaths:
     data_dir: Path
     cache_dir: Path
     state_dir: Path
+    settings_file: Path | None = None
+    """Where settings are written, when not ``config_dir/config.toml`` (the demo's throwaway one)."""
 
     @classmethod
     def default(cls) -> AppPaths:
@@ -41,7 +43,7 @@ class AppPaths:
 
     @property
     def config_file(self) -> Path:
-        return self.config_dir / "config.toml"
+        return self.settings_file or self.config_dir / "config.toml"
 
     @property
     def catalog_cache(self) -> Path:

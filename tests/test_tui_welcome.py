@@ -101,6 +101,26 @@ async def test_first_run_demo(server, tmp_path):
     assert not demo_database.exists()  # the throwaway folder went when the app closed
 
 
+async def test_key_commands_in_the_demo_never_touch_the_real_config(server, tmp_path):
+    config = AppPaths.under(tmp_path).config_file
+    config.parent.mkdir(parents=True)
+    config.write_text('jwt = "the-users-real-jwt-abcdef"\ntheme = "nord"\n', encoding="utf-8")
+    app = make_app(server, tmp_path, llm_key=None, jwt="the-users-real-jwt-abcdef")
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        await app.start_demo()
+        await pilot.pause()
+        app.key_actions.enable()  # the palette's "Key: enable", against the demo's stand-in server
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#dialog-yes"),
+                    what="the confirmation")
+        await pilot.click("#dialog-yes")
+        await until(pilot, lambda: any("minted" in n for n in notices(app)), what="the new key")
+        assert any("the demo's throwaway config (yours is untouched)" in n for n in notices(app))
+        await app.key_actions.forget_jwt()
+        assert read_config(app.paths.config_file).get("llm_key", "").startswith("pk-dev-")
+    assert read_config(config) == {"jwt": "the-users-real-jwt-abcdef", "theme": "nord"}
+
+
 async def test_palette_key_commands(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(110, 40)) as pilot:

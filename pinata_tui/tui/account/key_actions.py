@@ -33,6 +33,11 @@ class KeyActions:
         if chat is not None:
             await chat.view.add_notice(text, kind="error" if error else "info")
 
+    @property
+    def _config_name(self) -> str:
+        """How notices name the file settings go to (in the demo, a throwaway one)."""
+        return "the demo's throwaway config (yours is untouched)" if self.services.demo else "config.toml"
+
     def _once_only(self, key: str, problem: str) -> str:
         return (f"the key could not be saved ({problem}). Pinata shows it only once — copy it now: {key}")
 
@@ -68,7 +73,7 @@ class KeyActions:
             save_setting(config_file, "jwt", choice.secret)
         screen.dismiss()
         if enabled.problem is None:
-            await self.say("Inference enabled: a new key was minted and saved in config.toml.")
+            await self.say(f"Inference enabled: a new key was minted and saved in {self._config_name}.")
         else:
             await self.say(f"Inference enabled, but {self._once_only(enabled.key, enabled.problem)}", True)
         self.app.refresh_balance()
@@ -94,7 +99,8 @@ class KeyActions:
                 return
             self.services.use_settings(self.services.settings.replace(llm_key=enabled.key))
             if enabled.problem is None:
-                await self.say("A new inference key was minted and saved; the old one is revoked.")
+                await self.say(f"A new inference key was minted and saved in {self._config_name}; "
+                               "the old one is revoked.")
             else:
                 await self.say(f"A new key was minted but {self._once_only(enabled.key, enabled.problem)}", True)
 
@@ -136,7 +142,7 @@ class KeyActions:
             self.services.use_settings(self.services.settings.replace(**{setting: secret}))
             saved = save_setting(self.services.paths.config_file, setting, secret)
             if saved.saved:
-                await self.say(f"{then} Saved in config.toml (readable only by you) as {mask_key(secret)}.")
+                await self.say(f"{then} Saved in {self._config_name} (readable only by you) as {mask_key(secret)}.")
             else:
                 await self.say(f"{then} It works for this session but was not saved: {saved.problem}", True)
             self.app.refresh_balance()
@@ -158,10 +164,10 @@ class KeyActions:
         forgotten = forget_setting(self.services.paths.config_file, "jwt")
         self.app.balance = None
         if forgotten.saved:
-            await self.say("JWT forgotten (also removed from config.toml). Credits leave the status bar; "
-                           "key management needs it again.")
+            await self.say(f"JWT forgotten (also removed from {self._config_name}). Credits leave the status "
+                           "bar; key management needs it again.")
         else:
-            await self.say(f"JWT forgotten for this session, but config.toml could not be changed: "
+            await self.say(f"JWT forgotten for this session, but {self._config_name} could not be changed: "
                            f"{forgotten.problem}", True)
 
     # ------------------------------------------------------------ credits
