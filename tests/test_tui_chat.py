@@ -391,6 +391,39 @@ async def test_help_lists_the_keys(server, tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_lists_every_id_of_the_app_the_chat_screen_and_the_messages(server, tmp_path):
+    from pinata_tui.keymap import BINDING_IDS
+
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await ready(pilot)
+        listed = [binding_id for _, _, binding_id in app.binding_rows()]
+    wanted = {i for i in BINDING_IDS if i.split(".")[0] in ("app", "chat", "message")}
+    assert wanted <= set(listed)  # the chat screen's mixins' (Ctrl+F attach) and End beside Ctrl+End too
+    assert len(listed) == len(set(listed))
+
+
+@pytest.mark.parametrize("width", [116, 76, 36, 28])
+def test_help_keeps_room_for_the_descriptions_at_any_width(width):
+    from rich.console import Console
+
+    from pinata_tui.tui.common.help_screen import EXTRA_KEYS, KeyTable
+
+    rows = [("esc", "Back to the prompt", "chat.focus_prompt"), ("ctrl+home", "First message", "chat.start"),
+            ("left / [", "Previous alternative (on a focused message)", "message.previous_alternative"),
+            *((k, d, "") for k, d in EXTRA_KEYS)]
+    console = Console(width=width, record=True)
+    console.print(KeyTable(rows))
+    lines = console.export_text().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= width
+    assert "id for [keymap]" in lines[0] if width >= 80 else "id for" not in lines[0]
+    words = " ".join(lines).split()
+    for phrase in ("Back to the prompt", "Recall earlier prompts", "First message"):
+        assert all(word in words for word in phrase.split()), phrase  # whole words: nothing cut to nothing
+    for binding_id in ("chat.focus_prompt", "chat.start", "message.previous_alternative"):
+        assert binding_id in "".join(words)  # a long id folds, whole, never cut off
+
+
 async def test_keymap_remaps_a_binding_by_id(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(110, 40)) as pilot:

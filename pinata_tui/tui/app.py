@@ -26,7 +26,7 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.theme_files import DEFAULT_THEME
-from pinata_tui.tui.chat.assistant_message import AssistantMessage, ReplyActionRequested
+from pinata_tui.tui.chat.assistant_message import ReplyActionRequested
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
@@ -395,23 +395,10 @@ class PinataChatApp(App[None]):
         self.push_screen(HelpScreen(self.binding_rows()))
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
-        """(keys, what they do, binding id) for every app and chat binding, with the user's keymap applied."""
-        from pinata_tui.tui.chat.message_block import MessageBlock
-        from pinata_tui.tui.chat.user_message import UserMessage
+        """(keys, what they do, binding id) for every binding, with the user's keymap applied."""
+        from pinata_tui.tui.key_rows import binding_rows
 
-        rows: list[tuple[str, str, str]] = []
-        groups = [("", [*ChatScreen.BINDINGS, *self.BINDINGS]), (" (on a focused message)", MessageBlock.BINDINGS),
-                  (" (on your message)", UserMessage.BINDINGS), (" (on a reply)", AssistantMessage.BINDINGS)]
-        for where, bindings in groups:
-            for binding in bindings:
-                if not isinstance(binding, Binding) or not binding.description:
-                    continue
-                keys = self.keymap.get(binding.id or "", binding.key)
-                shown = " / ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(","))
-                described = binding.description + where
-                if all(d != described for _, d, _ in rows):
-                    rows.append((shown, described, binding.id or ""))
-        return rows
+        return binding_rows(self, self.keymap)
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every app and chat binding, with the user's keymap applied."""

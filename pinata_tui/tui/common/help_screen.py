@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +25,34 @@ EXTRA_KEYS = [
 ]
 
 
+NARROW = 80
+"""Below this many columns the binding ids go under their descriptions, not in a column of their own."""
+
+
+class KeyTable:
+    """The keys as a table that fits its width: three columns, or two in a narrow window (the id
+    under its description), so the descriptions always keep room to be read."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        narrow = options.max_width < NARROW
+        table = Table(box=None, show_header=True, padding=(0, 1), expand=True)
+        table.add_column("key", style="bold", max_width=12 if options.max_width < 50 else 20, overflow="fold")
+        table.add_column("does", ratio=1)  # descriptions wrap rather than vanish in a narrow window
+        if not narrow:
+            table.add_column(Text("id for [keymap]"), style="dim", no_wrap=True)
+        for key, description, binding_id in self.rows:
+            if not narrow:
+                table.add_row(Text(key), Text(description), Text(binding_id))
+            elif binding_id:
+                table.add_row(Text(key), Text.assemble(description, "\n", (binding_id, "dim"), overflow="fold"))
+            else:
+                table.add_row(Text(key), Text(description))
+        yield table
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
 
@@ -33,15 +62,10 @@ class HelpScreen(ModalScreen[None]):
         """(keys, what they do, binding id)."""
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=True, padding=(0, 1), expand=True)
-        table.add_column("key", style="bold", no_wrap=True)
-        table.add_column("does", ratio=1)  # descriptions wrap rather than vanish in a narrow window
-        table.add_column("id for [keymap]", style="dim", no_wrap=True)
-        for key, description, binding_id in [*self.bindings, *((k, d, "") for k, d in EXTRA_KEYS)]:
-            table.add_row(Text(key), Text(description), Text(binding_id))
+        rows = [*self.bindings, *((k, d, "") for k, d in EXTRA_KEYS)]
         with VerticalScroll(id="help"):
             yield Static(Text("pinata-chat — keys", style="bold"))
-            yield Static(table)
+            yield Static(KeyTable(rows))
             yield Static(Text('Remap a key in config.toml by its id, e.g. [keymap] "app.models" = "f4", or '
                               "pinata-chat config set keymap.app.models f4.", style="dim"))
 
