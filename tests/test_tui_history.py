@@ -77,6 +77,48 @@ async def test_every_exchange_is_saved_as_it_happens(server, tmp_path):
         assert reply.content == screen.conversation.messages[1].content
 
 
+async def test_opening_the_open_conversation_from_f2_while_it_streams_leaves_the_reply_streaming(server, tmp_path):
+    server.state.tokens_per_second = 60
+    server.state.reply_tokens = 300
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await type_and_send(pilot, "Keep going")
+        await until(pilot, lambda: screen.streaming and screen.conversation.id is not None
+                    and len(screen.conversation.messages) == 2 and screen.conversation.messages[1].content,
+                    what="the reply streaming")
+        reply = screen.conversation.messages[1]
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and history_rows(app), what="the list")
+        await press_now(pilot, "enter")  # the top row: this very conversation
+        await until(pilot, lambda: app.screen is screen, what="back to the chat")
+        assert screen.streaming and screen.conversation.messages[1] is reply  # not reloaded, not stopped
+        await until(pilot, lambda: not screen.streaming, timeout=15, what="the reply to end")
+        assert reply.status == MessageStatus.COMPLETE and len(reply.content.split()) > 200
+        block = screen.view.block_for(reply)
+        assert block is not None and "streaming" not in str(block.render_header())
+
+
+async def test_opening_another_conversation_while_a_reply_streams_says_it_was_stopped(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "An earlier one")
+        await pilot.press("ctrl+n")
+        screen = chat(app)
+        server.state.tokens_per_second, server.state.reply_tokens = 100, 600
+        await type_and_send(pilot, "Stop me")
+        await until(pilot, lambda: screen.streaming and screen.conversation.messages[1:]
+                    and screen.conversation.messages[1].content, what="the reply streaming")
+        streaming = screen.conversation
+        await app.open_saved(1)
+        await until(pilot, lambda: any("was stopped to open this one" in str(n.message) for n in app._notifications),
+                    what="the notice")
+        assert streaming.messages[1].status == MessageStatus.STOPPED
+        assert screen.conversation.messages[0].content == "An earlier one"
+
+
 async def test_a_complete_reply_is_saved_with_usage_and_cost(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test() as pilot:

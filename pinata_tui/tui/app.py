@@ -372,6 +372,15 @@ class PinataChatApp(App[None]):
         chat = self.chat
         if chat is None:
             return
+        current = chat.conversation
+        if current.id == conversation_id:  # already open, perhaps streaming: nothing to load or stop
+            hit = next((m for m in current.tree() if m.id == at_message), None) if at_message else None
+            if hit is not None and not any(m is hit for m in current.messages):
+                await chat.show_alternative(hit)  # (not while a reply streams: it says so)
+            elif hit is not None:
+                await chat.view.reveal(hit)
+            return
+        stopping = chat.streaming
         try:
             conversation = await self.services.persist(lambda store: store.load(conversation_id))
         except KeyError:
@@ -384,6 +393,9 @@ class PinataChatApp(App[None]):
             conversation.select(hit)  # a hit in another branch opens that branch, and it is the current one
             await self.services.persist(lambda store: store.set_current_branch(conversation))
         await chat.open_conversation(conversation)
+        if stopping:
+            self.notify(f"The reply in “{make_displayable(current.title or 'the last conversation')}” was stopped "
+                        "to open this one; what arrived is kept (Ctrl+G there continues it).", markup=False)
         if hit is not None:
             await chat.view.reveal(hit)
 
