@@ -256,6 +256,27 @@ async def test_search_hits_past_the_first_hundred_have_their_snippets_too(server
         assert "Walrus talk 49" in history_rows(app)[100] and "the «walrus» number 49" in history_rows(app)[100]
 
 
+async def test_deleting_the_open_conversation_starts_a_new_one_so_nothing_after_is_lost(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "Tell me about the capybara")
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 1)
+        await pilot.press("down", "delete")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#dialog-yes"))
+        await pilot.click("#dialog-yes")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and history_rows(app) == ["No saved conversations yet."])
+        await pilot.press("escape")
+        screen = chat(app)
+        await until(pilot, lambda: app.screen is screen and screen.conversation.id is None, what="a new conversation")
+        assert screen.conversation.messages == [] and not screen.view.query(MessageBlock)
+        await send_and_wait(pilot, "After the deletion")
+    with stored(tmp_path) as store:
+        [kept] = store.list_conversations()
+        assert store.load(kept.id).messages[0].content == "After the deletion"
+
+
 async def test_a_search_starts_as_the_key_is_typed_and_swaps_the_rows_in_one_step(server, tmp_path):
     store_walruses(tmp_path, 60, lambda i: f"walrus number {i} with tusks" if i % 2 else f"walrus number {i}")
     app = make_app(server, tmp_path)

@@ -30,6 +30,7 @@ from pinata_tui.tui.chat.assistant_message import ReplyActionRequested
 from pinata_tui.tui.chat.chat_screen import ChatScreen
 from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
+from pinata_tui.tui.conversation_opening import ConversationOpening
 from pinata_tui.tui.exit_signals import exit_cleanly_on_signals
 from pinata_tui.tui.markdown.background_renderer import stop_renderer
 from pinata_tui.tui.markdown.render import warm_up as warm_up_markdown
@@ -43,10 +44,9 @@ if TYPE_CHECKING:
     from pinata_tui.store import ConversationStore
     from pinata_tui.tui.account.key_actions import KeyActions
     from pinata_tui.tui.account.welcome_screen import WelcomeScreen
-    from pinata_tui.tui.history.history_screen import HistoryChoice
 
 
-class PinataChatApp(App[None]):
+class PinataChatApp(ConversationOpening, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "pinata-chat"
     ENABLE_COMMAND_PALETTE = True
@@ -343,61 +343,6 @@ class PinataChatApp(App[None]):
                 self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             else:
                 self.action_pick_model(event.message)
-
-    async def action_history(self) -> None:
-        from pinata_tui.tui.history.history_screen import HistoryScreen
-
-        chat = self.chat
-        if chat is None or isinstance(self.screen, HistoryScreen):
-            return
-        store = await self.services.opened_store()
-        if store is None:
-            self.notify(make_displayable(f"History is off: {self.services.store_error}"), severity="error",
-                        timeout=10, markup=False)
-            return
-
-        async def chosen(choice: HistoryChoice | None) -> None:
-            if choice is not None:
-                if choice.conversation_id is None:
-                    await chat.action_new_conversation()
-                else:
-                    await self.open_saved(choice.conversation_id, at_message=choice.message_id)
-                    if choice.message_id is not None:
-                        return  # the search hit has the focus
-            chat.prompt.focus()
-
-        self.push_screen(HistoryScreen(store, chat.conversation.id), chosen)
-
-    async def open_saved(self, conversation_id: int, *, at_message: int | None = None) -> None:
-        chat = self.chat
-        if chat is None:
-            return
-        current = chat.conversation
-        if current.id == conversation_id:  # already open, perhaps streaming: nothing to load or stop
-            hit = next((m for m in current.tree() if m.id == at_message), None) if at_message else None
-            if hit is not None and not any(m is hit for m in current.messages):
-                await chat.show_alternative(hit)  # (not while a reply streams: it says so)
-            elif hit is not None:
-                await chat.view.reveal(hit)
-            return
-        stopping = chat.streaming
-        try:
-            conversation = await self.services.persist(lambda store: store.load(conversation_id))
-        except KeyError:
-            conversation = None
-        if conversation is None:
-            self.notify(f"Conversation {conversation_id} could not be opened.", severity="error", markup=False)
-            return
-        hit = next((m for m in conversation.tree() if m.id == at_message), None) if at_message else None
-        if hit is not None and not any(m is hit for m in conversation.messages):
-            conversation.select(hit)  # a hit in another branch opens that branch, and it is the current one
-            await self.services.persist(lambda store: store.set_current_branch(conversation))
-        await chat.open_conversation(conversation)
-        if stopping:
-            self.notify(f"The reply in “{make_displayable(current.title or 'the last conversation')}” was stopped "
-                        "to open this one; what arrived is kept (Ctrl+G there continues it).", markup=False)
-        if hit is not None:
-            await chat.view.reveal(hit)
 
     def action_help(self) -> None:
         from pinata_tui.tui.common.help_screen import HelpScreen
