@@ -121,6 +121,21 @@ async def test_key_commands_in_the_demo_never_touch_the_real_config(server, tmp_
     assert read_config(config) == {"jwt": "the-users-real-jwt-abcdef", "theme": "nord"}
 
 
+async def test_a_palette_answer_in_a_new_empty_conversation_shows_at_once(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        assert screen.has_class("-empty-conversation")
+        await app.key_actions.status()
+        await pilot.pause()
+        [notice] = screen.view.query(Notice)
+        await until(pilot, lambda: notice.region.height >= 1 and notice.region.y + notice.region.height <= 24
+                    and notice.region in screen.region, what="the notice on screen")
+        assert "Inference is enabled" in str(notice.render())
+        assert screen.query_one("#empty-hint").display  # the hint stays, the answer under it
+
+
 async def test_palette_key_commands(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(110, 40)) as pilot:
