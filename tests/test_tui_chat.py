@@ -460,6 +460,28 @@ async def test_pane_stops_following_when_the_user_scrolls_up(server, tmp_path):
         await until(pilot, lambda: not screen.streaming)
 
 
+async def test_end_in_the_prompt_follows_as_the_hint_says_unless_the_prompt_has_text(server, tmp_path):
+    server.state.tokens_per_second = 150
+    server.state.reply_tokens = 1500
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        view = screen.view
+        await type_and_send(pilot, "long please")
+        await until(pilot, lambda: view.max_scroll_y > 20, what="the reply to overflow")
+        view.scroll_to(y=0, animate=False)
+        await until(pilot, lambda: not view.following and screen.query_one("#more-below").display)
+        assert screen.focused is screen.prompt
+        await press_now(pilot, *"draft", "home", "end")  # with text, End is the prompt's: its cursor goes
+        assert screen.prompt.cursor_location == (0, 5) and not view.following
+        screen.prompt.load_text("")
+        await press_now(pilot, "end")  # an empty prompt: End follows the reply, as the hint under it says
+        await until(pilot, lambda: view.following and not screen.query_one("#more-below").display)
+        screen.action_stop()
+        await until(pilot, lambda: not screen.streaming)
+
+
 async def test_token_meter_counts_the_draft(server, tmp_path):
     app = make_app(server, tmp_path, model="openai/gpt-4.1")
     async with app.run_test() as pilot:

@@ -121,7 +121,7 @@ async def test_key_commands_in_the_demo_never_touch_the_real_config(server, tmp_
     assert read_config(config) == {"jwt": "the-users-real-jwt-abcdef", "theme": "nord"}
 
 
-async def test_a_palette_answer_in_a_new_empty_conversation_shows_at_once(server, tmp_path):
+async def test_a_palette_answer_in_a_new_empty_conversation_shows_at_once_and_stays(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -133,7 +133,9 @@ async def test_a_palette_answer_in_a_new_empty_conversation_shows_at_once(server
         await until(pilot, lambda: notice.region.height >= 1 and notice.region.y + notice.region.height <= 24
                     and notice.region in screen.region, what="the notice on screen")
         assert "Inference is enabled" in str(notice.render())
-        assert screen.query_one("#empty-hint").display  # the hint stays, the answer under it
+        assert not screen.has_class("-empty-conversation")  # the pane, with the answer, takes the hint's place
+        await send_and_wait(pilot, "and now a question")
+        assert [type(n).__name__ for n in screen.view.children if type(n).__name__ == "Notice"] == ["Notice"]
 
 
 async def test_palette_key_commands(server, tmp_path):

@@ -36,7 +36,7 @@ from pinata_tui.tui.chat.attachments_screen import AttachmentsScreen
 from pinata_tui.tui.chat.branching import BranchingScreen
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
-from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint
+from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint, EmptyHintScreen
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.newest_first import NewestFirstScreen
@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # chat.turn loads after the first frame (the app's warm-up) o
     from pinata_tui.chat.turn import TurnPlan
 
 
-class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, AttachmentsScreen):  # mixins first: run first
+class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, BranchingScreen, AttachmentsScreen):  # mixins first: run first
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: less room for the banner and prompt
     AUTO_FOCUS = "PromptInput"  # focused as it is composed: the first frame shows it focused (not a second one)
     BINDINGS = [
@@ -69,7 +69,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, Attachmen
         Binding("f3", "settings", "Settings", id="chat.settings", show=False),
         Binding("ctrl+s", "export", "Export", id="chat.export", show=False),
         Binding("ctrl+end", "jump_to_end", "Jump to end", show=False, id="chat.end", priority=True),
-        Binding("end", "jump_to_end", "Jump to end", show=False, id="chat.end_reading"),
+        Binding("end", "jump_to_end(True)", "Jump to end", show=False, id="chat.end_reading", priority=True),
         # The conversation scrolls from wherever the focus is, the prompt included.
         Binding("pageup", "page_up", "Page up", show=False, id="chat.page_up", priority=True),
         Binding("pagedown", "page_down", "Page down", show=False, id="chat.page_down", priority=True),
@@ -151,13 +151,6 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, Attachmen
         self.refresh_bindings()
         self.ready.set()
 
-    def _show_empty_hint(self, conversation: Conversation | None = None) -> None:
-        shown = conversation or self.conversation  # or one previewed (``NewestFirstScreen``)
-        self.settings_actions.show(shown)
-        hint = self.query_one(EmptyConversationHint)
-        hint.show_for(shown, demo=self.services.demo)
-        self.set_class(hint.display, "-empty-conversation")  # the hint takes the conversation's place
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self.streaming
@@ -172,8 +165,8 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, Attachmen
         if action == "retry":
             return (not self.streaming and (self._failed_user is not None
                                             or self.conversation.last_reply is not None)) or None
-        if action == "jump_to_end":
-            return not self.view.following or None
+        if action == "jump_to_end":  # End (``reading``) is the prompt's own while it has text in it
+            return not self.view.following and not (parameters and self.prompt.has_focus and self.prompt.text) or None
         if action in ("page_up", "page_down", "jump_to_start"):
             return True
         return True
@@ -206,8 +199,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, Attachmen
         """
         from pinata_tui.chat.turn import plan_resend, plan_send
 
-        self.query_one("#empty-hint").display = False
-        self.remove_class("-empty-conversation")
+        self.leave_empty_state()
         failed = self._failed_user
         self._failed_user = None
         if (failed is not None and failed.content == text and failed in self.conversation.messages
@@ -281,7 +273,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, BranchingScreen, Attachmen
         if plan is not None:
             await self._start_turn(plan)
 
-    def action_jump_to_end(self) -> None:
+    def action_jump_to_end(self, reading: bool = False) -> None:
         self.view.jump_to_end()
 
     def action_page_up(self) -> None:

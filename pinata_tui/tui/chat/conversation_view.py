@@ -268,7 +268,7 @@ class ConversationView(NewestFirst, AnchoredScroll, can_focus=True):
             self.notify(make_displayable(text), markup=False,
                         severity="error" if kind == "error" else "warning" if kind == "warning" else "information")
             return None
-        notice = Notice(text, kind=kind)
+        notice = Notice(text, kind=kind, added=True)
         await self._mount_at_end(notice, len(self._messages) - 1)
         return notice
 

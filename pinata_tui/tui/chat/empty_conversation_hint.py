@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
 from pinata_tui.conversation import Conversation
 from pinata_tui.sanitize import make_displayable
+from pinata_tui.tui.chat.notice import Notice
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from pinata_tui.tui.chat.settings_actions import SettingsActions
+    from pinata_tui.tui.services import AppServices
+
+    _Base = Screen[None]
+else:
+    _Base = object
 
 KEYS = (("Ctrl+L", "choose another model (prices shown)"), ("F2", "your saved conversations"),
         ("Ctrl+J", "a new line in the prompt"), ("F1", "every key"), ("Ctrl+P", "every action, by name"))
@@ -32,3 +45,27 @@ class EmptyConversationHint(Static):
             text.append("\nDemo: Ctrl+P → 'Demo:' makes the next reply think first, get cut at the token limit, "
                         "fail mid-reply, or find the account out of credits.")
         self.update(text)
+
+
+class EmptyHintScreen(_Base):
+    """The chat screen's empty state (a plain mixin): the hint takes the conversation pane's place
+    until a message, or a notice (a palette command's answer), is there to show."""
+
+    if TYPE_CHECKING:
+        conversation: Conversation
+        services: AppServices
+        settings_actions: SettingsActions
+
+    def _show_empty_hint(self, conversation: Conversation | None = None) -> None:
+        shown = conversation or self.conversation  # or one previewed (``NewestFirstScreen``)
+        self.settings_actions.show(shown)
+        hint = self.query_one(EmptyConversationHint)
+        hint.show_for(shown, demo=self.services.demo)
+        self.set_class(hint.display, "-empty-conversation")  # the hint takes the conversation's place
+
+    def leave_empty_state(self) -> None:
+        self.query_one(EmptyConversationHint).display = False
+        self.remove_class("-empty-conversation")
+
+    def on_notice_added(self, event: Notice.Added) -> None:
+        self.leave_empty_state()
