@@ -469,6 +469,48 @@ async def test_typing_at_a_focused_message_goes_to_the_prompt_and_esc_goes_back(
         await until(pilot, lambda: app.focused is screen.prompt, what="the prompt focused")
 
 
+async def test_a_question_typed_in_one_burst_at_a_focused_message_all_goes_to_the_prompt(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "hello")
+        screen = chat(app)
+        for message in screen.conversation.messages:  # the reply (y, c, k, t, m, v) and the prompt (e too)
+            screen.prompt.load_text("")
+            await focus(pilot, message)
+            for character in "a quick test, then edit":  # read from the terminal at once: all reach the
+                key = events.Key(character if character.isalnum() else  # message before the focus moves
+                                 {" ": "space", ",": "comma"}[character], character)
+                key.set_sender(app)
+                app.post_message(key)
+            await until(pilot, lambda: screen.prompt.text == "a quick test, then edit", what="the whole question")
+            assert app.focused is screen.prompt and screen.editing is None and app.clipboard == ""
+        await focus(pilot, screen.conversation.messages[1])
+        await pilot.press("y")  # typed as the first key at a message, a key there is still its key
+        await until(pilot, lambda: app.clipboard == screen.conversation.messages[1].content, what="the copy")
+
+
+async def test_compare_then_enter_on_the_alternative_shown_already_keeps_it_shown(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "case three")
+        screen = chat(app)
+        await focus(pilot, screen.conversation.messages[-1])
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: newest_alternative_settled(screen, 2), what="the second alternative")
+        current = screen.conversation.messages[1]
+        await focus(pilot, current)
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen), what="the comparison")
+        await pilot.pause()
+        await press_now(pilot, "enter")  # the side selected on opening: the alternative shown already
+        await until(pilot, lambda: app.screen is screen, what="back to the chat")
+        assert screen.conversation.messages[1] is current
+        await until(pilot, lambda: screen.view.block_for(current) is not None, what="its block")
+        assert app.focused is screen.view.block_for(current)
+
+
 async def test_compare_never_shows_one_alternative_on_both_sides(server, tmp_path):
     app = make_app(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -108,23 +108,25 @@ class BranchingScreen(ContextMeterScreen):
 
     async def show_alternative(self, message: ChatMessage) -> None:
         """Make the branch through ``message`` current, and show it with ``message`` focused."""
-        if self.streaming:
+        switching = not any(m is message for m in self.conversation.messages)  # else it is shown already
+        if switching and self.streaming:
             self.notify("A reply is still streaming: switch branches once it has finished (or Esc).",
                         severity="warning")
             return
-        if self.editing is not None:
+        if switching and self.editing is not None:
             if self.prompt.text != self.editing.content:
                 self.notify("You are editing a message: send it (Enter) or cancel the edit (Esc) first.",
                             severity="warning")
                 return
             self.action_cancel_edit()  # nothing typed yet: nothing to lose
-        changed = self.conversation.select(message)
-        await self.view.show_branch_from(changed)
+        if switching:
+            await self.view.show_branch_from(self.conversation.select(message))
         block = self.view.block_for(message)
         if block is not None:
             block.focus(scroll_visible=False)
             block.scroll_visible(animate=False)
-        self._branch_changed()
+        if switching:
+            self._branch_changed()
 
     def _branch_changed(self) -> None:
         conversation = self.conversation

@@ -110,12 +110,18 @@ class MessageBlock(Widget, can_focus=True):
             if 1 <= position + step <= count:
                 self.post_message(SiblingRequested(self.message, step))
 
+    _typing_ahead = False
+    """A letter typed here went to the prompt: the keys typed on with it follow it there, even those
+    that are this message's keys (they reach it before the focus has moved)."""
+
     def on_key(self, event: events.Key) -> None:
-        """Runs only for keys no binding took: a letter typed at a message starts a new question."""
+        """Runs before the bindings (checked as the key bubbles up to the app): a letter that is not a
+        key here starts a new question in the prompt, and the rest of what is typed follows it."""
         if event.is_printable and event.character and not event.key.startswith(("ctrl+", "alt+")) \
-                and event.key not in self._bindings.key_to_bindings:
+                and (self._typing_ahead or event.key not in self._bindings.key_to_bindings):
             event.stop()
             event.prevent_default()
+            self._typing_ahead = True
             self.post_message(self.TypedAt(event.character))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -160,6 +166,7 @@ class MessageBlock(Widget, can_focus=True):
             self.call_after_refresh(self.refresh_header)
 
     def on_blur(self, event: events.Blur) -> None:
+        self._typing_ahead = False
         if self.app.no_color:
             self.call_after_refresh(self.refresh_header)
 
