@@ -86,7 +86,11 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    its render cache), so its lines go at once and a page leaves ~1,500 objects.
    Upstream: no issue filed yet; worth proposing.
 
-Results are exactly Textual's (but for 5, 6, 7, 9 and 10, on purpose; 11 draws the same rows). ``apply_textual_fixes()`` is idempotent.
+13. Inside a bracketed paste, an ESC (coloured output pasted) was read as a key sequence and what
+   followed replayed as key presses before the paste: a pasted line break was Enter and sent half
+   of it. ESC inside a paste is kept as ``␛`` (``tui/paste_escapes.py``). Upstream: worth proposing.
+
+Results are exactly Textual's (but for 5, 6, 7, 9, 10 and 13, on purpose; 11 draws the same rows). ``apply_textual_fixes()`` is idempotent.
 """
 
 from __future__ import annotations
@@ -102,6 +106,8 @@ from textual.cache import FIFOCache
 from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
+
+from pinata_tui.tui.paste_escapes import filter_pastes
 
 _applied = False
 
@@ -152,6 +158,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _timers_skip_to_the_next_tick()
     _partial_updates_draw_only_their_rows()
     _removed_widgets_drop_their_lines()
+    filter_pastes()
     return True
 
 
