@@ -195,6 +195,11 @@ async def test_unknown_model_gets_a_clear_message_with_close_matches(server, tmp
         await until(pilot, lambda: any("Unknown model" in n for n in notices(app)))
         [message] = [n for n in notices(app) if "Unknown model" in n]
         assert "Did you mean anthropic/claude-sonnet-4-6" in message and "Ctrl+L" in message
+        assert not chat(app).has_class("-empty-conversation")  # shown at once, not after the first message
+        app.catalog = list(app.catalog)  # the live catalog after the cached one: the same warning, not again
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert len([n for n in notices(app) if "Unknown model" in n]) == 1
 
 
 async def test_402_shows_the_credits_banner_and_keeps_the_prompt(server, tmp_path):

@@ -429,13 +429,17 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         if banner is not None and banner.display:
             banner.balance = balance
 
+    _warned_unknown: str | None = None
+    """The model last warned about (the cached catalog and then the live one: one warning)."""
+
     def catalog_changed(self) -> None:
         """The app has a new catalog: warn when this conversation's model is not in it."""
         catalog = self.services.catalog
         model = self.conversation.model
-        if catalog and not any(m.model_id == model for m in catalog):
+        if catalog and model != self._warned_unknown and not any(m.model_id == model for m in catalog):
+            self._warned_unknown = model
             suggestions = close_matches(model, catalog)
             maybe = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
-            self.run_worker(self.view.add_notice(
-                f"Unknown model {model!r}: it is not in Pinata's catalog.{maybe} Press Ctrl+L to choose one.",
+            self.run_worker(self.view.add_notice(  # (the notice draws the id's control characters as symbols)
+                f"Unknown model “{model}”: it is not in Pinata's catalog.{maybe} Press Ctrl+L to choose one.",
                 kind="warning"), group="notices")
