@@ -269,3 +269,19 @@ async def test_the_welcome_screen_refuses_a_key_with_a_line_break_without_echoin
         await until(pilot, lambda: "inference key" in str(status.render()).lower(), what="the refusal")
         assert "def-secret" not in str(status.render()) and isinstance(app.screen, WelcomeScreen)
         assert app.settings.llm_key is None
+
+
+async def test_copying_nothing_and_continuing_nothing_each_say_so(server, tmp_path):
+    from pinata_tui.tui.chat.message_block import CopyRequested
+
+    app = make_app(server, tmp_path)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "hello")
+        chat(app).post_message(CopyRequested("", "message"))  # `y` on a reply that only thought
+        await chat(app).action_continue_reply()  # the palette's entry, with the last reply complete
+        await until(pilot, lambda: len(app._notifications) >= 2, what="two answers")
+        said = [str(n.message) for n in app._notifications]
+        assert "Nothing to copy: this message has no text." in said and app.clipboard == ""
+        assert any(s.startswith("Nothing to continue") for s in said)
+        assert len(chat(app).conversation.messages) == 2

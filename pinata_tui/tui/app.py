@@ -305,7 +305,10 @@ class PinataChatApp(ConversationOpening, App[None]):
 
     @on(CopyRequested)
     def _copy(self, event: CopyRequested) -> None:
-        self.copy_text(event.text, event.what)
+        if event.text:
+            self.copy_text(event.text, event.what)
+        else:  # a reply that only thought, or was cut before any text
+            self.notify(f"Nothing to copy: this {event.what} has no text.", severity="warning", markup=False)
 
     async def on_welcome_screen_chosen(self, event: WelcomeScreen.Chosen) -> None:
         await self.key_actions.welcome_choice(event.screen, event.choice)

@@ -270,7 +270,9 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
 
         await self.view.show_latest()
         plan = plan_continue(self.conversation)
-        if plan is not None:
+        if plan is None:  # (Ctrl+G is off then; the palette's entry is not)
+            self.notify("Nothing to continue: the last reply is complete, or there is none.", markup=False)
+        else:
             await self._start_turn(plan)
 
     def action_jump_to_end(self, reading: bool = False) -> None:
