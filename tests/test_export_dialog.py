@@ -63,3 +63,20 @@ async def test_enter_on_the_cancel_button_still_cancels(tmp_path):
         await pilot.press("enter")
         await pilot.pause()
     assert app.results == [None]
+
+
+async def test_a_folder_that_cannot_be_made_is_said_and_the_dialog_stays_with_what_was_typed(tmp_path):
+    from textual.widgets import Input
+
+    app = DialogHost(tmp_path / "chat.md")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        field = app.screen.query_one("#export-path", Input)
+        (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+        field.value = str(tmp_path / "a-file" / "nowhere" / "chat.md")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog) and field.value.endswith("a-file/nowhere/chat.md")
+        assert any("Cannot write in" in str(n.message) and "Not a directory" in str(n.message)
+                   for n in app._notifications)
+    assert app.results == []

@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 
 from pinata_tui.conversation import Conversation
 from pinata_tui.export import default_export_dir, export_filename
+from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
@@ -115,6 +116,12 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         path = Path(raw).expanduser()
         if path.is_dir():
             path = path / self.default_path.with_suffix(EXTENSIONS[self.fmt]).name
+        try:  # made now (the export would make it), so a folder that cannot be is said with the dialog open
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.notify(make_displayable(f"Cannot write in {path.parent}: {exc.strerror or exc}. Give another folder."),
+                        severity="error", markup=False)
+            return
         request = ExportRequest(self.fmt, path, self.query_one("#export-reasoning", Checkbox).value,
                                 self.query_one("#export-branches", Checkbox).value)
         if not path.exists():
