@@ -379,3 +379,16 @@ async def test_export_from_the_tui_writes_markdown_and_says_where(server, tmp_pa
     text = path.read_text()
     assert text.startswith("# my key") and "## Assistant · anthropic/claude-sonnet-4-6" in text
     assert DEV_LLM_KEY not in text
+
+
+async def test_f2_in_a_40x12_window_keeps_rows_for_the_conversations(server, tmp_path):
+    store_walruses(tmp_path, 5, lambda i: f"walrus {i}")
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await open_history(pilot, 5)
+        rows = app.screen.query_one(OptionList)
+        await until(pilot, lambda: rows.content_region.height >= 5, what="room for five rows")
+        assert app.screen.query_one("#history-search").region.height == 1  # its frame gave way
+    async with make_app(server, tmp_path).run_test(size=(120, 40)) as pilot:
+        await open_history(pilot, 5)
+        assert pilot.app.screen.query_one("#history-keys").display  # a tall window keeps everything

@@ -43,6 +43,7 @@ def _merge(into: dict[int, str], more: dict[int, str]) -> None:
     into.update(more)
 
 class HistoryScreen(ModalScreen[HistoryChoice | None]):
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: a short window keeps room for rows
     BINDINGS = [
         Binding("escape", "close", "Close", id="history.close"),
         Binding("ctrl+n", "new", "New chat", id="history.new"),
@@ -65,7 +66,7 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
             yield Input(placeholder="Search every message (full text)…", id="history-search")
             yield OptionList(id="history-list")
             yield Static(Text("Enter opens · F2 renames · Del deletes · Ctrl+N starts a new one · Esc closes",
-                              style="dim"))
+                              style="dim"), id="history-keys")
 
     def on_mount(self) -> None:
         search = self.query_one("#history-search", Input)
