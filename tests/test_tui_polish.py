@@ -285,3 +285,18 @@ async def test_copying_nothing_and_continuing_nothing_each_say_so(server, tmp_pa
         assert "Nothing to copy: this message has no text." in said and app.clipboard == ""
         assert any(s.startswith("Nothing to continue") for s in said)
         assert len(chat(app).conversation.messages) == 2
+
+
+async def test_a_40_column_status_bar_says_a_retry_or_an_error_before_the_model(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await ready(pilot)
+        status = chat(app).status
+        status.cost, status.balance = 0.0146, 99.98
+        await pilot.pause()
+        assert str(status.render()).startswith("● │ claude")  # idle: the model has the room
+        for state in ("retrying", "error"):
+            status.connection = state
+            await pilot.pause()
+            shown = str(status.render())
+            assert shown.startswith(f"● {state} │ $0.0146 │ 99.98"), shown  # the model id gave way
