@@ -291,12 +291,14 @@ async def test_a_40_column_status_bar_says_a_retry_or_an_error_before_the_model(
     app = make_app(server, tmp_path)
     async with app.run_test(size=(40, 12)) as pilot:
         await ready(pilot)
+        await pilot.app.workers.wait_for_complete()
         status = chat(app).status
-        status.cost, status.balance = 0.0146, 99.98
-        await pilot.pause()
-        assert str(status.render()).startswith("● │ claude")  # idle: the model has the room
+
+        def shown_with(state: str) -> str:  # drawn at once: nothing in between sets the figures again
+            status.connection, status.cost, status.balance = state, 0.0146, 99.98
+            return str(status.render())
+
+        assert shown_with("idle").startswith("● │ claude")  # idle: the model has the room
         for state in ("retrying", "error"):
-            status.connection = state
-            await pilot.pause()
-            shown = str(status.render())
+            shown = shown_with(state)
             assert shown.startswith(f"● {state} │ $0.0146 │ 99.98"), shown  # the model id gave way
