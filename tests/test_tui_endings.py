@@ -140,3 +140,27 @@ async def test_a_failed_regenerate_keeps_the_old_reply_on_screen(server, tmp_pat
         await pilot.pause()
         assert screen.conversation.messages[-1] is old
         assert [b.message for b in screen.view.query(AssistantMessage)] == [old]
+
+
+async def test_a_failed_reply_retried_or_a_cut_one_continued_takes_its_notice_with_it(server, tmp_path):
+    server.state.add_fault(Fault(stream_error="upstream overloaded", stream_error_after=6))
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "fail please")
+        screen = chat(app)
+        assert any("upstream overloaded" in n for n in notices(app))
+        await pilot.press("ctrl+r")  # a new alternative replaces the failed reply on screen
+        await until(pilot, lambda: not screen.streaming and len(screen.conversation.siblings(
+            screen.conversation.messages[1])) == 2, what="the new alternative")
+        assert not any("upstream overloaded" in n for n in notices(app))  # not left above the new reply
+
+        server.state.add_fault(Fault(content_tokens=30, finish_reason="length"))
+        await send_and_wait(pilot, "cut please")
+        assert screen.conversation.messages[-1].status == MessageStatus.TRUNCATED
+        cut = [n for n in notices(app) if "Ctrl+G" in n]
+        assert cut
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: not screen.streaming and screen.conversation.messages[-1].status
+                    == MessageStatus.COMPLETE, what="the continuation")
+        assert not any(n in notices(app) for n in cut)

@@ -26,6 +26,16 @@ def owner_index(widget: Widget) -> int | None:
     return getattr(widget, "message_index", None)
 
 
+def said_about(children: Iterable[Widget], message: ChatMessage, *, keep_block: bool = False) -> list[Widget]:
+    """``message``'s block and the notices said after it (tagged with its index: "failed… Ctrl+R
+    retries", "cut… Ctrl+G continues"), which go when it is replaced; only the notices when it is
+    continued (``keep_block``)."""
+    children = list(children)
+    owner = next((owner_index(c) for c in children if getattr(c, "message", None) is message), None)
+    return [c for c in children if owner is not None and owner_index(c) == owner
+            and (isinstance(c, Notice) or (not keep_block and getattr(c, "message", None) is message))]
+
+
 def build_blocks(conversation: Conversation, start: int, end: int) -> list[Widget]:
     """Widgets for messages ``[start, end)`` of the current branch, with a marker wherever the
     replying model changed."""

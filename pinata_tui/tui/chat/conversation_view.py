@@ -28,7 +28,7 @@ from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.memory import give_back_memory
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, render_ahead, tag_owner
+from pinata_tui.tui.chat.block_builder import build_blocks, owner_index, render_ahead, said_about, tag_owner
 from pinata_tui.tui.chat.collection_pause import CollectionPause
 from pinata_tui.tui.chat.message_block import MessageBlock
 from pinata_tui.tui.chat.newest_first import NewestFirst
@@ -272,9 +272,9 @@ class ConversationView(NewestFirst, AnchoredScroll, can_focus=True):
         await self._mount_at_end(notice, len(self._messages) - 1)
         return notice
 
-    async def remove_message(self, message: ChatMessage) -> None:
-        """Unmount the blocks of ``message`` (about to be dropped from the conversation)."""
-        await self.remove_children([b for b in self.query(MessageBlock) if b.message is message])
+    async def remove_message(self, message: ChatMessage, *, keep_block: bool = False) -> None:
+        """Unmount ``message``'s block and the notices said after it (``keep_block``: it is continued)."""
+        await self.remove_children(said_about(self.children, message, keep_block=keep_block))
         self._end = min(self._end, len(self._messages))
 
     def block_for(self, message: ChatMessage) -> MessageBlock | None:
