@@ -108,3 +108,21 @@ async def test_a_conversation_that_cannot_be_read_whole_leaves_the_screen_as_it_
                     what="the empty conversation back")
         assert not screen.view.query(MessageBlock)
         assert screen.conversation.messages == []
+
+
+async def test_ctrl_n_and_a_question_during_the_preview_are_kept_when_the_whole_arrives(server, tmp_path, monkeypatch):
+    from tests.tui_helpers import send_and_wait
+
+    release = hold_the_whole_load(monkeypatch)
+    app = make_app(server, tmp_path, open_conversation=store_branched(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = chat(app)
+        view = screen.view
+        await until(pilot, lambda: view.previewing and view.query(MessageBlock), what="the preview")
+        await pilot.press("ctrl+n")  # the user moved on before the whole conversation was read
+        await until(pilot, lambda: not view.previewing, what="the new conversation")
+        mine = screen.conversation
+        release.set()
+        await send_and_wait(pilot, "fresh question")
+        assert screen.conversation is mine and [m.content for m in mine.messages][:1] == ["fresh question"]
+        assert not screen.streaming and len(server.state.chat_requests()) == 1

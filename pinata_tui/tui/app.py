@@ -204,6 +204,7 @@ class PinataChatApp(ConversationOpening, App[None]):
     async def _open_store(self) -> None:
         chat = self.chat  # composed (after the first frame): a long conversation's newest messages show first
         newest_first = chat.show_newest if chat is not None and chat.ready.is_set() else None
+        shown = chat.conversation if chat is not None else None
         conversation, note = await self.services.open_store(wanted=self._open_on_start,
                                                             continue_last=self._continue_last, preview=newest_first)
         if note:
@@ -214,7 +215,7 @@ class PinataChatApp(ConversationOpening, App[None]):
         if self.services.store_error:
             await chat.view.add_notice(f"History is off: {self.services.store_error} This session's messages "
                                        "are not saved.", kind="error")
-        elif conversation is not None:
+        elif conversation is not None and chat.conversation is shown:  # not if the user moved on meanwhile
             await chat.open_conversation(conversation)
 
     @work(group="themes")

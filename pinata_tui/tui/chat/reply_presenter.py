@@ -56,10 +56,10 @@ class ReplyPresenter:
         services = screen.services
         status.connection, status.connection_detail = "waiting", ""
         settings = services.settings
-        turn = ChatTurn(self.plan, await services.client(), persist=services.persist,
-                        prices=services.model_prices, max_tokens=settings.max_tokens,
-                        temperature=settings.temperature, top_p=settings.top_p, estimate_usage=self._estimate_usage)
-        try:
+        try:  # (the client too: a cancel while it is made must still end the streaming state)
+            turn = ChatTurn(self.plan, await services.client(), persist=services.persist,
+                            prices=services.model_prices, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                            top_p=settings.top_p, estimate_usage=self._estimate_usage)
             await turn.run(self.show)
         finally:
             status.stop_countdown()
