@@ -43,6 +43,7 @@ CODE = {
     "python2": "\n\n  \n\nx = 'blank lines'\n\n",
     "ruby": "x = 1    \n    ",
     "typescript": "let x = " + "'word' + " * 30 + "'a long line';",
+    "python4": "x = 1 +\u200d2\ny = 3\ufeff\nz = 'e\u0301' \nw = 4\u2028 ",  # zero-width between tokens
 }
 WIDTHS = (120, 60, 40, 24, 12, 6, 3)
 
@@ -63,8 +64,9 @@ def test_code_blocks_draw_what_rich_syntax_draws(theme):
                     continue  # Rich's own path draws it: the same by construction
                 drawn_here += 1
                 assert segments == rich_syntax(text, language, theme, width), (language, width, text)
-    # The fast path did the drawing for most of them (else this compares nothing).
-    assert drawn_here > len(CODE) * 4
+    # The fast path did the drawing for most of them (else this compares nothing); "py" and "python4" have
+    # zero-width characters, which Rich's path draws.
+    assert drawn_here > (len(CODE) - 2) * 4
 
 
 def test_what_the_fast_path_leaves_to_rich():

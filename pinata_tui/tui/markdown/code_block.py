@@ -124,9 +124,10 @@ def _padded(lines: list[list[tuple[str, Style | None]]], code_width: int, draw: 
     edge, new_line = Segment(" ", base), Segment("\n")
     segments.append(blank)
     for spans in lines:
-        used = cell_len("".join(text for text, _style in spans))  # (the whole line: as Rich measures it to pad)
-        if used > code_width:
-            return None  # it wraps: Rich's path
+        line = "".join(text for text, _style in spans)
+        used = cell_len(line)  # (the whole line: as Rich measures it to pad)
+        if used > code_width or not line.isascii() and any(cell_len(char) == 0 for char in line):
+            return None  # it wraps, or has zero-width characters (Rich measures and crops those apart): Rich's path
         segments.append(edge)
         # Text.render cuts a segment wherever a span starts or ends: unstyled tokens next to each
         # other (and the padding after them) make one segment; each styled token makes its own.
