@@ -85,9 +85,10 @@ class GrowingText:
         setattr(obj, self._loose_slot, 0 if loose >= GATHER else loose)
         if loose >= GATHER:
             # The last GATHER pieces become one: ``tail`` then has few to look through.
-            with self._lock:
-                count = min(GATHER, len(value))
-                value[-count:] = ["".join(value[-count:])]
+            with self._lock:  # (never the first: it is the text as it was, or as a reader last joined it)
+                count = min(GATHER, len(value) - 1)
+                if count > 1:
+                    value[-count:] = ["".join(value[-count:])]
 
     def length(self, obj: object) -> int:
         """``len`` of ``obj``'s text, without joining it."""

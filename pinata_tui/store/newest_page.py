@@ -23,7 +23,7 @@ from pinata_tui.store.settings import settings_from_row
 _PATH_UP = ("WITH RECURSIVE up(id, parent_id, depth) AS ("
             " SELECT id, parent_id, 0 FROM messages WHERE id = ? AND conversation_id = ?"
             " UNION ALL SELECT m.id, m.parent_id, depth + 1 FROM messages m JOIN up ON m.id = up.parent_id"
-            " WHERE depth < ?) SELECT id, parent_id FROM up")
+            " WHERE depth < ?) SELECT id, parent_id FROM up ORDER BY depth")
 
 
 class NewestPage:
