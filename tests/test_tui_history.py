@@ -392,3 +392,29 @@ async def test_f2_in_a_40x12_window_keeps_rows_for_the_conversations(server, tmp
     async with make_app(server, tmp_path).run_test(size=(120, 40)) as pilot:
         await open_history(pilot, 5)
         assert pilot.app.screen.query_one("#history-keys").display  # a tall window keeps everything
+
+
+async def test_deleting_the_open_conversation_while_its_reply_waits_saves_nothing_after_it(server, tmp_path):
+    from pinata_tui.devserver import Fault
+
+    server.state.add_fault(Fault(route="chat", first_token_delay=1.5))
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await type_and_send(pilot, "Slow to answer")
+        await until(pilot, lambda: screen.streaming and screen.conversation.id is not None, what="the request")
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(history_rows(app)) == 1)
+        await pilot.press("down", "delete")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#dialog-yes"))
+        await pilot.click("#dialog-yes")  # the reply is stopped first: nothing is saved into the deleted one
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                    and history_rows(app) == ["No saved conversations yet."])
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen and screen.conversation.id is None, what="a new conversation")
+        await app.workers.wait_for_complete()
+        said = [str(n.message) for n in app._notifications]
+        assert not any("Could not save" in s for s in said) and not any("was stopped" in s for s in said)
+    with stored(tmp_path) as store:
+        assert store.list_conversations() == []

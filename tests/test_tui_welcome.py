@@ -115,7 +115,7 @@ async def test_key_commands_in_the_demo_never_touch_the_real_config(server, tmp_
                     what="the confirmation")
         await pilot.click("#dialog-yes")
         await until(pilot, lambda: any("minted" in n for n in notices(app)), what="the new key")
-        assert any("the demo's throwaway config (yours is untouched)" in n for n in notices(app))
+        assert any("the demo's throwaway config.toml, not yours," in n for n in notices(app))
         await app.key_actions.forget_jwt()
         assert read_config(app.paths.config_file).get("llm_key", "").startswith("pk-dev-")
     assert read_config(config) == {"jwt": "the-users-real-jwt-abcdef", "theme": "nord"}

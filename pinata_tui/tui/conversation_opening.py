@@ -41,7 +41,7 @@ class ConversationOpening(_Base):
             return
 
         async def chosen(choice: HistoryChoice | None) -> None:
-            deleted_open = history.current_id is None and chat.conversation.id is not None
+            deleted_open = chat.conversation.id in history.deleted
             if deleted_open and (choice is None or choice.conversation_id is None):
                 await chat.action_new_conversation()  # nothing more can be saved in it
                 self.notify("The conversation that was open is deleted: this is a new one.", markup=False)
@@ -54,7 +54,7 @@ class ConversationOpening(_Base):
                         return  # the search hit has the focus
             chat.prompt.focus()
 
-        history = HistoryScreen(store, chat.conversation.id)
+        history = HistoryScreen(store, chat.conversation.id, before_deleting_open=chat.stop_streaming)
         self.push_screen(history, chosen)
 
     async def open_saved(self, conversation_id: int, *, at_message: int | None = None) -> None:
@@ -69,7 +69,7 @@ class ConversationOpening(_Base):
             elif hit is not None:
                 await chat.view.reveal(hit)
             return
-        stopping = chat.streaming
+        stopping = chat.streaming  # (not the reply of one deleted in F2: stopped before the deletion)
         try:
             conversation = await self.services.persist(lambda store: store.load(conversation_id))
         except KeyError:

@@ -36,7 +36,7 @@ class KeyActions:
     @property
     def _config_name(self) -> str:
         """How notices name the file settings go to (in the demo, a throwaway one)."""
-        return "the demo's throwaway config (yours is untouched)" if self.services.demo else "config.toml"
+        return "the demo's throwaway config.toml, not yours," if self.services.demo else "config.toml"
 
     def _once_only(self, key: str, problem: str) -> str:
         return (f"the key could not be saved ({problem}). Pinata shows it only once — copy it now: {key}")

@@ -117,7 +117,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         yield SettingsLine(id="settings-line")
         yield EmptyConversationHint(id="empty-hint")
         yield ConversationView(id="conversation")
-        more = Static("↓ more below — press End (or Ctrl+End) to follow", id="more-below")
+        more = Static("↓ more below — Ctrl+End (or End from an empty prompt) follows", id="more-below")
         more.display = False
         yield more
         yield PathCompletions(id="path-completions")  # an overlay just above the chips (or the prompt)
@@ -222,6 +222,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
             if not isinstance(block, AssistantMessage):
                 return
             block.refresh_header()
+            await self.view.remove_message(plan.reply, keep_block=True)  # "cut… Ctrl+G continues" goes
         else:
             block = await self.view.add_reply(plan.reply)
         self.view.jump_to_end()
@@ -310,6 +311,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
             worker.cancel()
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
+        self.set_streaming(False)  # also when the worker was cancelled before its turn could begin
 
     async def action_new_conversation(self) -> None:
         await self.stop_streaming()
@@ -431,15 +433,16 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         if banner is not None and banner.display:
             banner.balance = balance
 
-    _warned_unknown: str | None = None
-    """The model last warned about (the cached catalog and then the live one: one warning)."""
+    _warned_unknown: tuple[int, str] | None = None
+    """The conversation and model last warned about (the cached catalog, then the live one: one warning)."""
 
     def catalog_changed(self) -> None:
         """The app has a new catalog: warn when this conversation's model is not in it."""
         catalog = self.services.catalog
         model = self.conversation.model
-        if catalog and model != self._warned_unknown and not any(m.model_id == model for m in catalog):
-            self._warned_unknown = model
+        if catalog and (id(self.conversation), model) != self._warned_unknown and not any(
+                m.model_id == model for m in catalog):
+            self._warned_unknown = (id(self.conversation), model)
             suggestions = close_matches(model, catalog)
             maybe = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
             self.run_worker(self.view.add_notice(  # (the notice draws the id's control characters as symbols)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +120,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             path = path / self.default_path.with_suffix(EXTENSIONS[self.fmt]).name
         try:  # made now (the export would make it), so a folder that cannot be is said with the dialog open
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+                raise PermissionError(errno.EACCES, "permission denied")
         except OSError as exc:
             self.notify(make_displayable(f"Cannot write in {path.parent}: {exc.strerror or exc}. Give another folder."),
                         severity="error", markup=False)

@@ -23,7 +23,7 @@ _PATH_TOKEN = re.compile(r"(?:^|\s)@((?:[^\s@\\]|\\.)*\\?)$")
 """An ``@`` at the start or after a space, then the path typed up to the cursor. A space, ``@`` or
 backslash in the path is escaped with a backslash, as in a shell (``@My\\ Notes/plan.md``)."""
 _ESCAPED = re.compile(r"\\(.?)")
-_TO_ESCAPE = re.compile(r"([\s@\\])")
+_TO_ESCAPE = re.compile(r"([ \t@\\])")
 
 
 def escape_path(path: str) -> str:

@@ -144,7 +144,7 @@ class StatusBar(Widget):
             rest = total(fields) - cell_len(model)
             if width - rest >= 12:  # the model id, shortened, still says something
                 return layout(state, shorten_model(model, width - rest), with_context, with_speed)
-        if self.connection not in ("idle", "streaming"):  # a retry or an error says more than the model id
+        if self.connection in ("retrying", "error"):  # a retry or an error says more than the model id
             fields = [(f"● {self.connection}", connection_style), *money]
             if total(fields) <= width:
                 return fields

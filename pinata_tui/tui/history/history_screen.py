@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -52,10 +52,14 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
         Binding("down", "focus_list", "List", show=False, id="history.down"),
     ]
 
-    def __init__(self, store: ConversationStore, current_id: int | None) -> None:
+    def __init__(self, store: ConversationStore, current_id: int | None,
+                 before_deleting_open: Callable[[], Awaitable[None]] | None = None) -> None:
         super().__init__()
         self.store = store
         self.current_id = current_id
+        self.before_deleting_open = before_deleting_open
+        """Called before the open conversation is deleted (the app stops its reply: nothing saved after)."""
+        self.deleted: set[int] = set()
         self._titles: dict[int, str] = {}
         self._rest: list[Option] = []
         """Rows not in the list yet (see ``ROWS_AT_ONCE``)."""
@@ -200,10 +204,13 @@ class HistoryScreen(ModalScreen[HistoryChoice | None]):
             return
         title = make_displayable(self._titles.get(chosen, "this conversation"))
 
-        def confirmed(yes: bool | None) -> None:
+        async def confirmed(yes: bool | None) -> None:
             if yes:
                 if chosen == self.current_id:
                     self.current_id = None
+                    if self.before_deleting_open is not None:
+                        await self.before_deleting_open()
+                self.deleted.add(chosen)
                 self._change(lambda: self.store.delete(chosen))
 
         self.app.push_screen(ConfirmDialog(f"Delete “{title}” and all its messages? This cannot be undone.",
