@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -93,11 +94,14 @@ def build_prompt(prompt: str | None, stdin: TextIO, err: TextIO | None = None) -
 
 
 class StorePersist:
-    """Runs store calls in a thread; a storage problem is reported once on stderr, never fatal."""
+    """Runs store calls in a thread of its own, one at a time; a storage problem is reported once on
+    stderr, never fatal. ``close`` waits for the calls under way: Ctrl-C cancels the wait for a save,
+    not the save, and closing the database under a save could hang both threads."""
 
     def __init__(self, database: Path, enabled: bool, err: TextIO) -> None:
         self.err = err
         self.store: ConversationStore | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pinata-store")
         if enabled:
             try:
                 self.store = ConversationStore(database)
@@ -112,13 +116,14 @@ class StorePersist:
         if store is None:
             return None
         try:
-            return await asyncio.to_thread(write, store)
+            return await asyncio.get_running_loop().run_in_executor(self._thread, write, store)
         except StoreError as exc:
             self._report(exc)
             self.store = None
             return None
 
     def close(self) -> None:
+        self._thread.shutdown(wait=True)
         if self.store is not None:
             self.store.close()
 

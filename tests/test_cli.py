@@ -431,3 +431,26 @@ def test_export_and_import_errors(cli, tmp_path):
     result = cli("import", str(bad))
     assert result.code == 2 and "not a conversation" in result.err and "message 1" in result.err
     assert "cannot read" in cli("import", str(tmp_path / "missing.json")).err
+
+
+async def test_ask_closes_its_database_only_after_a_save_under_way_has_finished(tmp_path):
+    import asyncio
+    import io
+    import threading
+
+    from pinata_tui.ask import StorePersist
+
+    persist = StorePersist(tmp_path / "history.sqlite3", True, io.StringIO())
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_save(store):
+        started.set()
+        threading.Event().wait(0.3)
+        store.list_conversations()  # the database still open
+        finished.set()
+
+    waiting = asyncio.ensure_future(persist(slow_save))
+    await asyncio.to_thread(started.wait, 5)
+    waiting.cancel()  # Ctrl-C: the wait is cancelled, not the save
+    persist.close()
+    assert finished.is_set()
