@@ -182,8 +182,11 @@ def test_ask_cut_stream_prints_what_arrived(server, cli, home):
 def test_ask_ctrl_c_stops_cleanly_and_keeps_what_arrived(server, env, home):
     server.state.tokens_per_second = 30
     server.state.reply_tokens = 1000
+    # Ctrl-C as a user's shell delivers it: a test run started in the background (`… &` in a script)
+    # ignores SIGINT, and a child would inherit that.
     proc = subprocess.Popen([sys.executable, "-m", "pinata_tui", "ask", "long story"], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         received = ""
         while len(received) < 40:  # blocks until the reply is streaming; the test's timeout bounds it
