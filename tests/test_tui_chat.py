@@ -440,20 +440,25 @@ async def test_keymap_remaps_a_binding_by_id(server, tmp_path):
         assert ("f9", "Models") in app.key_help()
 
 
+async def scrolled_up_while_a_long_reply_streams(pilot):
+    """Send for a long reply, let it overflow the pane, scroll to the top: the pane stops following."""
+    screen = chat(pilot.app)
+    view = screen.view
+    await type_and_send(pilot, "long please")
+    await until(pilot, lambda: view.max_scroll_y > 20, what="the reply to overflow")
+    assert view.following and not screen.query_one("#more-below").display
+    view.scroll_to(y=0, animate=False)
+    await until(pilot, lambda: not view.following and screen.query_one("#more-below").display)
+    return screen, view
+
+
 async def test_pane_stops_following_when_the_user_scrolls_up(server, tmp_path):
     server.state.tokens_per_second = 150
     server.state.reply_tokens = 1500
     app = make_app(server, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        screen = chat(app)
-        view = screen.view
-        await type_and_send(pilot, "long please")
-        await until(pilot, lambda: view.max_scroll_y > 20, what="the reply to overflow")
-        assert view.following and not screen.query_one("#more-below").display
-        view.scroll_to(y=0, animate=False)
-        await until(pilot, lambda: not view.following)
-        await until(pilot, lambda: screen.query_one("#more-below").display)
+        screen, view = await scrolled_up_while_a_long_reply_streams(pilot)
         reply = screen.conversation.messages[-1]
         read_from = len(reply.content)
         await until(pilot, lambda: len(reply.content) > read_from + 200, what="more of the reply")
@@ -471,12 +476,7 @@ async def test_end_in_the_prompt_follows_as_the_hint_says_unless_the_prompt_has_
     app = make_app(server, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        screen = chat(app)
-        view = screen.view
-        await type_and_send(pilot, "long please")
-        await until(pilot, lambda: view.max_scroll_y > 20, what="the reply to overflow")
-        view.scroll_to(y=0, animate=False)
-        await until(pilot, lambda: not view.following and screen.query_one("#more-below").display)
+        screen, view = await scrolled_up_while_a_long_reply_streams(pilot)
         assert screen.focused is screen.prompt
         await press_now(pilot, *"draft", "home", "end")  # with text, End is the prompt's: its cursor goes
         assert screen.prompt.cursor_location == (0, 5) and not view.following
