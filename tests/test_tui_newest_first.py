@@ -126,3 +126,25 @@ async def test_ctrl_n_and_a_question_during_the_preview_are_kept_when_the_whole_
         await send_and_wait(pilot, "fresh question")
         assert screen.conversation is mine and [m.content for m in mine.messages][:1] == ["fresh question"]
         assert not screen.streaming and len(server.state.chat_requests()) == 1
+
+
+async def test_edit_branch_arrows_and_compare_wait_for_the_whole_conversation(server, tmp_path, monkeypatch):
+    release = hold_the_whole_load(monkeypatch)
+    app = make_app(server, tmp_path, open_conversation=store_branched(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = chat(app)
+        view = screen.view
+        await until(pilot, lambda: view.previewing and view.query(MessageBlock), what="the newest messages")
+        reply = next(b for b in view.query(MessageBlock) if b.message.content == "The answer to question 28.")
+        reply.focus()
+        await pilot.pause()
+        await pilot.press("left", "v")  # its tree is not read yet: said, not done on the empty start-up one
+        question = next(b for b in view.query(MessageBlock) if b.message.content == "question 29")
+        question.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert screen.editing is None and reply.branch == (2, 2)
+        said = [str(n.message) for n in app._notifications]
+        assert said.count("The conversation is still being read: try again in a moment.") == 3
+        release.set()
+        await until(pilot, lambda: not view.previewing, what="the whole conversation")

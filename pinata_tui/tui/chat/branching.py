@@ -42,9 +42,17 @@ class BranchingScreen(ContextMeterScreen):
 
     # ------------------------------------------------------------ editing
 
+    def _still_reading(self) -> bool:
+        """A long conversation's newest messages show while the rest is read: its tree is not here yet."""
+        if self.view.previewing:
+            self.notify("The conversation is still being read: try again in a moment.", markup=False)
+        return self.view.previewing
+
     @on(EditRequested)
     def _edit_requested(self, event: EditRequested) -> None:
         event.stop()
+        if self._still_reading():
+            return
         if self.streaming:
             self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             return
@@ -96,6 +104,8 @@ class BranchingScreen(ContextMeterScreen):
     @on(SiblingRequested)
     async def _sibling_requested(self, event: SiblingRequested) -> None:
         event.stop()
+        if self._still_reading():
+            return
         siblings = self.conversation.siblings(event.message)
         # From the alternative shown now: keys typed in one burst all reach the block shown before
         # the first of them switched it, so each steps on from where the last one went.
@@ -167,6 +177,8 @@ class BranchingScreen(ContextMeterScreen):
         if event.action != "compare":
             return  # "regenerate with…" goes on up to the app, which has the model picker
         event.stop()
+        if self._still_reading():
+            return
         alternatives = [m for m in self.conversation.siblings(event.message) if m.role == "assistant"]
         if len(alternatives) < 2:
             self.notify("This reply has no alternatives to compare: press Ctrl+R (or m to pick another "
