@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 from dataclasses import dataclass
@@ -22,6 +23,18 @@ from pinata_tui.settings import Settings
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
 
 EXTENSIONS = {"md": ".md", "json": ".json"}
+
+
+def writable_target(typed: str, name: str) -> tuple[Path, bool]:
+    """The file to write (``name`` in the folder typed, if it is one) and whether it exists; its folder is
+    made now (the export would make it), so one that cannot be is said with the dialog still open."""
+    path = Path(typed).expanduser()
+    if path.is_dir():
+        path = path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise PermissionError(errno.EACCES, "permission denied", str(path.parent))
+    return path, path.exists()
 
 
 class FormCheckbox(Checkbox, inherit_bindings=False):
@@ -110,25 +123,21 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-ok")
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
         raw = self.query_one("#export-path", Input).value.strip()
         if not raw:
             self.notify("Give a file to write.", severity="warning")
             return
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            path = path / self.default_path.with_suffix(EXTENSIONS[self.fmt]).name
-        try:  # made now (the export would make it), so a folder that cannot be is said with the dialog open
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-                raise PermissionError(errno.EACCES, "permission denied")
+        name = self.default_path.with_suffix(EXTENSIONS[self.fmt]).name
+        try:  # the disk in a thread (a slow or network folder must not hold the screen)
+            path, exists = await asyncio.to_thread(writable_target, raw, name)
         except OSError as exc:
-            self.notify(make_displayable(f"Cannot write in {path.parent}: {exc.strerror or exc}. Give another folder."),
-                        severity="error", markup=False)
+            self.notify(make_displayable(f"Cannot write in {exc.filename or raw}: {exc.strerror or exc}. "
+                                         "Give another folder."), severity="error", markup=False)
             return
         request = ExportRequest(self.fmt, path, self.query_one("#export-reasoning", Checkbox).value,
                                 self.query_one("#export-branches", Checkbox).value)
-        if not path.exists():
+        if not exists:
             self.dismiss(request)
             return
 
