@@ -9,7 +9,9 @@ from __future__ import annotations
 import gc
 
 # The cyclic collector waits while the imports below load (about 40 collections of young objects:
-# 5 ms of a cold start) and resumes once they have; ``run_tui`` pauses it again for the app.
+# 5 ms of a cold start) and resumes once they have; ``run_tui`` pauses it again for the app. What
+# they built (modules, classes: ~100,000 objects that live as long as the process) is frozen first:
+# resumed with them young, the collector walked them all in its next collection (6-9 ms, #17).
 _COLLECTING = gc.isenabled()
 gc.disable()
 
@@ -47,6 +49,7 @@ try:
     from pinata_tui.terminal import current, decide, detect, use_output_fallback
 finally:  # also when an import fails: whoever caught the error keeps a working collector
     if _COLLECTING:
+        gc.freeze()
         gc.enable()
 
 if TYPE_CHECKING:
