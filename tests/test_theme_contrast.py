@@ -125,7 +125,7 @@ PAIRS: list[tuple[str, str, str, tuple[str, ...], float]] = [
      "$block-cursor-blurred-foreground", ("$surface", "$block-cursor-blurred-background"), TEXT),
     ("picker: highlighted row, list focused", "OptionList:focus, $block-cursor-*",
      "$block-cursor-foreground", ("$surface", "$block-cursor-background"), TEXT),
-    ("picker filter bar edge", "app.tcss #picker-filter border-left", "$primary", ("$surface",), BORDER),
+    ("picker filter bar edge", "model_picker.tcss #picker-filter border-left", "$primary", ("$surface",), BORDER),
     ("prompt border", "app.tcss PromptInput:focus", "$primary", (), BORDER),
 ]
 

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from pinata_tui.sanitize import make_displayable
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class WelcomeChoice:
     remember_jwt: bool = False
 
 
-class WelcomeScreen(ModalScreen[None]):
+class WelcomeScreen(StyledModal[None]):
     """Collects the user's choice and posts it; the app does the work and reports back here."""
+    STYLES = ("welcome_screen.tcss",)
 
     BINDINGS = [
         Binding("escape", "skip", "Skip for now", id="welcome.skip"),

@@ -6,14 +6,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pinata_tui.sanitize import make_displayable
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 
-class CodeBlockPicker(ModalScreen[str | None]):
+class CodeBlockPicker(StyledModal[str | None]):
+    STYLES = ("code_block_picker.tcss",)
     BINDINGS = [Binding("escape", "close", "Close", id="codepicker.close")]
 
     def __init__(self, blocks: list[tuple[str, str]]) -> None:

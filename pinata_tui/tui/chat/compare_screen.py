@@ -9,13 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from pinata_tui.conversation import ChatMessage
 from pinata_tui.pricing import format_usd_with_source
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 
 def reply_figures(message: ChatMessage) -> Text:
@@ -66,8 +66,9 @@ class CompareColumn(Vertical):
         await body.mount(reply)
 
 
-class CompareScreen(ModalScreen[ChatMessage | None]):
+class CompareScreen(StyledModal[ChatMessage | None]):
     """Returns the reply chosen to make current, or None when closed."""
+    STYLES = ("compare_screen.tcss",)
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close", id="compare.close"),

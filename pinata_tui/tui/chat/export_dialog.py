@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from pinata_tui.conversation import Conversation
@@ -21,6 +20,7 @@ from pinata_tui.export import default_export_dir, export_filename
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.settings import Settings
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 EXTENSIONS = {"md": ".md", "json": ".json"}
 
@@ -61,8 +61,9 @@ class ExportRequest:
     all_branches: bool = False
 
 
-class ExportDialog(ModalScreen[ExportRequest | None]):
+class ExportDialog(StyledModal[ExportRequest | None]):
     """Format, file and whether to keep the reasoning; asks before replacing a file."""
+    STYLES = ("../common/dialogs.tcss", "export_dialog.tcss")
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),

@@ -15,11 +15,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Static
 
 from pinata_tui.attachment_content import safe_name
 from pinata_tui.attachments import IMAGE_LIMIT, TEXT_LIMIT, Attachment, AttachmentError, human_size, read_attachment
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 _SKIPPED = frozenset({"__pycache__", "node_modules"})
 
@@ -35,8 +35,9 @@ class SafeDirectoryTree(DirectoryTree):
         return [p for p in paths if not p.name.startswith(".") and p.name not in _SKIPPED]
 
 
-class FilePicker(ModalScreen[Attachment | None]):
+class FilePicker(StyledModal[Attachment | None]):
     """Dismisses with the chosen file, read and checked, or None."""
+    STYLES = ("../common/dialogs.tcss", "file_picker.tcss")
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="filepicker.close")]
 

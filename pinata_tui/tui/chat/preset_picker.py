@@ -9,21 +9,21 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pinata_tui.preset_files import Preset
 from pinata_tui.sanitize import one_line
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 LIST_ROWS = 16
 AROUND_LIST = 10
 
 
-class PresetPicker(ModalScreen[str | None]):
+class PresetPicker(StyledModal[str | None]):
     """Enter starts a new conversation with the highlighted preset; Esc cancels."""
 
-    CSS_PATH = "settings.tcss"
+    STYLES = ("../common/dialogs.tcss", "settings.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, presets: list[Preset]) -> None:

@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
 from pinata_tui.conversation import Conversation
@@ -28,6 +27,7 @@ from pinata_tui.conversation_settings import (
 )
 from pinata_tui.sanitize import make_displayable, one_line
 from pinata_tui.settings import Settings
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 FIELDS = (
     ("temperature", f"Temperature ({TEMPERATURE_RANGE[0]:g}–{TEMPERATURE_RANGE[1]:g})"),
@@ -42,8 +42,8 @@ class SettingsChange:
     settings: ConversationSettings
 
 
-class SettingsDialog(ModalScreen[SettingsChange | None]):
-    CSS_PATH = "settings.tcss"
+class SettingsDialog(StyledModal[SettingsChange | None]):
+    STYLES = ("../common/dialogs.tcss", "settings.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),

@@ -7,12 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from pinata_tui.tui.common.screen_styles import StyledModal
 
-class ConfirmDialog(ModalScreen[bool]):
+
+class ConfirmDialog(StyledModal[bool]):
     """Yes / no. Enter on the focused button; Esc is always no."""
+    STYLES = ("dialogs.tcss",)
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 

@@ -8,8 +8,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 EXTRA_KEYS = [
     ("Enter", "Send the prompt"),
@@ -53,7 +54,8 @@ class KeyTable:
         yield table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(StyledModal[None]):
+    STYLES = ("help_screen.tcss",)
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
 
     def __init__(self, bindings: list[tuple[str, str, str]]) -> None:

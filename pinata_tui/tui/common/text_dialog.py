@@ -7,12 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from pinata_tui.tui.common.screen_styles import StyledModal
 
-class TextDialog(ModalScreen[str | None]):
+
+class TextDialog(StyledModal[str | None]):
     """One line of text (a title, say). Enter accepts; Esc cancels."""
+    STYLES = ("dialogs.tcss",)
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 

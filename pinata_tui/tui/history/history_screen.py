@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -19,6 +18,7 @@ from textual.worker import get_current_worker
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.store import ConversationStore
 from pinata_tui.tui.common.confirm_dialog import ConfirmDialog
+from pinata_tui.tui.common.screen_styles import StyledModal
 from pinata_tui.tui.common.text_dialog import TextDialog
 from pinata_tui.tui.history.rows import OneLine, group_hits, hit_row, summary_row
 
@@ -42,8 +42,9 @@ def _merge(into: dict[int, str], more: dict[int, str]) -> None:
     ``call_from_thread`` inspects its callback's signature, which ``dict.update`` has none of.)"""
     into.update(more)
 
-class HistoryScreen(ModalScreen[HistoryChoice | None]):
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # app.tcss: a short window keeps room for rows
+class HistoryScreen(StyledModal[HistoryChoice | None]):
+    STYLES = ("history_screen.tcss",)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # history_screen.tcss: a short window keeps room for rows
     BINDINGS = [
         Binding("escape", "close", "Close", id="history.close"),
         Binding("ctrl+n", "new", "New chat", id="history.new"),

@@ -12,7 +12,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -20,6 +19,7 @@ from pinata_tui.api.types import ModelInfo
 from pinata_tui.catalog import rank_models
 from pinata_tui.pricing import format_price, format_usd
 from pinata_tui.sanitize import make_displayable
+from pinata_tui.tui.common.screen_styles import StyledModal
 
 COLUMNS = ("provider", "name", "input", "output", "cache", "next")
 DROP_ORDER = ("next", "cache", "provider", "output", "input")
@@ -79,8 +79,9 @@ def model_row(model: ModelInfo, current: bool, columns: list[str], widths: dict[
     return row
 
 
-class ModelPicker(ModalScreen[str | None]):
+class ModelPicker(StyledModal[str | None]):
     """Returns the chosen model id, or None when dismissed."""
+    STYLES = ("model_picker.tcss",)
 
     BINDINGS = [
         Binding("escape", "dismiss_picker", "Close", id="picker.close"),
