@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from pinata_tui.attachments import complete_path
 from pinata_tui.conversation import MessageStatus
+from pinata_tui.tui.chat import attachments_screen
 from pinata_tui.tui.chat.attachment_tray import AttachmentChip
 from pinata_tui.tui.chat.file_picker import FilePicker
 from pinata_tui.tui.chat.notice import Notice
+from pinata_tui.tui.chat.path_completions import PathCompletions
 from pinata_tui.tui.chat.user_message import UserMessage
 from tests.attachment_helpers import png
 from tests.tui_helpers import chat, make_app, press_now, ready, send_and_wait, turn_settled
-from tests.waiting import until
+from tests.waiting import settle, until
 
 
 @pytest.fixture
@@ -266,3 +269,32 @@ async def test_enter_sends_files_without_text_but_not_an_empty_prompt(server, tm
         sent = server.state.chat_requests()[-1]["body"]["messages"][0]["content"]
         assert sent == "notes.md:\n```\n# Notes\nremember the milk\n```"
         assert not screen.prompt.has_attachments
+
+
+async def test_the_matches_overlay_is_mounted_when_first_wanted_just_above_the_chips(server, tmp_path, workdir,
+                                                                                   monkeypatch):
+    """#17: not composed with the chat screen (an option list and its styles cost ~5 ms before the first
+    frame); a query without matches mounts nothing, the first with matches mounts it where it was composed."""
+    queried: list[str] = []
+
+    def complete(query: str) -> list[str]:
+        found = complete_path(query) if queried[:1] == ["(matches)"] else []  # none until asked for
+        queried.append(query)
+        return found
+
+    monkeypatch.setattr(attachments_screen, "complete_path", complete)
+    app = make_app(server, tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        assert not screen.query(PathCompletions)
+        await pilot.press(*"@zz")
+        await until(pilot, lambda: "zz" in queried, what="the query")
+        await settle(pilot)
+        assert not screen.query(PathCompletions)
+        queried.insert(0, "(matches)")
+        await pilot.press(*["backspace"] * 2, "s")
+        await until(pilot, lambda: screen.query(PathCompletions) and screen.completions.display, what="the matches")
+        children = list(screen.children)
+        assert children.index(screen.completions) == children.index(screen.tray) - 1
+        assert screen.completions.region.bottom <= screen.prompt.region.y

@@ -40,7 +40,6 @@ from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint, E
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.newest_first import NewestFirstScreen
-from pinata_tui.tui.chat.path_completions import PathCompletions
 from pinata_tui.tui.chat.prompt_input import PromptInput
 from pinata_tui.tui.chat.settings_actions import SettingsActions
 from pinata_tui.tui.chat.settings_line import SettingsLine
@@ -120,7 +119,6 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         more = Static("↓ more below — Ctrl+End (or End from an empty prompt) follows", id="more-below")
         more.display = False
         yield more
-        yield PathCompletions(id="path-completions")  # an overlay just above the chips (or the prompt)
         yield AttachmentTray(id="attachments")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar")
