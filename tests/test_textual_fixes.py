@@ -277,3 +277,48 @@ async def test_a_removed_widget_lets_go_of_the_lines_it_drew():
         for strip in drawn:  # nothing but this test holds them now
             assert [h for h in holders(strip) if h is not drawn and not isinstance(h, types.CoroutineType)] == []
         assert stays._styles_cache._cache
+
+
+async def test_a_widget_that_grew_in_a_layout_is_not_laid_out_and_drawn_again(monkeypatch):
+    """Fix 14: the layout gives a widget its new virtual size without asking for a second layout."""
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+    from textual.screen import Screen
+    from textual.widgets import Static
+
+    apply_textual_fixes()
+    layouts: list[int] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen, *args: object, **kwargs: object) -> None:
+        layouts.append(1)
+        refresh_layout(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    class Watching(Static):
+        seen: list[tuple[int, int]]
+
+        def watch_virtual_size(self, size: object) -> None:
+            self.seen = [*getattr(self, "seen", []), tuple(size)]  # type: ignore[arg-type]
+
+    class Demo(App[None]):
+        def compose(self) -> ComposeResult:
+            with VerticalScroll():
+                yield Static("\n".join(f"line {n}" for n in range(20)), id="grows")  # the pane scrolls already
+                yield Watching("watched", id="watched")
+
+    app = Demo()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        grows, pane = app.query_one("#grows", Static), app.query_one(VerticalScroll)
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        grows.update("\n".join(f"line {n}" for n in range(30)))
+        for _ in range(5):
+            await pilot.pause()
+        assert len(layouts) == 1  # Textual 8.2.8 alone: 2, the second changing nothing
+        assert grows.virtual_size.height == 30 and pane.virtual_size.height == 31
+        assert pane.max_scroll_y == 31 - 10  # the pane's scrollbar and limits follow the new size
+        watched = app.query_one("#watched", Watching)
+        watched.update("watched\nnow two lines")
+        for _ in range(3):
+            await pilot.pause()
+        assert watched.seen[-1][1] == 2  # a widget that watches its virtual size is still told

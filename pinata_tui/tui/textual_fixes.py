@@ -90,6 +90,10 @@ Textual, re-check each against the new source, drop those fixed upstream, and mo
    followed replayed as key presses before the paste: a pasted line break was Enter and sent half
    of it. ESC inside a paste is kept as ``␛`` (``tui/paste_escapes.py``). Upstream: worth proposing.
 
+14. A layout that changed a widget's virtual size (a streaming reply, the pane around it) asked for a
+   second layout and a full repaint of that widget: every frame of a reply came twice
+   (``tui/one_layout.py``). Upstream: worth proposing.
+
 Results are exactly Textual's (but for 5, 6, 7, 9, 10 and 13, on purpose; 11 draws the same rows). ``apply_textual_fixes()`` is idempotent.
 """
 
@@ -107,6 +111,7 @@ from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
 
+from pinata_tui.tui.one_layout import set_virtual_size_without_a_second_layout
 from pinata_tui.tui.paste_escapes import filter_pastes
 
 _applied = False
@@ -159,6 +164,7 @@ def apply_textual_fixes(version: str | None = None) -> bool:
     _partial_updates_draw_only_their_rows()
     _removed_widgets_drop_their_lines()
     filter_pastes()
+    set_virtual_size_without_a_second_layout()
     return True
 
 
