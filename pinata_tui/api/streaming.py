@@ -268,6 +268,10 @@ def tool_call_names(holder: dict[str, Any]) -> list[str | None]:
     return names
 
 
+_REASONING_KEYS = frozenset(("reasoning", "reasoning_content", "reasoning_details"))
+_TOOL_KEYS = frozenset(("tool_calls", "function_call"))
+
+
 class ChunkInterpreter:
     """Folds ``chat.completion.chunk`` payloads into events and remembers what arrived."""
 
@@ -280,6 +284,9 @@ class ChunkInterpreter:
         self.finish_reason: str | None = None
         self.model: str | None = None
         self.response_id: str | None = None
+        self._model_seen: object = None
+        self._id_seen: object = None
+        """The raw ``model`` and ``id`` last checked: every chunk repeats them."""
 
     @property
     def text(self) -> str:
@@ -315,21 +322,23 @@ class ChunkInterpreter:
             raise self.interrupted("the server sent a malformed chunk") from None
         if not isinstance(chunk, dict):
             return []
-        usage = Usage.from_json(chunk.get("usage"))
+        # Each chunk of a reply is read here (thousands a reply): what most chunks lack is not looked into.
+        usage = Usage.from_json(chunk["usage"]) if chunk.get("usage") is not None else None
         if usage is not None:
             self.usage = usage
         if chunk.get("object") == "error":  # vLLM: the error object is the whole event
             raise self.failed(chunk)
-        if isinstance(chunk.get("model"), str) and chunk["model"]:  # Azure's annotation chunks send ""
-            self.model = valid_unicode(chunk["model"])
-        if isinstance(chunk.get("id"), str) and chunk["id"]:
-            self.response_id = valid_unicode(chunk["id"])
+        model, response_id = chunk.get("model"), chunk.get("id")
+        if model and model != self._model_seen and isinstance(model, str):  # Azure's annotation chunks send ""
+            self.model, self._model_seen = valid_unicode(model), model
+        if response_id and response_id != self._id_seen and isinstance(response_id, str):
+            self.response_id, self._id_seen = valid_unicode(response_id), response_id
         events: list[ChunkEvent] = []
         choices = chunk.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
         delta = choice.get("delta")
         if isinstance(delta, dict):
-            reasoning = valid_unicode(reasoning_text(delta))
+            reasoning = "" if _REASONING_KEYS.isdisjoint(delta) else valid_unicode(reasoning_text(delta))
             content = delta.get("content")
             content = valid_unicode(content) if isinstance(content, str) else ""
             refusal = delta.get("refusal")
@@ -343,7 +352,8 @@ class ChunkInterpreter:
                 events.append(TextDelta(content))
             if refusal:
                 events.append(RefusalDelta(refusal))
-            events.extend(ToolCallDelta(valid_unicode(name) if name else name) for name in tool_call_names(delta))
+            if not _TOOL_KEYS.isdisjoint(delta):
+                events.extend(ToolCallDelta(valid_unicode(name) if name else name) for name in tool_call_names(delta))
         error = chunk.get("error") or choice.get("error")
         finish = choice.get("finish_reason")
         if isinstance(finish, str) and finish:
