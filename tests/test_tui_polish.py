@@ -77,6 +77,23 @@ async def test_a_quiet_stream_says_how_long_it_has_been_quiet(server, tmp_path):
         await until(pilot, lambda: not screen.streaming, timeout=15)
 
 
+async def test_the_quiet_note_goes_as_soon_as_data_comes_again(server, tmp_path):
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        status = chat(app).status
+        status.connection = "streaming"
+        status.stream_active()
+        status._last_data -= status.SILENCE_SECONDS + 1  # as if the stream had been quiet that long
+        status._check_silence()
+        assert status.connection_detail.startswith("no data for")
+        status.stream_active()  # a piece arrives
+        assert status.connection_detail == ""
+        status.connection_detail = "(retried)"
+        status.stream_active()
+        assert status.connection_detail == "(retried)"  # any other detail stays
+
+
 async def test_an_unknown_model_offers_the_picker_not_a_resend(server, tmp_path):
     app = make_app(server, tmp_path, model="nobody/no-such-model")
     async with app.run_test(size=(100, 30)) as pilot:

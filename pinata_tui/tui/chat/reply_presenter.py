@@ -49,6 +49,8 @@ class ReplyPresenter:
         self.block = block
         self.status = screen.status  # looked up once: ``show`` runs for every piece of a reply
         self._last_yield = time.monotonic()
+        self._shown_streaming = False
+        """The status bar says "streaming" (set here: checking its reactive per piece costs)."""
 
     async def run(self) -> None:
         """Run the turn to its end (or until the worker is cancelled: it settles as stopped first)."""
@@ -81,7 +83,8 @@ class ReplyPresenter:
     async def show(self, event: TurnEvent) -> None:
         screen, status, block = self.screen, self.status, self.block
         if isinstance(event, (ReplyText, ReasoningText)):
-            if status.connection != "streaming":
+            if not self._shown_streaming:
+                self._shown_streaming = True
                 status.stop_countdown()
                 status.connection, status.connection_detail = "streaming", ""
             status.stream_active()
@@ -95,6 +98,7 @@ class ReplyPresenter:
                 await asyncio.sleep(0.002)
                 self._last_yield = time.monotonic()
         elif isinstance(event, RetryScheduled):
+            self._shown_streaming = False
             status.count_down(event.delay, f"attempt {event.attempt + 1}/{event.max_attempts}")
             # The first sentence of the (one-line, displayable) reason: cut at ". ", so a URL's dots stay.
             block.set_waiting_note(event.reason.split(". ")[0].rstrip(".") + "; retrying")

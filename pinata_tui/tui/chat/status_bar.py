@@ -72,11 +72,16 @@ class StatusBar(Widget):
         self._silence_timer = self.set_interval(1.0, self._check_silence)
         self._retry_timer = self.set_interval(0.25, self._tick, pause=True)
 
+    _says_silent = False
+    """The detail says the stream went quiet (a plain attribute: read per piece, where a reactive costs)."""
+
     def stream_active(self) -> None:
         """Data arrived: the stream is alive (called per piece, so cheap)."""
         self._last_data = time.monotonic()
-        if self.connection_detail.startswith("no data"):
-            self.connection_detail = ""
+        if self._says_silent:
+            self._says_silent = False
+            if self.connection_detail.startswith("no data"):
+                self.connection_detail = ""
 
     def stream_ended(self) -> None:
         self._last_data = None
@@ -87,6 +92,7 @@ class StatusBar(Widget):
         quiet = time.monotonic() - self._last_data
         if quiet >= self.SILENCE_SECONDS:
             self.connection_detail = f"no data for {quiet:.0f} s"
+            self._says_silent = True
 
     _retry_deadline: float | None = None
     _retry_label = ""
