@@ -173,3 +173,27 @@ async def test_switching_settings_while_a_request_is_in_flight_does_not_crash(se
         await until(pilot, lambda: app.catalog_source == "live", what="the slow catalog to arrive")
         await send_and_wait(pilot, "still fine")
         assert chat(app).conversation.last_reply.status == MessageStatus.COMPLETE
+
+
+async def test_the_first_message_of_a_new_conversation_does_not_restyle_the_whole_screen(server, tmp_path):
+    """#17: leaving the empty state changed a class on the screen, which restyled every widget in it
+    (25-30 ms in tmux, as each new conversation's first message went); now the pane is shown itself."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        assert not screen.view.display and screen.query_one("#empty-hint").display
+        restyled: list[int] = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def counted(nodes, animate=False):  # type: ignore[no-untyped-def]
+            nodes = list(nodes)
+            restyled.append(len(nodes))
+            return update_nodes(nodes, animate)
+
+        app.stylesheet.update_nodes = counted  # type: ignore[method-assign]
+        await send_and_wait(pilot, "hello")
+        assert screen.view.display and not screen.query_one("#empty-hint").display
+        assert not screen.has_class("-empty-conversation")
+        whole_screen = len(list(screen.walk_children(with_self=True)))
+        assert max(restyled, default=0) < whole_screen // 2, (restyled, whole_screen)
