@@ -322,3 +322,33 @@ async def test_a_widget_that_grew_in_a_layout_is_not_laid_out_and_drawn_again(mo
         for _ in range(3):
             await pilot.pause()
         assert watched.seen[-1][1] == 2  # a widget that watches its virtual size is still told
+
+
+async def test_a_pane_following_its_end_still_shows_its_last_line_when_a_bar_below_it_grows():
+    """Fix 14 keeps the second layout for a scrolling widget whose viewport changed: the first placed
+    an anchored pane's end with the old height (the chips, the demo banner, the "more below" bar)."""
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+    from textual.widgets import Static
+
+    apply_textual_fixes()
+
+    class Demo(App[None]):
+        CSS = "#bottom { dock: bottom; height: auto; } VerticalScroll { height: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            with VerticalScroll():
+                yield Static("\n".join(f"line {n}" for n in range(30)), id="body")
+            yield Static("input", id="bottom")
+
+    app = Demo()
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane = app.query_one(VerticalScroll)
+        pane.anchor()
+        await pilot.pause()
+        app.query_one("#bottom", Static).update("input\nand a bar\nof three lines")
+        app.query_one("#body", Static).update("\n".join(f"line {n}" for n in range(33)))
+        for _ in range(4):
+            await pilot.pause()
+        assert pane.container_size.height == 12 - 3
+        assert pane.scroll_y == pane.max_scroll_y == 33 - 9  # "line 32" is on screen
