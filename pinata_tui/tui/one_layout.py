@@ -35,7 +35,8 @@ def set_virtual_size_without_a_second_layout() -> None:
 
     def _size_updated(self: Widget, size: Size, virtual_size: Size, container_size: Size,
                       layout: bool = True) -> bool:
-        if not layout or _watches_virtual_size(type(self)) or self.styles.keyline[0] != "none":
+        keyline: str = self.styles.keyline[0]  # "none" when unset, whatever the type says
+        if not layout or _watches_virtual_size(type(self)) or keyline != "none":
             return original(self, size, virtual_size, container_size, layout)
         viewport_before = self._container_size
         changed = original(self, size, virtual_size, container_size, False)  # the layout calling this placed it
