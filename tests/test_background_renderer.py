@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from rich.style import Style
 from rich.theme import Theme
 
-from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, RenderJob
+from pinata_tui.tui.markdown.background_renderer import AheadJob, BackgroundRenderer, RenderJob
 from tests.waiting import wait_for
 
 
@@ -99,3 +99,44 @@ def test_a_delivered_job_is_not_kept_while_the_thread_waits_for_the_next():
         assert renderer.running
     finally:
         renderer.stop()
+
+
+def ahead(name: str) -> AheadJob:
+    text = f"# {name}\n\nSome *text* rendered ahead."
+    return AheadJob((text, 40, "key"), text, 40, Theme(), True, Style())
+
+
+def test_after_a_reply_rendered_ahead_the_thread_rests_as_long_again():
+    """#17: Rich holds the GIL while it renders, so a page rendered ahead took half the event loop's time
+    from the frames the reader was paging through; after each reply rendered ahead the thread rests."""
+    renderer = BackgroundRenderer()
+    rests: list[float] = []
+    renderer._rest = rests.append  # type: ignore[method-assign]
+    try:
+        jobs = [ahead("one"), ahead("two")]
+        renderer.render_ahead(jobs)
+        wait_for(lambda: all(job.key in renderer._ready for job in jobs), what="both replies rendered ahead")
+        assert len(rests) == 2 and all(rest > 0 for rest in rests)
+    finally:
+        renderer.stop()
+
+
+def test_a_job_for_the_screen_ends_the_rest_at_once():
+    """The rest leaves the GIL to the event loop; it never holds up lines the reader is waiting for."""
+    renderer = BackgroundRenderer()
+    app = Recorder()
+    rested = threading.Event()
+    resting = threading.Thread(target=lambda: (renderer._rest(600.0), rested.set()))
+    try:
+        resting.start()
+        wait_for(lambda: resting.is_alive() and not rested.is_set(), what="the rest to begin")
+        more = ahead("more")
+        renderer.render_ahead([more])  # wakes the thread that rests too, which rests on
+        wait_for(lambda: more.key in renderer._ready, what="the reply rendered ahead")
+        assert not rested.is_set()
+        renderer.submit(job(app, "on screen"))
+        wait_for(rested.is_set, what="the rest to end when a job for the screen came")
+        wait_for_all(app, 1)
+    finally:
+        renderer.stop()
+        resting.join(10)

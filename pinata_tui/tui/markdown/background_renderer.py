@@ -95,6 +95,10 @@ class BackgroundRenderer:
     # update was no better with it.
     AHEAD_MAX = 20
     """At most this many replies rendered ahead wait to be taken (and as many jobs for them)."""
+    AHEAD_REST = 1.0
+    """After a reply rendered ahead, the thread rests this many times as long as it took (unless a job for
+    the screen comes): Rich holds the GIL while it renders, and the event loop, drawing the reader's
+    frames meanwhile, got half of it (a 10 ms frame took 30-50 ms beside a page rendered ahead)."""
     IDLE_SECONDS = 10.0
     """With nothing to do for this long, the thread ends (the next job starts another)."""
 
@@ -247,15 +251,24 @@ class BackgroundRenderer:
                                                         force_terminal=True, legacy_windows=False,
                                                         file=io.StringIO())
             context = RenderContext(console, job.width, job.theme, job.dark, job.style)
+            began = time.monotonic()
             piece = render_piece(context, job.text, {})
             rendered = Rendered(PackedLines(piece.lines), piece.lead, piece.definitions, piece.asked)
             if isinstance(job, AheadJob):
                 self._keep_ahead(job.key, rendered)
+                self._rest((time.monotonic() - began) * self.AHEAD_REST)
                 continue
             batch.append((job, rendered))
             if urgent:
                 break  # the reader is looking at its blank lines: deliver now, not after more jobs
         return batch
+
+    def _rest(self, seconds: float) -> None:
+        """Leave the GIL to the event loop for ``seconds``, or until a job for the screen comes."""
+        until = time.monotonic() + seconds
+        with self._wake:
+            while not self._pending and not self._stopping and (left := until - time.monotonic()) > 0:
+                self._wake.wait(left)  # (more replies to render ahead wake it too: rest on)
 
     def _keep_ahead(self, key: tuple[object, ...], rendered: Rendered) -> None:
         with self._wake:
