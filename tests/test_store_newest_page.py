@@ -3,8 +3,10 @@ read first, then the whole of it made of those very message objects (#17: openin
 
 from __future__ import annotations
 
+import sqlite3
+
 from pinata_tui.attachments import Attachment
-from pinata_tui.conversation import ChatMessage, Conversation
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.paths import AppPaths
 from pinata_tui.store import ConversationStore
 
@@ -70,3 +72,29 @@ def test_a_short_conversation_is_read_whole_at_once(tmp_path):
         assert saved.id is not None
         assert store.load_newest(saved.id, 40) is None  # no more than asked for: ``load`` is as quick
         assert store.load_newest(saved.id, 39) is not None
+
+
+def left_streaming_by_a_dead_process(database, *message_ids: int | None) -> None:
+    conn = sqlite3.connect(database)
+    for message_id in message_ids:  # a pid that cannot exist
+        conn.execute("UPDATE messages SET status = ?, writer_pid = 2147483646 WHERE id = ?",
+                     (MessageStatus.STREAMING.value, message_id))
+    conn.commit()
+    conn.close()
+
+
+def test_replies_left_streaming_read_as_interrupted_before_a_store_opened_without_recovery_marks_them(tmp_path):
+    """#17: marking them reads every message of every conversation; the app opens the store with
+    ``recover=False`` and marks them once a long conversation's newest messages are shown. Until then
+    they are read as interrupted (by the preview too), and marked only when asked."""
+    database = AppPaths.under(tmp_path).database
+    with ConversationStore(database) as store:
+        saved = branched(store)
+    assert saved.id is not None
+    left_streaming_by_a_dead_process(database, saved.messages[5].id, saved.messages[39].id)
+    with ConversationStore(database, recover=False) as store:
+        newest = store.load_newest(saved.id, 20)
+        assert newest is not None and newest.messages[-1].status == MessageStatus.INTERRUPTED
+        assert store.load(saved.id).messages[5].status == MessageStatus.INTERRUPTED
+        assert store.recover_interrupted() == 2  # not marked before
+        assert store.recover_interrupted() == 0

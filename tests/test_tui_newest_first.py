@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
-from pinata_tui.conversation import ChatMessage, Conversation
+from pinata_tui.conversation import ChatMessage, Conversation, MessageStatus
 from pinata_tui.paths import AppPaths
-from pinata_tui.store import ConversationStore
+from pinata_tui.store import ConversationStore, StoreError
 from pinata_tui.tui.chat.conversation_view import PAGE_SIZE
 from pinata_tui.tui.chat.message_block import MessageBlock
+from pinata_tui.tui.chat.notice import Notice
 from pinata_tui.tui.chat.page_loader import LoadEarlier
 from tests.tui_helpers import chat, make_app, ready, type_and_send
 from tests.waiting import until
@@ -148,3 +150,60 @@ async def test_edit_branch_arrows_and_compare_wait_for_the_whole_conversation(se
         assert said.count("The conversation is still being read: try again in a moment.") == 3
         release.set()
         await until(pilot, lambda: not view.previewing, what="the whole conversation")
+
+
+def left_streaming_by_a_dead_process(home, *contents: str) -> None:
+    conn = sqlite3.connect(AppPaths.under(home).database)
+    conn.executemany("UPDATE messages SET status = 'streaming', writer_pid = 2147483646 WHERE content = ?",
+                     [(content,) for content in contents])  # a pid that cannot exist
+    conn.commit()
+    conn.close()
+
+
+async def test_replies_left_streaming_are_marked_once_the_newest_messages_are_shown(server, tmp_path, monkeypatch):
+    """#17: marking them reads every message, so the store is opened without it and marks them after the
+    preview; the preview reads them as interrupted meanwhile."""
+    conversation_id = store_branched(tmp_path)
+    left_streaming_by_a_dead_process(tmp_path, "The answer to question 2.", "The answer to question 29.")
+    steps: list[str] = []
+
+    def recorded(name: str):
+        original = getattr(ConversationStore, name)
+
+        def step(self, *args, **kwargs):
+            steps.append(name)
+            return original(self, *args, **kwargs)
+        return step
+
+    for name in ("load_newest", "recover_interrupted", "load"):
+        monkeypatch.setattr(ConversationStore, name, recorded(name))
+    app = make_app(server, tmp_path, open_conversation=conversation_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = chat(app).view
+        await until(pilot, lambda: not view.previewing and view.query(MessageBlock), what="the whole conversation")
+        await ready(pilot)
+        assert steps == ["load_newest", "recover_interrupted", "load"]
+        assert view.query(MessageBlock).last().message.status == MessageStatus.INTERRUPTED
+        assert chat(app).conversation.messages[5].status == MessageStatus.INTERRUPTED
+    statuses = sqlite3.connect(AppPaths.under(tmp_path).database).execute(
+        "SELECT DISTINCT status FROM messages WHERE content IN (?, ?)",
+        ("The answer to question 2.", "The answer to question 29.")).fetchall()
+    assert statuses == [("interrupted",)]
+
+
+async def test_a_store_that_cannot_mark_them_after_the_preview_is_off_as_when_it_cannot_open(server, tmp_path,
+                                                                                          monkeypatch):
+    def fails(self):
+        raise StoreError(f"Cannot use the conversation database {self.path}: the disk is full.")
+
+    conversation_id = store_branched(tmp_path)
+    monkeypatch.setattr(ConversationStore, "recover_interrupted", fails)
+    app = make_app(server, tmp_path, open_conversation=conversation_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = chat(app)
+        await until(pilot, lambda: app.services.store_error is not None and not screen.view.previewing,
+                    what="history off")
+        assert app.services.store is None and screen.conversation.messages == []
+        assert any("History is off" in str(n.render()) and "disk is full" in str(n.render())
+                   for n in screen.view.query(Notice))

@@ -94,7 +94,9 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, AttachmentRows, NewestPage):
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, recover: bool = True) -> None:
+        """``recover=False``: the caller calls ``recover_interrupted`` itself (it reads every message: the app
+        calls it once a long conversation's newest messages are shown, #17)."""
         self.path = Path(path)
         self.read_only = read_only
         self._lock = threading.RLock()
@@ -132,7 +134,7 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
                 self._tighten_files()  # SQLite creates -wal and -shm with the database's mode
             self.has_fts = bool(self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone())
-            if not read_only:
+            if not read_only and recover:
                 self.recover_interrupted()
         except SchemaTooNew as exc:
             self._conn.close()
@@ -354,7 +356,8 @@ class ConversationStore(ConversationQueries, SpendQueries, SettingsQueries, Atta
             self._write("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (leaf, conversation.id))
 
     def recover_interrupted(self) -> int:
-        """Mark replies whose writer died mid-stream as interrupted. Returns how many."""
+        """Mark replies whose writer died mid-stream as interrupted (they are read as such before: ``_message``).
+        Returns how many."""
         rows = self._read("SELECT id, writer_pid, updated_at FROM messages WHERE status = ?",
                           (MessageStatus.STREAMING.value,))
         now = time.time()

@@ -95,20 +95,35 @@ class AppServices:
             except StoreError as exc:
                 return None, str(exc)
 
+        def recovered(store: ConversationStore) -> str | None:
+            """Replies left streaming by a process that died, marked interrupted; a problem closes the store,
+            as it does when opening it (``ConversationStore`` marks them itself unless told not to)."""
+            from pinata_tui.store import StoreError
+
+            try:
+                store.recover_interrupted()
+            except StoreError as exc:
+                store.close()
+                return str(exc)
+            return None
+
         def open_it() -> tuple[ConversationStore | None, int | None, Conversation | None, bool, str | None, str | None]:
             from pinata_tui.store import ConversationStore, StoreError  # sqlite: off the start-up path
 
-            try:
-                store = ConversationStore(self.paths.database)
+            try:  # with a preview, replies left streaming are marked once it is shown (a read of every message)
+                store = ConversationStore(self.paths.database, recover=preview is None)
             except StoreError as exc:
                 return None, None, None, True, str(exc), None
             target = store.last_conversation_id() if wanted is None and continue_last else wanted
-            if target is None:
-                return store, None, None, True, None, None
-            if preview is not None:  # a long one's newest messages, for ``preview``; None if it is short
+            newest = note = None
+            if target is not None and preview is not None:  # a long one's newest messages; None if it is short
                 newest, note = read(target, lambda: store.load_newest(target, PREVIEW_MESSAGES))
-                if newest is not None or note is not None:
-                    return store, target, newest, newest is None, None, note
+                if newest is not None:  # (a reply left streaming reads as interrupted until marked)
+                    return store, target, newest, False, None, None
+            if preview is not None and (problem := recovered(store)) is not None:
+                return None, None, None, True, problem, None
+            if target is None or note is not None:
+                return store, target, None, True, None, note
             whole, note = read(target, lambda: store.load(target))
             return store, target, whole, True, None, note
 
@@ -116,7 +131,10 @@ class AppServices:
         if store is not None and target is not None and conversation is not None and not whole and preview:
             newest = conversation
             await preview(newest)
-            conversation, note = await asyncio.to_thread(read, target, lambda: store.load(target, reuse=newest))
+            if (error := await asyncio.to_thread(recovered, store)) is not None:
+                store = conversation = None  # as when opening the store fails: history is off
+            else:
+                conversation, note = await asyncio.to_thread(read, target, lambda: store.load(target, reuse=newest))
             if conversation is None:  # it could not be read whole after all: the preview ends
                 await preview(None)
         self.store, self.store_error = store, error
