@@ -324,3 +324,26 @@ async def test_the_page_above_is_rendered_ahead_and_mounts_with_its_lines(server
             reply.refresh(layout=True)
             await until(pilot, lambda r=reply: r.rendered, what="rendered again")
             assert reply.plain_lines() == ahead
+
+
+async def test_the_page_above_the_newest_is_rendered_ahead_once_the_whole_conversation_is_read(server, tmp_path,
+                                                                                                monkeypatch):
+    """#17: it was rendered as the first Page Up mounted it, beside that key's frames; now the first page up
+    mounts with its lines as every later one does."""
+    from pinata_tui.tui.markdown.background_renderer import renderer_for
+
+    submitted = record_render_jobs(monkeypatch)
+    app, running = await open_long(server, tmp_path)
+    async with running as pilot:
+        screen, view = await opened(pilot)
+        await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)), what="the last page")
+        renderer = renderer_for(app)
+        await until(pilot, lambda: renderer._ready and not renderer._ahead, what="the page above rendered ahead")
+        start = view.window[0]
+        submitted.clear()
+        await view.load_earlier()
+        await until(pilot, lambda: not view.window_changing)
+        page = [m for m in view.query(AssistantMessage) if start - PAGE_SIZE <= m.message_index < start]
+        long_ones = [m for m in page if len(m.source) >= m.BACKGROUND_MIN_CHARS]
+        assert long_ones and all(m.rendered for m in long_ones)  # with their lines as they mounted
+        assert not [i for i, _width in submitted if start - PAGE_SIZE <= i < start]

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pinata_tui.conversation import Conversation
-from pinata_tui.tui.chat.block_builder import last_reply_model, owner_index, tag_owner
+from pinata_tui.tui.chat.block_builder import last_reply_model, owner_index, render_ahead, tag_owner
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from pinata_tui.tui.chat.status_bar import StatusBar
 
 SHOWN_FIRST = 10
-"""Messages of the newest page shown by ``preview`` (``PAGE_SIZE``; the store reads more, for the
-model of the reply above them)."""
+"""Messages of the newest page shown by ``preview``, and of the page above rendered ahead once the whole
+conversation is read (``PAGE_SIZE``; the store reads more, for the model of the reply above them)."""
 
 
 class NewestFirst:
@@ -56,6 +56,8 @@ class NewestFirst:
         def jump_to_end(self) -> None: ...
 
         def refresh_branches(self) -> None: ...
+
+        def call_after_refresh(self, callback: Callable[..., object], *args: object) -> bool: ...
 
     async def preview(self, conversation: Conversation) -> None:
         """Show the last messages of ``conversation`` (``load_newest``'s) until ``load`` brings the whole."""
@@ -103,6 +105,9 @@ class NewestFirst:
             await self._update_loaders()
         self.refresh_branches()
         self._preview_ended()
+        # The page above, rendered ahead now (its replies are drawn, the reader has not moved yet): they were
+        # rendered as the first Page Up mounted them, beside its frames (two 80-90 ms gaps in a real terminal).
+        self.call_after_refresh(render_ahead, self.children, conversation, self._start - SHOWN_FIRST, self._start)
         return True
 
 
