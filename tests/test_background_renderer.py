@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import selectors
 import threading
 import time
 import weakref
@@ -140,3 +141,32 @@ def test_a_job_for_the_screen_ends_the_rest_at_once():
     finally:
         renderer.stop()
         resting.join(10)
+
+
+def test_replies_are_rendered_ahead_while_the_event_loop_waits_for_input_not_while_it_draws():
+    """#17: a reply rendered ahead while the event loop draws a frame takes half the GIL from that frame."""
+    renderer = BackgroundRenderer()
+    stop = threading.Event()
+    selector = selectors.DefaultSelector()
+
+    def waiting_for_input() -> None:
+        while not stop.is_set():
+            selector.select(0.05)
+
+    def drawing() -> None:
+        while not stop.is_set():
+            sum(range(100))
+
+    threads = [threading.Thread(target=target) for target in (waiting_for_input, drawing)]
+    try:
+        for thread in threads:
+            thread.start()
+        renderer._loop_thread = threads[0].ident
+        wait_for(lambda: not renderer._loop_busy(), what="the loop seen waiting for input")
+        renderer._loop_thread = threads[1].ident
+        wait_for(renderer._loop_busy, what="the loop seen busy")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        selector.close()

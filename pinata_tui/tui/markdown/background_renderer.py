@@ -9,6 +9,8 @@ thread behind for long. Nothing starts at import.
 from __future__ import annotations
 
 import io
+import selectors
+import sys
 import threading
 import time
 import weakref
@@ -99,6 +101,10 @@ class BackgroundRenderer:
     """After a reply rendered ahead, the thread rests this many times as long as it took (unless a job for
     the screen comes): Rich holds the GIL while it renders, and the event loop, drawing the reader's
     frames meanwhile, got half of it (a 10 ms frame took 30-50 ms beside a page rendered ahead)."""
+    AHEAD_WAIT_SECONDS = 0.1
+    """A reply is rendered ahead only while the event loop waits for input (polled every AHEAD_POLL_SECONDS),
+    or after this long: a frame drawn meanwhile would have half the GIL."""
+    AHEAD_POLL_SECONDS = 0.002
     IDLE_SECONDS = 10.0
     """With nothing to do for this long, the thread ends (the next job starts another)."""
 
@@ -115,6 +121,8 @@ class BackgroundRenderer:
         """Waiting jobs (by id of their widget) whose blank lines are on screen now: taken first, delivered alone."""
         self._ahead: dict[tuple[object, ...], AheadJob] = {}
         """Replies to render ahead, by key, taken only when no widget waits (the newest first)."""
+        self._loop_thread: int | None = None
+        """The event loop's thread (the one that asks for replies to render ahead)."""
         self._ready: dict[tuple[object, ...], Rendered] = {}
         """Replies rendered ahead, by key, until a widget takes them (the oldest dropped beyond AHEAD_MAX)."""
 
@@ -142,6 +150,7 @@ class BackgroundRenderer:
     def render_ahead(self, jobs: list[AheadJob]) -> None:
         """Render these replies when nothing on screen waits (the last first): the page the reader is heading for."""
         with self._wake:
+            self._loop_thread = threading.get_ident()
             for job in jobs:
                 if job.key not in self._ready:
                     self._ahead.pop(job.key, None)
@@ -235,6 +244,8 @@ class BackgroundRenderer:
         deadline = time.monotonic() + self.BATCH_SECONDS
         me = threading.get_ident()
         while (time.monotonic() < deadline or not batch) and me not in self._ending:
+            if not batch:
+                self._until_the_loop_waits()
             taken = self._next(0.5 if not batch else 0.01, idle_since, gather=not batch)
             if taken is None:
                 if batch:
@@ -262,6 +273,20 @@ class BackgroundRenderer:
             if urgent:
                 break  # the reader is looking at its blank lines: deliver now, not after more jobs
         return batch
+
+    def _until_the_loop_waits(self) -> None:
+        """While only replies to render ahead are queued: until the event loop waits for input (at most
+        AHEAD_WAIT_SECONDS; a job for the screen ends the wait)."""
+        until = time.monotonic() + self.AHEAD_WAIT_SECONDS
+        with self._wake:
+            while (self._ahead and not self._pending and not self._stopping and time.monotonic() < until
+                   and self._loop_busy()):
+                self._wake.wait(self.AHEAD_POLL_SECONDS)
+
+    def _loop_busy(self) -> bool:
+        """True while the event loop's thread runs (or waits for the GIL) rather than waiting for input."""
+        frame = sys._current_frames().get(self._loop_thread) if self._loop_thread is not None else None
+        return frame is not None and frame.f_code is not _WAITING_FOR_INPUT
 
     def _rest(self, seconds: float) -> None:
         """Leave the GIL to the event loop for ``seconds``, or until a job for the screen comes."""
@@ -291,6 +316,9 @@ def _deliver(batch: list[tuple[RenderJob, Rendered]]) -> None:
     for job, rendered in batch:
         job.widget.receive_lines(job.width, rendered)
 
+
+_WAITING_FOR_INPUT = selectors.DefaultSelector.select.__code__
+"""Where the event loop's thread is while it waits for input (asyncio's selector)."""
 
 _renderers: weakref.WeakKeyDictionary[object, BackgroundRenderer] = weakref.WeakKeyDictionary()
 
