@@ -24,6 +24,19 @@ def test_warm_up_loads_the_markdown_parser_and_compiles_the_common_code_lexers()
     assert result.returncode == 0, result.stderr
 
 
+def test_the_app_warm_up_loads_the_reply_widgets_renderer_modules():
+    """The reply widget imports its renderer where used (not before the first frame): the warm-up loads it."""
+    code = ("import sys\n"
+            "from pinata_tui.tui.app import warm_up_markdown\n"
+            "renderer = ('pinata_tui.tui.markdown.reply_document', 'pinata_tui.tui.markdown.background_renderer',\n"
+            "            'pinata_tui.tui.markdown.strips', 'pinata_tui.tui.markdown.render')\n"
+            "assert not any(name in sys.modules for name in renderer)\n"
+            "warm_up_markdown()\n"
+            "assert all(name in sys.modules for name in renderer) and 'markdown_it' in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
 async def test_the_app_warms_up_the_markdown_renderer_in_a_thread_after_the_tokenizer(server, tmp_path, monkeypatch):
     calls: list[bool] = []
     monkeypatch.setattr(app_module, "warm_up_markdown",

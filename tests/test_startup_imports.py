@@ -38,6 +38,9 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "ctypes",  # memory.py's malloc_trim: at the first trim
     "pinata_tui.preset_files",  # -p NAME and "New chat with preset…" load it
     "pinata_tui.api.events", "pinata_tui.api.types",  # a dozen dataclasses: the first reply, the catalog
+    # the reply widget's renderer (a reply's class is the chat screen's, its renderer is not): the warm-up's
+    "pinata_tui.tui.markdown.reply_document", "pinata_tui.tui.markdown.background_renderer",
+    "pinata_tui.tui.markdown.render", "pinata_tui.tui.markdown.open_paragraph", "pinata_tui.tui.markdown.strips",
 )
 
 

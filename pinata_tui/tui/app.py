@@ -32,8 +32,6 @@ from pinata_tui.tui.chat.message_block import CopyRequested
 from pinata_tui.tui.commands import app_commands
 from pinata_tui.tui.conversation_opening import ConversationOpening
 from pinata_tui.tui.exit_signals import exit_cleanly_on_signals
-from pinata_tui.tui.markdown.background_renderer import stop_renderer
-from pinata_tui.tui.markdown.render import warm_up as warm_up_markdown
 from pinata_tui.tui.services import AppServices
 from pinata_tui.tui.textual_fixes import apply_textual_fixes
 from pinata_tui.tui.themes import register_themes, set_first_theme
@@ -155,6 +153,8 @@ class PinataChatApp(ConversationOpening, App[None]):
         # and the conversation asked for is shown (``open_store``), not while that is being drawn.
 
     async def on_unmount(self) -> None:
+        from pinata_tui.tui.markdown.background_renderer import stop_renderer
+
         stop_renderer(self)  # the thread that renders saved replies
         await self.services.close()
         if self.demo_session is not None:  # its throwaway history goes with it
@@ -396,3 +396,12 @@ def _resume_collector() -> None:
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
+
+
+def warm_up_markdown() -> None:
+    """In the tokenizer's thread, after the first frame: load the reply widget's renderer (its modules
+    are imported where used, not before the first frame) and warm Markdown up (``render.warm_up``)."""
+    from pinata_tui.tui.markdown import background_renderer, reply_document, strips  # noqa: F401
+    from pinata_tui.tui.markdown.render import warm_up
+
+    warm_up()

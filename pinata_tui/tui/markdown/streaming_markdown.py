@@ -11,6 +11,7 @@ changes, or when a link reference definition arrives for a block that links to i
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,16 +22,14 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from pinata_tui.tui.markdown.background_renderer import (
-    AheadJob,
-    BackgroundRenderer,
-    Rendered,
-    RenderJob,
-    renderer_for,
-)
-from pinata_tui.tui.markdown.render import RenderContext, cached_markdown_theme
-from pinata_tui.tui.markdown.reply_document import ReplyDocument
-from pinata_tui.tui.markdown.strips import header_strips, header_text, highlight, to_strips
+if TYPE_CHECKING:
+    from pinata_tui.tui.markdown.background_renderer import BackgroundRenderer, Rendered
+    from pinata_tui.tui.markdown.render import RenderContext
+
+# The renderer's modules (the document, the open paragraph, the renderer thread, Rich's side) load
+# with the first reply widget made, not at import: the chat screen imports this module (a reply's
+# class), and an empty conversation's first frame needs none of them. The warm-up after the first
+# frame (``PinataChatApp._warm_up``) loads them in a thread; here they are imported where used.
 
 FRAME_SECONDS = 1 / 30
 HEIGHT_STEP = 8
@@ -69,6 +68,8 @@ class StreamingMarkdown(Widget):
         self._header_rows = 1 if self.HAS_HEADER else 0
         self._header_strip: tuple[tuple[object, ...], list[Strip]] | None = None
         self._blank_strip: tuple[tuple[object, ...], Strip] | None = None
+        from pinata_tui.tui.markdown.reply_document import ReplyDocument
+
         self._document = ReplyDocument(markdown)
         self._tail_lines: list[Strip] = []
         self._tail_segments: list[list[Segment]] = []
@@ -167,12 +168,16 @@ class StreamingMarkdown(Widget):
     # ---------------------------------------------------------- rendering
 
     def _render_context(self, width: int) -> RenderContext:
+        from pinata_tui.tui.markdown.render import RenderContext, cached_markdown_theme
+
         dark = self.app.current_theme.dark
         return RenderContext(self.app.console, width, cached_markdown_theme(self.app.theme_variables, dark), dark,
                              self.base_style)
 
     def _render_tail(self, width: int, reuse: list[Strip] | None = None) -> list[Strip]:
         """Render the tail to Strips; lines equal to the same line in ``reuse`` keep that Strip."""
+        from pinata_tui.tui.markdown.strips import to_strips
+
         lines = self._document.render_tail(self._render_context(width)) if self._document.tail else []
         strips = to_strips(lines, width, reuse or [], self._tail_segments if reuse else None)
         self._tail_segments = lines
@@ -192,6 +197,8 @@ class StreamingMarkdown(Widget):
             if width and not self._streaming and document.finished and len(document.text) >= self.BACKGROUND_MIN_CHARS:
                 # A long finished message: draw it in the background; estimate its height meanwhile
                 # (unless it was rendered ahead, as the page the reader was heading for).
+                from pinata_tui.tui.markdown.background_renderer import RenderJob, renderer_for
+
                 self._renderer = renderer_for(self.app)
                 ahead = self._renderer.take_ahead((document.text, width, theme_key))
                 if ahead is not None:
@@ -220,6 +227,8 @@ class StreamingMarkdown(Widget):
         for widgets not mounted yet: they then come with their lines (no estimate, no second layout)."""
         if not self._width or self._waiting_for is not None:
             return  # this one's width and theme are not settled: nothing to go by
+        from pinata_tui.tui.markdown.background_renderer import AheadJob, renderer_for
+
         context = self._render_context(self._width)
         renderer_for(self.app).render_ahead([
             AheadJob((text, self._width, self._theme_key), text, self._width, context.theme, context.dark, context.style)
@@ -287,6 +296,8 @@ class StreamingMarkdown(Widget):
         """The header line (cut with an ellipsis) and the extra rows under it, cached per width and theme."""
         key = (self._width, self._theme_key)
         if self._header_strip is None or self._header_strip[0] != key:
+            from pinata_tui.tui.markdown.strips import header_strips
+
             strips = header_strips(self.app.console, self._width, self.render_header(), self.render_header_extra(),
                                    self.base_style)
             self._header_strip = (key, strips)
@@ -312,6 +323,8 @@ class StreamingMarkdown(Widget):
         strip = self._row(y)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
+            from pinata_tui.tui.markdown.strips import highlight
+
             strip = highlight(strip, *span, self.screen.get_component_rich_style("screen--selection"))
         if self._drawing:
             return strip
@@ -349,6 +362,8 @@ class StreamingMarkdown(Widget):
         still waiting for the background renderer has no drawn lines yet: its source stands in.
         """
         if not self._width or self._waiting_for is not None:
+            from pinata_tui.tui.markdown.strips import header_text
+
             header = header_text(self.render_header(), self.render_header_extra()) if self.HAS_HEADER else []
             return [*header, *self.source.splitlines()]
         lines = [strip.text for strip in self._header_lines()] if self.HAS_HEADER else []
