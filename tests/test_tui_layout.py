@@ -98,7 +98,6 @@ async def test_chips_that_do_not_fit_are_counted_as_more(server, tmp_path, workd
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         screen = chat(app)
-        more = screen.tray.query_one("#chips-more")
 
         def out_of_sight() -> int:  # a chip's region is where it is drawn, cut by the row or not
             return sum(1 for chip in screen.query(AttachmentChip)
@@ -107,6 +106,7 @@ async def test_chips_that_do_not_fit_are_counted_as_more(server, tmp_path, workd
         for name in names[:2]:
             assert await screen.attach(f"{name}.md")
         await pilot.pause()
+        more = screen.tray.query_one("#chips-more")  # the chips' row is mounted with the first file
         assert not more.display  # two fit: nothing to count
 
         for name in names[2:]:

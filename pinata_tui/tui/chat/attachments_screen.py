@@ -19,6 +19,7 @@ from pinata_tui.attachment_content import safe_name
 from pinata_tui.attachments import MAX_ATTACHMENTS, Attachment, AttachmentError, complete_path, read_attachment
 from pinata_tui.tui.chat.attachment_tray import AttachmentChip, AttachmentTray
 from pinata_tui.tui.chat.context_meter import ContextMeterScreen
+from pinata_tui.tui.chat.first_need import FirstNeedScreen
 from pinata_tui.tui.chat.path_completions import PathCompletions
 from pinata_tui.tui.chat.prompt_input import PromptInput
 
@@ -26,12 +27,8 @@ if TYPE_CHECKING:
     from pinata_tui.conversation import ChatMessage
 
 
-class AttachmentsScreen(ContextMeterScreen):
+class AttachmentsScreen(FirstNeedScreen, ContextMeterScreen):  # the chips: mounted when first needed
     BINDINGS = [Binding("ctrl+f", "attach_file", "Attach", id="chat.attach", show=False)]
-
-    @property
-    def tray(self) -> AttachmentTray:
-        return self.query_one(AttachmentTray)
 
     @property
     def completions(self) -> PathCompletions:
@@ -76,7 +73,7 @@ class AttachmentsScreen(ContextMeterScreen):
         return True
 
     def _room_for_another(self) -> bool:
-        if len(self.tray.attachments) < MAX_ATTACHMENTS:
+        if len(self.attached) < MAX_ATTACHMENTS:
             return True
         self.notify(f"At most {MAX_ATTACHMENTS} files can go with one message.", severity="warning")
         return False
@@ -89,8 +86,8 @@ class AttachmentsScreen(ContextMeterScreen):
 
     @on(PromptInput.BackspaceWhenEmpty)
     async def _remove_last(self) -> None:
-        if self.tray.attachments:
-            await self.tray.discard(self.tray.attachments[-1])
+        if self.attached:
+            await self.tray.discard(self.attached[-1])
 
     @on(AttachmentTray.Changed)
     def _tray_changed(self) -> None:
@@ -137,13 +134,13 @@ class AttachmentsScreen(ContextMeterScreen):
 
     def attachments_match(self, message: ChatMessage) -> bool:
         """The chips are the ones ``message`` (a prompt not sent) carries: sending again resends it."""
-        return len(message.attachments) == len(self.tray.attachments) and all(
-            a is b for a, b in zip(message.attachments, self.tray.attachments, strict=True))
+        return len(message.attachments) == len(self.attached) and all(
+            a is b for a, b in zip(message.attachments, self.attached, strict=True))
 
     def restore_attachments(self, message: ChatMessage) -> None:
         """A message not sent: its files go back above the prompt (unless others are there now)."""
-        if message.attachments and not self.tray.attachments:
+        if message.attachments and not self.attached:
             self.run_worker(self.tray.set_attachments(message.attachments), group="attach")
 
     def pending_attachments(self) -> list[Attachment]:
-        return list(self.tray.attachments)
+        return list(self.attached)

@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from pinata_tui.catalog import close_matches
@@ -31,12 +30,12 @@ from pinata_tui.chat.context_tokens import ContextTokens
 from pinata_tui.conversation import ChatMessage, Conversation
 from pinata_tui.sanitize import make_displayable
 from pinata_tui.tui.chat.assistant_message import AssistantMessage
-from pinata_tui.tui.chat.attachment_tray import AttachmentTray
 from pinata_tui.tui.chat.attachments_screen import AttachmentsScreen
 from pinata_tui.tui.chat.branching import BranchingScreen
 from pinata_tui.tui.chat.conversation_view import ConversationView
 from pinata_tui.tui.chat.credits_banner import CreditsBanner
 from pinata_tui.tui.chat.empty_conversation_hint import EmptyConversationHint, EmptyHintScreen
+from pinata_tui.tui.chat.first_need import make_demo_banner
 from pinata_tui.tui.chat.message_block import CopyRequested, MessageBlock
 from pinata_tui.tui.chat.model_switch_marker import ModelSwitchMarker
 from pinata_tui.tui.chat.newest_first import NewestFirstScreen
@@ -105,21 +104,11 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        demo = Static("DEMO MODE — replies come from a local stand-in server; no account, no real model. "
-                      "Ctrl+P → 'Demo' to try failures (out of credits, rate limit, cut stream).",
-                      id="demo-banner")
-        demo.display = self.services.demo
-        yield demo
-        banner = CreditsBanner(id="credits-banner")
-        banner.display = False
-        yield banner
+        if self.services.demo:  # else the demo banner, the credits banner, "more below" and the chips
+            yield make_demo_banner()  # are mounted when first needed (``FirstNeedScreen``)
         yield SettingsLine(id="settings-line")
         yield EmptyConversationHint(id="empty-hint")
         yield ConversationView(id="conversation")
-        more = Static("↓ more below — Ctrl+End (or End from an empty prompt) follows", id="more-below")
-        more.display = False
-        yield more
-        yield AttachmentTray(id="attachments")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar")
         yield KeyHints()
@@ -135,10 +124,6 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
     @property
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
-
-    @property
-    def banner(self) -> CreditsBanner:
-        return self.query_one(CreditsBanner)
 
     async def on_mount(self) -> None:
         self.status.model = self.conversation.model
@@ -179,7 +164,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
             self.notify("A reply is still streaming: press Esc to stop it first, or wait.", severity="warning")
             return
         text = event.text
-        if not text.strip() and (self.editing is not None or not self.tray.attachments):
+        if not text.strip() and (self.editing is not None or not self.attached):
             return  # only files (no text) go as a new message, never as an edit
         if await self.settings_actions.over_budget(text):
             return
@@ -211,7 +196,8 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
             assert plan.user is not None
             self.context.count_message(plan.user, self.conversation.model)
             await self.view.add_user(plan.user)
-        await self.tray.clear()
+        if self.attached:
+            await self.tray.clear()
         await self._start_turn(plan)
 
     async def _start_turn(self, plan: TurnPlan) -> None:
@@ -323,7 +309,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         await self.settings_actions.new_with_preset()
 
     def show_demo_banner(self) -> None:
-        self.query_one("#demo-banner").display = True
+        self.demo_banner().display = True
         self._show_empty_hint()
 
     async def open_conversation(self, conversation: Conversation) -> None:
@@ -332,7 +318,7 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         self.conversation = conversation
         self.conversation_changed(conversation)
         self._failed_user = None
-        self.banner.hide()
+        self.hide_banner()
         self.status.model = conversation.model
         self.status.last_reply = ""
         self.status.connection, self.status.connection_detail = "idle", ""
@@ -416,12 +402,12 @@ class ChatScreen(StyledOnceScreen, NewestFirstScreen, EmptyHintScreen, Branching
         await self.run_action("app.pick_model")
 
     def _following_changed(self, following: bool) -> None:
-        self.query_one("#more-below").display = not following and self.streaming
+        self.show_more_below(not following and self.streaming)
         self.refresh_bindings()
 
     def on_worker_state_changed(self) -> None:
         if not self.streaming:
-            self.query_one("#more-below").display = False
+            self.show_more_below(False)
 
     def watch_balance(self, balance: float | None) -> None:
         """A balance can land while the app closes, after the widgets have gone: then nothing to show."""

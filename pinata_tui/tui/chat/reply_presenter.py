@@ -134,7 +134,7 @@ class ReplyPresenter:
             status.connection, status.connection_detail = "idle", "(stopped)"
         elif outcome.status == MessageStatus.COMPLETE:
             status.connection, status.connection_detail = "idle", ""
-            screen.banner.hide()
+            screen.hide_banner()
         else:
             label = error_label(outcome.error) if outcome.error else status_label(outcome.status)
             status.connection = "error" if outcome.error else "idle"
