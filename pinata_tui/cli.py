@@ -16,7 +16,6 @@ _COLLECTING = gc.isenabled()
 gc.disable()
 
 try:
-    import argparse
     import asyncio
     import json
     import os
@@ -53,6 +52,8 @@ finally:  # also when an import fails: whoever caught the error keeps a working 
         gc.enable()
 
 if TYPE_CHECKING:
+    import argparse
+
     from pinata_tui.conversation import Conversation
 
 PATH_ARGUMENTS = frozenset({"file", "output"})

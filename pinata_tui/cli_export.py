@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pinata_tui.cli_support import CliError, describe_os_error, load
 from pinata_tui.exit_codes import EXIT_OK, EXIT_USAGE
 from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable, one_line
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -7,7 +7,6 @@ control character ever reaches the output; JSON escapes them itself.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -22,6 +21,8 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import one_line
 
 if TYPE_CHECKING:
+    import argparse
+
     from pinata_tui.store import ConversationMatch, ConversationSummary
 
 DEFAULT_LIMIT = 50

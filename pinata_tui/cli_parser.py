@@ -2,19 +2,28 @@
 
 Starting the app with no arguments at all, the most common start, needs only the top level's
 options: ``parse_arguments`` builds the subcommands' parsers (about 5 ms of a cold start) only
-when there is something on the command line for them to read.
+when there is something on the command line for them to read, and with nothing to read it returns
+the top level's defaults (``APP_DEFAULTS``) without loading argparse at all (#17).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from pinata_tui import __version__
 from pinata_tui.config import OPTIONS
 from pinata_tui.exit_codes import EXIT_CODES
 from pinata_tui.keymap import BINDING_IDS
 from pinata_tui.numbers import decimal, whole_number
+
+if TYPE_CHECKING:
+    import argparse
+
+APP_DEFAULTS = {"command": None, "model": None, "base_url": None, "demo": False, "continue_last": False,
+                "conversation": None, "preset": None, "force_tui": False}
+"""What ``top_level_parser()`` reads from an empty command line (a test keeps the two the same)."""
 
 EPILOG = (
     "Keys in the app: Enter sends, Ctrl+J adds a line, Esc stops a reply, Ctrl+L picks a model,\n"
@@ -27,6 +36,8 @@ EPILOG = (
 
 def top_level_parser() -> argparse.ArgumentParser:
     """The options of the app itself (``pinata-chat`` with no command)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="pinata-chat",
         description="Chat with Pinata Inference models in your terminal. With no command, opens the app.",
@@ -50,6 +61,8 @@ def top_level_parser() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command's parser: the top level's and each subcommand's."""
+    import argparse
+
     from pinata_tui.cli_list import add_list_parser
     from pinata_tui.cli_presets import add_presets_parser
     from pinata_tui.cli_usage import add_usage_parser
@@ -149,6 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """``argv`` (default: this process's arguments) read as ``build_parser()`` reads it."""
     arguments = sys.argv[1:] if argv is None else argv
-    if not arguments:  # the app with its defaults: no subcommand to parse
-        return top_level_parser().parse_args([], argparse.Namespace(command=None))
+    if not arguments:  # the app with its defaults: no parser to build, argparse not even loaded
+        return cast("argparse.Namespace", SimpleNamespace(**APP_DEFAULTS))
     return build_parser().parse_args(arguments)

@@ -7,7 +7,6 @@ listing the available ones, with ``EXIT_UNKNOWN_PRESET``. Text from preset files
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,10 @@ from pinata_tui.paths import AppPaths
 from pinata_tui.sanitize import make_displayable, one_line
 from pinata_tui.settings import Settings
 
-if TYPE_CHECKING:  # preset_files loads only when a preset is asked for (not on the app's start-up path)
+if TYPE_CHECKING:
+    import argparse
+
+    # preset_files loads only when a preset is asked for (not on the app's start-up path)
     from pinata_tui.preset_files import Preset, PresetCatalog
 
 

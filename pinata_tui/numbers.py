@@ -9,7 +9,6 @@ Anything else raises ``ValueError`` with one line that says what is wanted. Know
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 from typing import Any
@@ -38,6 +37,8 @@ def whole_number(text: str) -> int:
     try:
         return parse_whole(text)
     except ValueError as exc:
+        import argparse  # only a command line with arguments gets here
+
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -46,6 +47,8 @@ def decimal(text: str) -> float:
     try:
         return parse_decimal(text)
     except ValueError as exc:
+        import argparse  # only a command line with arguments gets here
+
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 

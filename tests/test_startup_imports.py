@@ -30,6 +30,7 @@ sys.exit(cli.main([]))
 """
 
 NOT_BEFORE_THE_FIRST_FRAME = (
+    "argparse",  # the command line, only when there is one: with no arguments the app's defaults are read as is
     "httpx", "sqlite3", "pinata_tui.store", "markdown_it", "tiktoken", "pygments", "tomli_w", "pyperclip",
     "pinata_tui.api.client",
     "importlib.metadata",  # the Textual version check reads the dist-info folder's name instead
