@@ -11,6 +11,12 @@ from tests.tui_helpers import make_app, ready
 from tests.waiting import until
 
 
+def run_fresh_python(code: str) -> None:
+    """Run ``code`` in a new interpreter (nothing imported yet); its asserts must hold."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
 def test_warm_up_loads_the_markdown_parser_and_compiles_the_common_code_lexers():
     code = ("import sys\n"
             "from pinata_tui.tui.markdown.render import warm_up\n"
@@ -20,8 +26,7 @@ def test_warm_up_loads_the_markdown_parser_and_compiles_the_common_code_lexers()
             "from pygments.lexers.shell import BashLexer\n"
             "assert 'markdown_it' in sys.modules and 'rich.syntax' in sys.modules\n"
             "assert '_tokens' in vars(PythonLexer) and '_tokens' in vars(BashLexer)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
+    run_fresh_python(code)
 
 
 def test_the_app_warm_up_loads_the_reply_widgets_renderer_modules():
@@ -33,8 +38,7 @@ def test_the_app_warm_up_loads_the_reply_widgets_renderer_modules():
             "assert not any(name in sys.modules for name in renderer)\n"
             "warm_up_markdown()\n"
             "assert all(name in sys.modules for name in renderer) and 'markdown_it' in sys.modules\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
+    run_fresh_python(code)
 
 
 async def test_the_app_warms_up_the_markdown_renderer_in_a_thread_after_the_tokenizer(server, tmp_path, monkeypatch):

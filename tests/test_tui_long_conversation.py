@@ -295,6 +295,19 @@ async def test_the_catalog_and_balance_wait_for_the_opened_conversations_first_s
     assert seen == [False]
 
 
+async def page_above_mounts_with_its_lines(pilot, view, submitted):  # type: ignore[no-untyped-def]
+    """Page up once: the page that mounts comes with its long replies' lines, none sent to render. Returns those."""
+    start = view.window[0]
+    submitted.clear()
+    await view.load_earlier()
+    await until(pilot, lambda: not view.window_changing)
+    page = [m for m in view.query(AssistantMessage) if start - PAGE_SIZE <= m.message_index < start]
+    long_ones = [m for m in page if len(m.source) >= m.BACKGROUND_MIN_CHARS]
+    assert long_ones and all(m.rendered for m in long_ones)  # with their lines as they mounted
+    assert not [i for i, _width in submitted if start - PAGE_SIZE <= i < start]
+    return long_ones
+
+
 async def test_the_page_above_is_rendered_ahead_and_mounts_with_its_lines(server, tmp_path, monkeypatch):
     """Once a page above has mounted, the replies of the next one up are rendered in the background before
     the reader gets there: that page mounts with their real lines (no estimated height, no job of its own,
@@ -310,14 +323,7 @@ async def test_the_page_above_is_rendered_ahead_and_mounts_with_its_lines(server
         await until(pilot, lambda: not view.window_changing)
         renderer = renderer_for(app)
         await until(pilot, lambda: not renderer._ahead, what="the next page up rendered ahead")
-        start = view.window[0]
-        submitted.clear()
-        await view.load_earlier()
-        await until(pilot, lambda: not view.window_changing)
-        page = [m for m in view.query(AssistantMessage) if start - PAGE_SIZE <= m.message_index < start]
-        long_ones = [m for m in page if len(m.source) >= m.BACKGROUND_MIN_CHARS]
-        assert long_ones and all(m.rendered for m in long_ones)  # with their lines as they mounted
-        assert not [i for i, _width in submitted if start - PAGE_SIZE <= i < start]
+        long_ones = await page_above_mounts_with_its_lines(pilot, view, submitted)
         for reply in long_ones:  # the lines a job of its own gives
             ahead = reply.plain_lines()
             reply._width = 0  # as on a change of width: rendered again, in the background
@@ -339,11 +345,4 @@ async def test_the_page_above_the_newest_is_rendered_ahead_once_the_whole_conver
         await until(pilot, lambda: all(m.rendered for m in view.query(AssistantMessage)), what="the last page")
         renderer = renderer_for(app)
         await until(pilot, lambda: renderer._ready and not renderer._ahead, what="the page above rendered ahead")
-        start = view.window[0]
-        submitted.clear()
-        await view.load_earlier()
-        await until(pilot, lambda: not view.window_changing)
-        page = [m for m in view.query(AssistantMessage) if start - PAGE_SIZE <= m.message_index < start]
-        long_ones = [m for m in page if len(m.source) >= m.BACKGROUND_MIN_CHARS]
-        assert long_ones and all(m.rendered for m in long_ones)  # with their lines as they mounted
-        assert not [i for i, _width in submitted if start - PAGE_SIZE <= i < start]
+        await page_above_mounts_with_its_lines(pilot, view, submitted)
